@@ -1,0 +1,101 @@
+"""Isolated, fast execution of untrusted programs: one fork server per program, one fresh child per input.
+
+`Executor` is the entry point: it runs many (program, inputs) jobs in parallel, never executes an identical
+(program, input, limits) pair twice, and counts what it ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from cosplay_core.sandbox.isolation import Isolation, detect
+from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
+from cosplay_core.sandbox.server import ProgramServer, run_program
+
+__all__ = ["Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "ProgramServer", "STATUSES", "detect",
+           "run_program"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One program and the inputs to run it on, under its limits."""
+
+    program: Program
+    inputs: tuple
+    limits: Limits = field(default_factory=Limits)
+
+
+def pair_key(program: Program, program_input, limits: Limits) -> str:
+    """A content hash of everything that decides an execution's outcome."""
+    blob = json.dumps([program.source, program.io, program.entry_point, program_input, asdict(limits)],
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Executor:
+    """Runs jobs in parallel (`workers` fork servers at a time) with a content-hash cache of outcomes.
+
+    Thread-safe. `executions` counts pairs really executed; `cache_hits` counts pairs answered from the cache.
+    """
+
+    def __init__(self, workers: int | None = None, isolation: Isolation | None = None,
+                 scratch_root: str | None = None, cache: bool = True):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.isolation = isolation or detect()
+        self.scratch_root = scratch_root
+        self._cache: dict[str, Outcome] | None = {} if cache else None
+        self._lock = threading.Lock()
+        self.executions = 0
+        self.cache_hits = 0
+
+    def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
+        """Outcomes of `program` on each input, in order."""
+        return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
+
+    def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
+        """Outcomes for every job, in the order of `jobs`, each in the order of its inputs."""
+        results: list[list[Outcome | None]] = []
+        todo: list[tuple[int, Job, list[int], list[str]]] = []
+        for index, job in enumerate(jobs):
+            keys = [pair_key(job.program, x, job.limits) for x in job.inputs]
+            row: list[Outcome | None] = [None] * len(keys)
+            missing = []
+            with self._lock:
+                for position, key in enumerate(keys):
+                    cached = self._cache.get(key) if self._cache is not None else None
+                    if cached is not None:
+                        row[position] = cached
+                        self.cache_hits += 1
+                    else:
+                        missing.append(position)
+            results.append(row)
+            if missing:
+                todo.append((index, job, missing, keys))
+        if todo:
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(todo))) as pool:
+                done = pool.map(self._execute, todo)
+                for (index, _job, missing, keys), outcomes in zip(todo, done):
+                    for position, outcome in zip(missing, outcomes):
+                        results[index][position] = outcome
+        return results  # type: ignore[return-value]
+
+    def _execute(self, item) -> list[Outcome]:
+        _index, job, missing, keys = item
+        # Identical inputs inside one job run once.
+        unique: dict[str, int] = {}
+        for position in missing:
+            unique.setdefault(keys[position], position)
+        positions = list(unique.values())
+        outcomes = run_program(job.program, [job.inputs[p] for p in positions], job.limits, self.isolation,
+                               self.scratch_root)
+        by_key = {keys[p]: o for p, o in zip(positions, outcomes)}
+        with self._lock:
+            self.executions += len(positions)
+            if self._cache is not None:
+                self._cache.update(by_key)
+        return [by_key[keys[p]] for p in missing]
