@@ -12,6 +12,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import Iterator
 
 from cosplay_core.sandbox.isolation import Isolation, detect
 from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
@@ -45,7 +46,9 @@ class Executor:
 
     def __init__(self, workers: int | None = None, isolation: Isolation | None = None,
                  scratch_root: str | None = None, cache: bool = True):
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers or os.cpu_count() or 1
         self.isolation = isolation or detect()
         self.scratch_root = scratch_root
         self._cache: dict[str, Outcome] | None = {} if cache else None
@@ -59,43 +62,37 @@ class Executor:
 
     def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
         """Outcomes for every job, in the order of `jobs`, each in the order of its inputs."""
-        results: list[list[Outcome | None]] = []
-        todo: list[tuple[int, Job, list[int], list[str]]] = []
-        for index, job in enumerate(jobs):
-            keys = [pair_key(job.program, x, job.limits) for x in job.inputs]
-            row: list[Outcome | None] = [None] * len(keys)
-            missing = []
-            with self._lock:
-                for position, key in enumerate(keys):
-                    cached = self._cache.get(key) if self._cache is not None else None
-                    if cached is not None:
-                        row[position] = cached
-                        self.cache_hits += 1
-                    else:
-                        missing.append(position)
-            results.append(row)
-            if missing:
-                todo.append((index, job, missing, keys))
-        if todo:
-            with ThreadPoolExecutor(max_workers=min(self.workers, len(todo))) as pool:
-                done = pool.map(self._execute, todo)
-                for (index, _job, missing, keys), outcomes in zip(todo, done):
-                    for position, outcome in zip(missing, outcomes):
-                        results[index][position] = outcome
-        return results  # type: ignore[return-value]
+        return list(self.iter_jobs(jobs))
 
-    def _execute(self, item) -> list[Outcome]:
-        _index, job, missing, keys = item
-        # Identical inputs inside one job run once.
-        unique: dict[str, int] = {}
-        for position in missing:
-            unique.setdefault(keys[position], position)
-        positions = list(unique.values())
-        outcomes = run_program(job.program, [job.inputs[p] for p in positions], job.limits, self.isolation,
-                               self.scratch_root)
-        by_key = {keys[p]: o for p, o in zip(positions, outcomes)}
+    def iter_jobs(self, jobs: list[Job]) -> Iterator[list[Outcome]]:
+        """Like `run_jobs`, but yields each job's outcomes as soon as it and every job before it are done."""
+        keys_of = [[pair_key(job.program, x, job.limits) for x in job.inputs] for job in jobs]
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = [pool.submit(self._execute, job, keys) for job, keys in zip(jobs, keys_of)]
+            for future in futures:
+                yield future.result()
+
+    def _execute(self, job: Job, keys: list[str]) -> list[Outcome]:
+        """Runs the pairs of one job that the cache cannot answer; identical inputs run once."""
+        row: list[Outcome | None] = [None] * len(keys)
+        unique: dict[str, list[int]] = {}
         with self._lock:
-            self.executions += len(positions)
-            if self._cache is not None:
-                self._cache.update(by_key)
-        return [by_key[keys[p]] for p in missing]
+            for position, key in enumerate(keys):
+                cached = self._cache.get(key) if self._cache is not None else None
+                if cached is not None:
+                    row[position] = cached
+                    self.cache_hits += 1
+                else:
+                    unique.setdefault(key, []).append(position)
+        if unique:
+            firsts = [positions[0] for positions in unique.values()]
+            outcomes = run_program(job.program, [job.inputs[p] for p in firsts], job.limits, self.isolation,
+                                   self.scratch_root)
+            with self._lock:
+                self.executions += len(firsts)
+                for key, outcome in zip(unique, outcomes):
+                    if self._cache is not None:
+                        self._cache[key] = outcome
+                    for position in unique[key]:
+                        row[position] = outcome
+        return row  # type: ignore[return-value]

@@ -1,0 +1,72 @@
+"""`cosplay check`: is a problem folder sound enough to run on and to score against?"""
+
+from __future__ import annotations
+
+from cosplay_core.compare import outcome_matches
+from cosplay_core.problem import INPUT_KINDS, Problem, decode_generated_input, generator_program
+from cosplay_core.sandbox import Executor, Job, Limits
+
+GENERATOR_SEEDS = (0, 1, 2)
+
+
+def _describe(outcome, expected, io) -> str:
+    if outcome.status != "ok":
+        detail = outcome.stderr.strip().splitlines()[-1:] if outcome.stderr.strip() else []
+        return outcome.status + (f" ({detail[0][:120]})" if detail else "")
+    got = outcome.value if io == "function" else outcome.stdout
+    return f"wrong answer (expected {str(expected)[:60]!r}, got {str(got)[:60]!r})"
+
+
+def check_problem(problem: Problem, executor: Executor | None = None) -> list[str]:
+    """One line per failed check; an empty list means the problem is sound.
+
+    Checks: the reference passes every ground-truth test within the time limit; every wrong solution names its
+    bug and fails at least one test; gen.py yields inputs of each kind on which the reference runs.
+    """
+    executor = executor or Executor()
+    name = problem.slug
+    failures = []
+    if problem.reference is None:
+        failures.append(f"{name}: no reference.py")
+    if not problem.tests:
+        failures.append(f"{name}: no ground-truth tests in tests.jsonl")
+    if not problem.wrong:
+        failures.append(f"{name}: no wrong solutions in wrong/")
+    if problem.generator is None:
+        failures.append(f"{name}: no gen.py")
+    if failures:
+        return failures
+    limits = problem.limits()
+    inputs = tuple(t.input for t in problem.tests)
+    seeds_kinds = [(seed, kind) for kind in INPUT_KINDS for seed in GENERATOR_SEEDS]
+    generator_limits = Limits(time_limit_s=max(10.0, problem.time_limit_s), output_limit_bytes=64 << 20)
+    jobs = [Job(problem.program(problem.reference), inputs, limits)]
+    jobs += [Job(problem.program(w.source), inputs, limits) for w in problem.wrong]
+    jobs.append(Job(generator_program(problem), tuple([seed, kind] for seed, kind in seeds_kinds), generator_limits))
+    reference_row, *wrong_rows, generated = executor.run_jobs(jobs)
+
+    for number, (test, outcome) in enumerate(zip(problem.tests, reference_row), 1):
+        if not outcome_matches(test.output, outcome, problem.io, problem.comparison):
+            failures.append(f"{name}: reference fails test {number}: {_describe(outcome, test.output, problem.io)}")
+    for wrong, row in zip(problem.wrong, wrong_rows):
+        if not wrong.bug:
+            failures.append(f"{name}: wrong/{wrong.name}.py does not start with a comment naming its bug")
+        if all(outcome_matches(t.output, o, problem.io, problem.comparison) for t, o in zip(problem.tests, row)):
+            failures.append(f"{name}: wrong/{wrong.name}.py passes every ground-truth test")
+
+    generated_inputs = []
+    for (seed, kind), outcome in zip(seeds_kinds, generated):
+        if outcome.status != "ok":
+            failures.append(f"{name}: gen.py fails for kind {kind!r}, seed {seed}: {_describe(outcome, '', 'function')}")
+            continue
+        try:
+            generated_inputs.append((seed, kind, decode_generated_input(problem, outcome.value)))
+        except ValueError as exc:
+            failures.append(f"{name}: gen.py output for kind {kind!r}, seed {seed} is not a valid input: {exc}")
+    if generated_inputs:
+        runs = executor.run(problem.program(problem.reference), [x for _, _, x in generated_inputs], limits)
+        for (seed, kind, _), outcome in zip(generated_inputs, runs):
+            if outcome.status != "ok":
+                failures.append(f"{name}: reference does not run on gen.py's {kind!r} input (seed {seed}): "
+                                f"{_describe(outcome, '', problem.io)}")
+    return failures

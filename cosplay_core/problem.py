@@ -1,0 +1,225 @@
+"""Problems: the statement a model sees, how programs are called, and (never shown to a model) ground truth.
+
+`load_problem(folder)` reads a problem folder (DESIGN 5). Anything malformed raises `ProblemError` with one line
+that names the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from cosplay_core.compare import Comparison
+from cosplay_core.sandbox.outcome import Limits, Program
+
+INPUT_KINDS = ("random", "edge", "large")
+
+
+class ProblemError(ValueError):
+    """A problem that cannot be used as given; the message is one line naming the file."""
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One unit test: `input` is stdin text, or the list of arguments in function mode; `output` likewise."""
+
+    input: Any
+    output: Any
+
+
+@dataclass(frozen=True)
+class WrongSolution:
+    """A plausible wrong program and the bug its first comment names."""
+
+    name: str
+    source: str
+    bug: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A programming problem. Only `statement` (and the I/O contract) may ever reach a model."""
+
+    slug: str
+    title: str
+    statement: str
+    io: str = "stdin"
+    entry_point: str | None = None
+    time_limit_s: float = 2.0
+    comparison: Comparison = field(default_factory=Comparison)
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    reference: str | None = None
+    wrong: tuple[WrongSolution, ...] = ()
+    tests: tuple[TestCase, ...] = ()
+    generator: str | None = None
+    hints: tuple[str, ...] = ()
+    attacks: tuple[str, ...] = ()
+    path: Path | None = None
+
+    def program(self, source: str) -> Program:
+        """`source` as a program called the way this problem calls programs."""
+        return Program(source, self.io, self.entry_point)
+
+    def limits(self, **overrides) -> Limits:
+        """Execution limits for this problem (its time limit, defaults otherwise)."""
+        return Limits(**{"time_limit_s": self.time_limit_s, **overrides})
+
+    @property
+    def has_ground_truth(self) -> bool:
+        return bool(self.tests)
+
+
+def _read_text(path: Path, where: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError(f"{where}: missing file {path.name}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemError(f"{where}: cannot read {path.name}: {exc}") from None
+
+
+def _parse_toml(path: Path, where: str) -> dict:
+    try:
+        return tomllib.loads(_read_text(path, where))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _config(meta: dict, path: Path) -> dict:
+    """Validates problem.toml and returns its settings with defaults filled in."""
+    io = meta.get("io", "stdin")
+    if io not in ("stdin", "function"):
+        raise ProblemError(f"{path}: io must be \"stdin\" or \"function\", not {io!r}")
+    entry_point = meta.get("entry_point")
+    if io == "function" and not (isinstance(entry_point, str) and entry_point.strip()):
+        raise ProblemError(f"{path}: io = \"function\" needs entry_point (a function name or Class().method)")
+    time_limit = meta.get("time_limit_s", 2.0)
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
+            0 < time_limit <= 600 and math.isfinite(time_limit)):
+        raise ProblemError(f"{path}: time_limit_s must be a number of seconds in (0, 600], not {time_limit!r}")
+    try:
+        comparison = Comparison.parse(meta.get("compare"))
+    except ValueError as exc:
+        raise ProblemError(f"{path}: {exc}") from None
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ProblemError(f"{path}: missing title")
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ProblemError(f"{path}: tags must be a list of strings")
+    return {"io": io, "entry_point": entry_point if io == "function" else None, "time_limit_s": float(time_limit),
+            "comparison": comparison, "title": title.strip(), "tags": tuple(tags),
+            "source": str(meta.get("source", ""))}
+
+
+def parse_test_line(line: str, io: str, where: str) -> TestCase:
+    """One line of tests.jsonl as a TestCase, checked against the I/O mode."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ProblemError(f"{where}: not valid JSON ({exc.msg})") from None
+    if not isinstance(record, dict) or "input" not in record or "output" not in record:
+        raise ProblemError(f"{where}: expected an object with \"input\" and \"output\"")
+    if io == "stdin":
+        if not isinstance(record["input"], str) or not isinstance(record["output"], str):
+            raise ProblemError(f"{where}: in stdin mode, input and output must be strings")
+    elif not isinstance(record["input"], list):
+        raise ProblemError(f"{where}: in function mode, input must be the JSON array of arguments")
+    return TestCase(record["input"], record["output"])
+
+
+def _load_tests(path: Path, io: str) -> tuple[TestCase, ...]:
+    if not path.exists():
+        return ()
+    tests = []
+    for number, line in enumerate(_read_text(path, str(path.parent)).splitlines(), 1):
+        if line.strip():
+            tests.append(parse_test_line(line, io, f"{path}:{number}"))
+    return tuple(tests)
+
+
+def _bug_of(source: str) -> str:
+    first = source.lstrip().splitlines()[0] if source.strip() else ""
+    return first.lstrip("#").strip() if first.startswith("#") else ""
+
+
+def _load_wrong(folder: Path) -> tuple[WrongSolution, ...]:
+    if not folder.is_dir():
+        return ()
+    wrong = []
+    for path in sorted(folder.glob("*.py")):
+        source = _read_text(path, str(folder))
+        wrong.append(WrongSolution(path.stem, source, _bug_of(source)))
+    return tuple(wrong)
+
+
+def _load_ideas(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not path.exists():
+        return (), ()
+    ideas = _parse_toml(path, str(path.parent))
+    lists = []
+    for key in ("hints", "attacks"):
+        values = ideas.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ProblemError(f"{path}: {key} must be a list of strings")
+        lists.append(tuple(values))
+    return lists[0], lists[1]
+
+
+def load_problem(folder: str | Path) -> Problem:
+    """Reads a problem folder: problem.md and problem.toml are required; the rest (ground truth) is optional."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ProblemError(f"{folder}: no such problem folder")
+    statement = _read_text(folder / "problem.md", str(folder))
+    if not statement.strip():
+        raise ProblemError(f"{folder / 'problem.md'}: the statement is empty")
+    settings = _config(_parse_toml(folder / "problem.toml", str(folder)), folder / "problem.toml")
+    reference = _read_text(folder / "reference.py", str(folder)) if (folder / "reference.py").exists() else None
+    generator = _read_text(folder / "gen.py", str(folder)) if (folder / "gen.py").exists() else None
+    hints, attacks = _load_ideas(folder / "ideas.toml")
+    return Problem(
+        slug=folder.resolve().name,
+        statement=statement,
+        reference=reference,
+        wrong=_load_wrong(folder / "wrong"),
+        tests=_load_tests(folder / "tests.jsonl", settings["io"]),
+        generator=generator,
+        hints=hints,
+        attacks=attacks,
+        path=folder,
+        **settings,
+    )
+
+
+def generator_program(problem: Problem) -> Program:
+    """The problem's gen.py as a sandboxed function-mode program: `__cosplay_generate(seed, kind) -> str`."""
+    if problem.generator is None:
+        raise ProblemError(f"{problem.path or problem.slug}: missing file gen.py")
+    source = problem.generator + (
+        "\n\ndef __cosplay_generate(seed, kind):\n"
+        "    import random as _random\n"
+        "    return generate(_random.Random(seed), kind)\n"
+    )
+    return Program(source, "function", "__cosplay_generate")
+
+
+def decode_generated_input(problem: Problem, text: Any) -> Any:
+    """A generator's output as a program input: stdin text, or the decoded argument list in function mode."""
+    if not isinstance(text, str):
+        raise ValueError(f"the generator returned {type(text).__name__}, not a string")
+    if problem.io == "stdin":
+        return text
+    args = json.loads(text)
+    if not isinstance(args, list):
+        raise ValueError("in function mode the generator must return the JSON text of an array of arguments")
+    return args
