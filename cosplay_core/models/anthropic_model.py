@@ -72,14 +72,15 @@ class AnthropicModel(SDKModel):
         return await client.messages.create(model=self.model_id, timeout=config.timeout_s, **request)
 
     def _to_completion(self, response: Any, latency_s: float) -> Completion:
-        if not hasattr(response, "content"):
-            raise malformed_fault(self.name, f"expected a message object, got {type(response).__name__}")
+        content = getattr(response, "content", None)
+        if not isinstance(content, list):
+            # the SDK builds its objects without validation: a body of another shape arrives with content=None
+            raise malformed_fault(self.name, f"expected a message with a content list, got {type(response).__name__}")
         stop_reason = getattr(response, "stop_reason", None)
         if stop_reason == "refusal":
             details = getattr(response, "stop_details", None)
             raise refusal_fault(self.name, getattr(details, "explanation", None) if details is not None else None)
-        blocks = response.content or []
-        text = "".join(b.text for b in blocks if getattr(b, "type", None) == "text" and isinstance(b.text, str))
+        text = "".join(b.text for b in content if getattr(b, "type", None) == "text" and isinstance(b.text, str))
         if not text.strip():
             raise empty_fault(self.name)
         return Completion(

@@ -1,0 +1,317 @@
+"""`ModelClient`: the one way the engine calls a model. It bounds concurrency, retries transient faults with
+backoff (honouring Retry-After), enforces the run's budget, serves and fills the response cache, reports every
+attempt to `on_call`, and keeps totals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable, Iterable
+
+from cosplay_core.models.base import (
+    BudgetExceeded,
+    Completion,
+    GenerateConfig,
+    Message,
+    Model,
+    ModelAttemptError,
+    ModelCallError,
+    Usage,
+)
+from cosplay_core.models.cache import ResponseCache, request_key
+
+log = logging.getLogger(__name__)
+
+CallRecord = dict[str, Any]
+
+
+class Budget:
+    """A run's limits on model calls and tokens, and what has been spent against them.
+
+    Every attempt sent to the model counts as a call (retries too); tokens are `Usage.total_tokens` of answers
+    from the model. Answers from the cache are counted apart (`cached_calls`, `cached_tokens`) and charge nothing.
+    The call limit is exact; the token limit is checked before each call, so calls already in flight may end a
+    little past it.
+    """
+
+    def __init__(self, max_calls: int | None = None, max_tokens: int | None = None):
+        if max_calls is not None and max_calls < 0:
+            raise ValueError("max_calls must be non-negative")
+        if max_tokens is not None and max_tokens < 0:
+            raise ValueError("max_tokens must be non-negative")
+        self.max_calls = max_calls
+        self.max_tokens = max_tokens
+        self.calls = 0
+        self.tokens = 0
+        self.cached_calls = 0
+        self.cached_tokens = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Budget(max_calls={self.max_calls}, max_tokens={self.max_tokens}, calls={self.calls}, "
+            f"tokens={self.tokens}, cached_calls={self.cached_calls}, cached_tokens={self.cached_tokens})"
+        )
+
+    def exhausted(self) -> str | None:
+        """Why no further call may be made, or None while the budget lasts."""
+        if self.max_calls is not None and self.calls >= self.max_calls:
+            return f"the budget of {self.max_calls} model calls is spent"
+        if self.max_tokens is not None and self.tokens >= self.max_tokens:
+            return f"the budget of {self.max_tokens} tokens is spent ({self.tokens} used)"
+        return None
+
+    def check(self) -> None:
+        """Raise BudgetExceeded when no further call may be made."""
+        reason = self.exhausted()
+        if reason is not None:
+            raise BudgetExceeded(reason)
+
+    def take_call(self) -> None:
+        """Check the budget and count one call against it."""
+        self.check()
+        self.calls += 1
+
+    def charge(self, usage: Usage) -> None:
+        """Count the tokens of an answer from the model."""
+        self.tokens += usage.total_tokens
+
+    def charge_cached(self, usage: Usage) -> None:
+        """Count an answer served from the cache (it spends nothing)."""
+        self.cached_calls += 1
+        self.cached_tokens += usage.total_tokens
+
+
+@dataclass(frozen=True)
+class ClientTotals:
+    """What a ModelClient did: completed calls, attempts, retries, failed calls, cache hits, and the usage of
+    answers from the model (`usage`) and from the cache (`cached_usage`)."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    failures: int = 0
+    cache_hits: int = 0
+    usage: Usage = Usage()
+    cached_usage: Usage = Usage()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The totals as a plain JSON-ready dict."""
+        return {
+            "calls": self.calls,
+            "attempts": self.attempts,
+            "retries": self.retries,
+            "failures": self.failures,
+            "cache_hits": self.cache_hits,
+            "usage": self.usage.to_dict(),
+            "cached_usage": self.cached_usage.to_dict(),
+        }
+
+
+class ModelClient:
+    """Calls a Model with bounded concurrency, retries, a budget, a cache and a per-attempt record.
+
+    `complete` returns a Completion, or raises ModelCallError (failed for good: a non-retryable fault, or
+    `max_retries` retries spent) or BudgetExceeded. Cancelling the awaiting task cancels the call in flight and
+    frees its slot. `on_call(record)` receives a plain dict for every attempt and every cache hit; it never holds
+    a key.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        *,
+        concurrency: int = 8,
+        max_retries: int = 4,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        budget: Budget | None = None,
+        cache: ResponseCache | None = None,
+        on_call: Callable[[CallRecord], None] | None = None,
+        retry_after_max_s: float = 120.0,
+        rng: random.Random | None = None,
+    ):
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if max_retries < 0:
+            raise ValueError("max_retries must be non-negative")
+        self.model = model
+        self.concurrency = concurrency
+        self.max_retries = max_retries
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.retry_after_max_s = retry_after_max_s
+        self.budget = budget if budget is not None else Budget()
+        self.cache = cache
+        self.on_call = on_call
+        self._rng = rng or random.Random()
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._calls = self._attempts = self._retries = self._failures = self._cache_hits = 0
+        self._usage = Usage()
+        self._cached_usage = Usage()
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelClient(model={self.model!r}, concurrency={self.concurrency}, max_retries={self.max_retries}, "
+            f"budget={self.budget!r}, cache={self.cache!r})"
+        )
+
+    @property
+    def totals(self) -> ClientTotals:
+        """A snapshot of what this client has done so far."""
+        return ClientTotals(
+            calls=self._calls,
+            attempts=self._attempts,
+            retries=self._retries,
+            failures=self._failures,
+            cache_hits=self._cache_hits,
+            usage=self._usage,
+            cached_usage=self._cached_usage,
+        )
+
+    # ---- the public call ---------------------------------------------------------------------------------------
+
+    async def complete(self, messages: Iterable[Message], config: GenerateConfig | None = None) -> Completion:
+        """The model's answer to `messages`: from the cache when it has it, else from the model with retries."""
+        messages = list(messages)
+        config = config or GenerateConfig()
+        key = None
+        if self.cache is not None:
+            key = request_key(self.model.name, getattr(self.model, "base_url", None), messages, config)
+            hit = self.cache.get(key)
+            if hit is not None:
+                self._cache_hits += 1
+                self._calls += 1
+                self._cached_usage = self._cached_usage + hit.usage
+                self.budget.charge_cached(hit.usage)
+                self._emit(messages, config, attempt=0, started=time.time(), completion=hit)
+                return hit
+
+        attempt = 0
+        while True:
+            attempt += 1
+            self.budget.check()  # before waiting for a slot: a spent budget need not queue
+            started = time.time()
+            error: ModelAttemptError | None = None
+            completion: Completion | None = None
+            async with self._slot():
+                self.budget.take_call()
+                self._attempts += 1
+                t0 = time.monotonic()
+                try:
+                    completion = await self.model.generate(messages, config)
+                except ModelAttemptError as err:
+                    error = err
+                except asyncio.CancelledError:
+                    self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
+                               error={"type": "cancelled", "message": "the call was cancelled"})
+                    raise
+                except Exception as err:
+                    # not a fault of the model's answer but of our code or the SDK: record it, then let it surface
+                    self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
+                               error={"type": type(err).__name__, "message": str(err)[:300]})
+                    raise
+                latency_s = time.monotonic() - t0
+
+            if completion is not None:
+                self._calls += 1
+                self._usage = self._usage + completion.usage
+                self.budget.charge(completion.usage)
+                if self.cache is not None and key is not None:
+                    self.cache.put(key, completion)
+                self._emit(messages, config, attempt=attempt, started=started, completion=completion)
+                return completion
+
+            assert error is not None
+            final = not error.retryable or attempt > self.max_retries
+            delay = None if final else self._delay(attempt, error.retry_after_s)
+            self._emit(
+                messages,
+                config,
+                attempt=attempt,
+                started=started,
+                latency_s=latency_s,
+                error={"type": error.fault, "message": error.message, "status": error.status},
+                retry_in_s=delay,
+            )
+            if final:
+                self._failures += 1
+                tries = f" after {attempt} attempts" if attempt > 1 else ""
+                raise ModelCallError(error.fault, f"{error.message}{tries}", attempts=attempt, status=error.status)
+            self._retries += 1
+            log.info("%s: %s; retry %d of %d in %.2f s", self.model.name, error.fault, attempt, self.max_retries, delay)
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        """Close the model's connections, if it has any to close."""
+        close = getattr(self.model, "aclose", None)
+        if close is not None:
+            await close()
+
+    async def __aenter__(self) -> ModelClient:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+    # ---- internals ---------------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots_loop is not loop:
+            # a semaphore belongs to one event loop; Jupyter or a UI may drive the client from several over time
+            self._slots, self._slots_loop = asyncio.Semaphore(self.concurrency), loop
+        async with self._slots:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+
+    def _delay(self, attempt: int, retry_after_s: float | None) -> float:
+        """Seconds to wait before the next attempt: the server's Retry-After when given (capped at
+        `retry_after_max_s`), else exponential backoff with jitter."""
+        if retry_after_s is not None:
+            return min(retry_after_s, self.retry_after_max_s)
+        ceiling = min(self.backoff_max_s, self.backoff_base_s * (2 ** (attempt - 1)))
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    def _emit(
+        self,
+        messages: list[Message],
+        config: GenerateConfig,
+        *,
+        attempt: int,
+        started: float,
+        completion: Completion | None = None,
+        latency_s: float | None = None,
+        error: dict[str, Any] | None = None,
+        retry_in_s: float | None = None,
+    ) -> None:
+        if self.on_call is None:
+            return
+        record: CallRecord = {
+            "model": self.model.name,
+            "time": started,
+            "attempt": attempt,
+            "cached": bool(completion is not None and completion.cached),
+            "messages": [m.to_dict() for m in messages],
+            "config": config.to_dict(),
+            "text": completion.text if completion is not None else None,
+            "stop_reason": completion.stop_reason if completion is not None else None,
+            "usage": completion.usage.to_dict() if completion is not None else None,
+            "latency_s": completion.latency_s if completion is not None else latency_s,
+            "error": error,
+        }
+        if retry_in_s is not None:
+            record["retry_in_s"] = retry_in_s
+        self.on_call(record)
