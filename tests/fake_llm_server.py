@@ -176,7 +176,11 @@ class _Handler(BaseHTTPRequestHandler):
         }.get(kind)
         if status is not None:
             headers = {"retry-after": fault.retry_after} if fault.retry_after is not None else {}
-            self._send_json(status, self._error_body(request.api, status), headers)
+            body = self._error_body(request.api, status)
+            if status == 401:  # like real APIs, name the rejected key (a client must not copy it anywhere)
+                detail = f"invalid x-api-key / authorization: {request.headers.get('authorization', '')}"
+                body["error"]["message"] += f": {detail}"
+            self._send_json(status, body, headers)
             return
         if kind == "disconnect":
             self.close_connection = True

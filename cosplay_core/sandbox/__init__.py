@@ -19,7 +19,7 @@ from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
 from cosplay_core.sandbox.server import ProgramServer, run_program
 
 __all__ = ["Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "ProgramServer", "STATUSES", "detect",
-           "run_program"]
+           "pair_key", "run_program"]
 
 
 @dataclass(frozen=True)

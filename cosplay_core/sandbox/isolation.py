@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def _runs(cmd: list[str]) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=None)
 def _own_cgroup(controller: str) -> Path | None:
     """The writable folder for our own cgroup under a v1 controller, or None."""
     root = Path("/sys/fs/cgroup") / controller
@@ -63,7 +65,7 @@ def _own_cgroup(controller: str) -> Path | None:
             _, controllers, path = line.split(":", 2)
             if controller in controllers.split(","):
                 folder = root / path.lstrip("/")
-                probe = folder / f"cosplay-probe-{os.getpid()}"
+                probe = folder / f"cosplay-probe-{uuid.uuid4().hex}"
                 probe.mkdir()
                 probe.rmdir()
                 return folder

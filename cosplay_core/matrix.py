@@ -1,0 +1,133 @@
+"""The execution matrix: every code run on every unit test's input, the raw outcomes kept, pass counts derived.
+
+Rows are codes, columns are unit tests, both keyed by stable ids. Replacing a code re-executes one row; replacing a
+test's input re-executes one column; changing only a test's expected output re-executes nothing (the outcomes are
+kept and compared again). Identical (program, input) pairs are never executed twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cosplay_core.compare import Comparison, outcome_matches
+from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program, pair_key
+
+
+@dataclass(frozen=True)
+class MatrixSnapshot:
+    """An immutable view of the matrix: ids in row/column order, outcomes and the pass matrix."""
+
+    code_ids: tuple[int, ...]
+    test_ids: tuple[int, ...]
+    outcomes: tuple[tuple[Outcome, ...], ...]
+    passes: np.ndarray  # bool, shape (codes, tests), read-only
+
+    @property
+    def code_pass_counts(self) -> np.ndarray:
+        return self.passes.sum(axis=1)
+
+    @property
+    def test_pass_counts(self) -> np.ndarray:
+        return self.passes.sum(axis=0)
+
+
+class ExecutionMatrix:
+    """Codes x unit tests, refreshed incrementally through a shared `Executor`."""
+
+    def __init__(self, executor: Executor, io: str, entry_point: str | None, limits: Limits,
+                 comparison: Comparison = Comparison()):
+        self.executor = executor
+        self.io = io
+        self.entry_point = entry_point
+        self.limits = limits
+        self.comparison = comparison
+        self._codes: dict[int, Program] = {}
+        self._tests: dict[int, tuple[Any, Any]] = {}
+        self._outcomes: dict[str, Outcome] = {}  # by (program, input) content key
+
+    # -- pools -------------------------------------------------------------------------------------------------
+
+    def set_code(self, code_id: int, source: str) -> None:
+        """Adds or replaces a code (its row is executed at the next `refresh`)."""
+        self._codes[code_id] = Program(source, self.io, self.entry_point)
+
+    def remove_code(self, code_id: int) -> None:
+        del self._codes[code_id]
+
+    def set_test(self, test_id: int, test_input: Any, expected: Any) -> None:
+        """Adds or replaces a unit test; a new input means its column is executed at the next `refresh`."""
+        self._tests[test_id] = (test_input, expected)
+
+    def remove_test(self, test_id: int) -> None:
+        del self._tests[test_id]
+
+    @property
+    def code_ids(self) -> tuple[int, ...]:
+        return tuple(self._codes)
+
+    @property
+    def test_ids(self) -> tuple[int, ...]:
+        return tuple(self._tests)
+
+    def source(self, code_id: int) -> str:
+        return self._codes[code_id].source
+
+    def test(self, test_id: int) -> tuple[Any, Any]:
+        return self._tests[test_id]
+
+    # -- execution ---------------------------------------------------------------------------------------------
+
+    def _key(self, program: Program, test_input: Any) -> str:
+        return pair_key(program, test_input, self.limits)
+
+    def missing_pairs(self) -> int:
+        """How many (code, test) cells have no outcome yet."""
+        return sum(1 for p in self._codes.values() for x, _ in self._tests.values()
+                   if self._key(p, x) not in self._outcomes)
+
+    def refresh(self) -> int:
+        """Executes every cell without an outcome, in one parallel batch; returns the number of pairs run."""
+        jobs, wanted = [], []
+        for program in self._codes.values():
+            inputs, keys = [], []
+            for test_input, _ in self._tests.values():
+                key = self._key(program, test_input)
+                if key not in self._outcomes and key not in keys:
+                    inputs.append(test_input)
+                    keys.append(key)
+            if inputs:
+                jobs.append(Job(program, tuple(inputs), self.limits))
+                wanted.append(keys)
+        for keys, row in zip(wanted, self.executor.run_jobs(jobs)):
+            self._outcomes.update(zip(keys, row))
+        return sum(len(keys) for keys in wanted)
+
+    def outcome(self, code_id: int, test_id: int) -> Outcome | None:
+        return self._outcomes.get(self._key(self._codes[code_id], self._tests[test_id][0]))
+
+    def passed(self, code_id: int, test_id: int) -> bool:
+        outcome = self.outcome(code_id, test_id)
+        return outcome is not None and outcome_matches(self._tests[test_id][1], outcome, self.io, self.comparison)
+
+    def snapshot(self) -> MatrixSnapshot:
+        """The current matrix (cells not yet executed count as not passed, with an `error` placeholder)."""
+        code_ids, test_ids = self.code_ids, self.test_ids
+        pending = Outcome("error", stderr="not executed yet")
+        outcomes = tuple(tuple(self.outcome(c, t) or pending for t in test_ids) for c in code_ids)
+        passes = np.zeros((len(code_ids), len(test_ids)), dtype=bool)
+        for i, c in enumerate(code_ids):
+            for j, t in enumerate(test_ids):
+                passes[i, j] = outcome_matches(self._tests[t][1], outcomes[i][j], self.io, self.comparison)
+        passes.setflags(write=False)
+        return MatrixSnapshot(code_ids, test_ids, outcomes, passes)
+
+    def code_pass_counts(self) -> dict[int, int]:
+        snap = self.snapshot()
+        return dict(zip(snap.code_ids, snap.code_pass_counts.tolist()))
+
+    def test_pass_counts(self) -> dict[int, int]:
+        snap = self.snapshot()
+        return dict(zip(snap.test_ids, snap.test_pass_counts.tolist()))
