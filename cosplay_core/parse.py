@@ -36,6 +36,9 @@ class _Block:
 
 
 _OPEN_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
+# "Here is the code: ```python" - a fence opened at the end of a line of prose
+_INLINE_OPEN = re.compile(r"^(?P<prefix>.*:)[ \t]*(?P<fence>`{3,})(?P<info>[\w+#.-]*)[ \t]*$")
+_LANGUAGE_WORDS = set().union(*_LANGUAGE_ALIASES.values()) | {"java", "c", "rust", "go", "bash", "sh", "text", "txt"}
 
 
 def _normalise(text: Any) -> str:
@@ -45,25 +48,41 @@ def _normalise(text: Any) -> str:
 
 
 def _fenced_blocks(text: str) -> list[_Block]:
-    """Every fenced block (``` or ~~~, any indentation), in order; a final unclosed fence runs to the end."""
+    """Every fenced block (``` or ~~~, any indentation), in order; a final unclosed fence runs to the end.
+
+    Also accepted: a fence opened at the end of a line of prose ending in a colon, a fence closed at the end of
+    the block's last line (`print(x)```), and a language name alone on an untagged block's first line.
+    """
     blocks: list[_Block] = []
     lines = text.split("\n")
     i = 0
     while i < len(lines):
-        m = _OPEN_FENCE.match(lines[i])
+        m = _OPEN_FENCE.match(lines[i]) or _INLINE_OPEN.match(lines[i])
         if not m:
             i += 1
             continue
-        fence, indent = m.group("fence"), len(m.group("indent").expandtabs(4))
+        fence = m.group("fence")
+        indent = len(m.group("indent").expandtabs(4)) if "indent" in m.groupdict() else 0
         info = m.group("info").strip()
         language = re.split(r"[\s{,]", info, maxsplit=1)[0].lower().lstrip(".") if info else ""
         close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
         body: list[str] = []
+        complete = False
         j = i + 1
-        while j < len(lines) and not close.match(lines[j]):
-            body.append(lines[j])
+        while j < len(lines):
+            line = lines[j]
+            if close.match(line):
+                complete = True
+                break
+            head = line.rstrip()[: -len(fence)] if line.rstrip().endswith(fence) else None
+            if head is not None and head.strip() and not head.endswith(fence[0]):
+                body.append(head)
+                complete = True
+                break
+            body.append(line)
             j += 1
-        complete = j < len(lines)
+        if not language and len(body) > 1 and body[0].strip().lower() in _LANGUAGE_WORDS:
+            language, body = body[0].strip().lower(), body[1:]
         blocks.append(_Block(language, _dedent(body, indent), complete))
         i = j + 1
     return blocks
@@ -126,7 +145,8 @@ def _bare_python(text: str) -> str | None:
     if start is None:
         return None
     # drop trailing prose one line at a time (bounded: prose after code is short)
-    for end in range(len(lines), max(start, len(lines) - 40), -1):
+    tries = 40 if len(stripped) < 50_000 else 3
+    for end in range(len(lines), max(start, len(lines) - tries), -1):
         candidate = "\n".join(lines[start:end]).strip()
         if _is_program(_parse_python(candidate)):
             return candidate
@@ -219,13 +239,15 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _balanced_span(text: str, start: int) -> str | None:
-    """The substring from the bracket at `start` to its matching bracket, skipping quoted strings."""
+def _balanced_span(text: str, start: int, limit: int) -> str | None:
+    """The substring from the bracket at `start` to its matching bracket, skipping quoted strings; None when
+    there is none within `limit` characters."""
     pairs = {"[": "]", "{": "}"}
     stack = [pairs[text[start]]]
     quote = None
     k = start + 1
-    while k < len(text):
+    end = min(len(text), start + limit)
+    while k < end:
         ch = text[k]
         if quote:
             if ch == "\\":
@@ -249,10 +271,11 @@ def _balanced_span(text: str, start: int) -> str | None:
 
 def _first_embedded_json(text: str) -> tuple[bool, Any]:
     decoder = json.JSONDecoder()
-    tried = 0
+    # junk full of brackets must not make this quadratic: bound the starts tried and the characters scanned
+    starts_left, scan_left = 200, 1_000_000
     for m in re.finditer(r"[\[{]", text):
-        tried += 1
-        if tried > 200:  # junk full of brackets: give up rather than go quadratic
+        starts_left -= 1
+        if starts_left < 0:
             break
         try:
             value, _ = decoder.raw_decode(text, m.start())
@@ -260,7 +283,10 @@ def _first_embedded_json(text: str) -> tuple[bool, Any]:
                 return True, value
         except (ValueError, RecursionError):
             pass
-        span = _balanced_span(text, m.start())
+        if scan_left <= 0:
+            continue
+        span = _balanced_span(text, m.start(), limit=scan_left)
+        scan_left -= len(span) if span is not None else min(scan_left, len(text) - m.start())
         if span is not None:
             ok, value = _loads_lenient(span)
             if ok and isinstance(value, (list, dict)):
@@ -349,12 +375,15 @@ def _json_items(value: Any) -> list[str]:
 def _markdown_items(text: str) -> list[str]:
     items: list[str] = []
     continuing = False
+    top_indent: int | None = None  # items indented deeper than the first are sub-points of the one above
     for line in text.split("\n"):
         if _OPEN_FENCE.match(line):
             continuing = False
             continue
         m = _ITEM.match(line)
-        if m:
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+        if m and (top_indent is None or indent <= top_indent + 1 or not continuing):
+            top_indent = indent if top_indent is None else top_indent
             items.append(m.group("item").strip())
             continuing = True
         elif continuing and line.strip() and line[:1] in (" ", "\t"):
@@ -380,7 +409,22 @@ _LABEL = re.compile(
     r"[ \t]*\d*[ \t]*(?:\([^)\n]*\))?[ \t]*(?:\*\*|__)?[ \t]*[:\uff1a](?:[ \t]*(?:\*\*|__))?(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# a label alone on a heading or bold line, without a colon: "### Sample Output", "**Input**"
+_HEADING_LABEL = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]*|\*\*|__)(?:(?:sample|example|test(?:\s*case)?)\s*\d*\s*)?"
+    r"(?P<label>input|output|expected output|explanation)[ \t]*\d*[ \t]*(?:\*\*|__)?[ \t]*$",
+    re.IGNORECASE,
+)
 _KINDS = {"input": "input", "output": "output", "expected output": "output", "expected": "output"}
+
+
+def _match_label(line: str) -> tuple[str, str] | None:
+    """(kind, rest of the line) when the line is an Input/Output/Explanation label."""
+    m = _LABEL.match(line) or _HEADING_LABEL.match(line)
+    if not m:
+        return None
+    rest = m.groupdict().get("rest") or ""
+    return _KINDS.get(m.group("label").lower(), "stop"), rest
 
 
 def _strip_inline(value: str) -> str:
@@ -397,12 +441,11 @@ def _labelled_values(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(lines):
-        m = _LABEL.match(lines[i])
-        if not m:
+        label = _match_label(lines[i])
+        if label is None:
             i += 1
             continue
-        kind = _KINDS.get(m.group("label").lower(), "stop")
-        rest = m.group("rest")
+        kind, rest = label
         i += 1
         if kind == "stop":
             out.append(("stop", ""))
@@ -429,7 +472,7 @@ def _labelled_values(text: str) -> list[tuple[str, str]]:
                 out.append((kind, "\n".join(body).strip("\n")))
                 continue
         # an unfenced value runs to a blank line, a fence or the next label
-        while i < len(lines) and lines[i].strip() and not _LABEL.match(lines[i]) and not _OPEN_FENCE.match(lines[i]):
+        while i < len(lines) and lines[i].strip() and not _match_label(lines[i]) and not _OPEN_FENCE.match(lines[i]):
             value_lines.append(lines[i].rstrip())
             i += 1
         out.append((kind, "\n".join(value_lines).strip("\n")))

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_problems"
 SHARED_DATA = ROOT.parent / "shared" / "data"
-RUNNER_MARKER = "The fork server that runs inside the sandbox"
+RUNNER_MARKER = "sandbox/runner.py"  # in the command line of every runner and of every child it forks
 
 sys.path.insert(0, str(ROOT))
 
@@ -29,6 +29,48 @@ def processes_with(token: str) -> list[int]:
         if token in cmdline:
             found.append(int(entry))
     return found
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    return children
+
+
+def process_tree(pid: int) -> set[int]:
+    """`pid` and all its descendants."""
+    children, tree, todo = _children(), set(), [pid]
+    while todo:
+        current = todo.pop()
+        tree.add(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def sandbox_leftovers(*executors) -> list[int]:
+    """Processes beyond what the executors' idle servers are made of (a runner and its launchers).
+
+    A process left behind by a program either stays in its server's tree (orphans are adopted by the sandbox's
+    init) or carries the runner's command line; either way it shows up here. Pass every executor alive.
+    """
+    expected: set[int] = set()
+    extra: list[int] = []
+    for executor in executors:
+        baseline = 3 if executor.isolation.method == "bwrap" else 1
+        for server in list(executor._idle):
+            tree = process_tree(server.proc.pid)
+            expected |= tree
+            if len(tree) > baseline:
+                extra.extend(sorted(tree)[baseline:])
+    extra.extend(pid for pid in processes_with(RUNNER_MARKER) if pid not in expected)
+    return extra
 
 
 @pytest.fixture(scope="session")

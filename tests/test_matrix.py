@@ -21,7 +21,8 @@ def matrix():
     m.set_test(10, "1 2\n", "3")
     m.set_test(11, "5 5\n", "10")
     m.set_test(12, "0 0\n", "1")  # a wrong unit test, agreeing with the off-by-one code
-    return m
+    yield m
+    executor.close()
 
 
 def test_pass_counts_and_outcomes(matrix):

@@ -1,6 +1,7 @@
-"""Isolated, fast execution of untrusted programs: one fork server per program, one fresh child per input.
+"""Isolated, fast execution of untrusted programs: sandboxed fork servers, one fresh child per input.
 
-`Executor` is the entry point: it runs many (program, inputs) jobs in parallel, never executes an identical
+`Executor` is the entry point: it runs many (program, inputs) jobs in parallel on a small pool of sandboxed servers
+(each program compiled once per server, each input in a fresh child), never executes an identical
 (program, input, limits) pair twice, and counts what it ran.
 """
 
@@ -10,15 +11,16 @@ import hashlib
 import json
 import os
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
 from cosplay_core.sandbox.isolation import Isolation, detect
 from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
-from cosplay_core.sandbox.server import ProgramServer, run_program
+from cosplay_core.sandbox.server import SandboxServer, run_program
 
-__all__ = ["Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "ProgramServer", "STATUSES", "detect",
+__all__ = ["Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "SandboxServer", "STATUSES", "detect",
            "pair_key", "run_program"]
 
 
@@ -39,9 +41,10 @@ def pair_key(program: Program, program_input, limits: Limits) -> str:
 
 
 class Executor:
-    """Runs jobs in parallel (`workers` fork servers at a time) with a content-hash cache of outcomes.
+    """Runs jobs in parallel (`workers` sandboxed servers at a time) with a content-hash cache of outcomes.
 
     Thread-safe. `executions` counts pairs really executed; `cache_hits` counts pairs answered from the cache.
+    Idle servers are kept for the next batch; `close()` (or leaving a `with` block, or exiting) stops them.
     """
 
     def __init__(self, workers: int | None = None, isolation: Isolation | None = None,
@@ -53,8 +56,23 @@ class Executor:
         self.scratch_root = scratch_root
         self._cache: dict[str, Outcome] | None = {} if cache else None
         self._lock = threading.Lock()
+        self._idle: list[SandboxServer] = []
+        # Servers must be started from threads that outlive them: bubblewrap's --die-with-parent fires when the
+        # *thread* that started it ends. So the pool's threads live as long as the executor.
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cosplay-sandbox")
         self.executions = 0
         self.cache_hits = 0
+        self._finalizer = weakref.finalize(self, _shut_down, self._pool, self._idle)
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stops every server and worker thread; the executor cannot be used afterwards."""
+        self._finalizer()
 
     def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
         """Outcomes of `program` on each input, in order."""
@@ -67,10 +85,13 @@ class Executor:
     def iter_jobs(self, jobs: list[Job]) -> Iterator[list[Outcome]]:
         """Like `run_jobs`, but yields each job's outcomes as soon as it and every job before it are done."""
         keys_of = [[pair_key(job.program, x, job.limits) for x in job.inputs] for job in jobs]
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = [pool.submit(self._execute, job, keys) for job, keys in zip(jobs, keys_of)]
+        futures = [self._pool.submit(self._execute, job, keys) for job, keys in zip(jobs, keys_of)]
+        try:
             for future in futures:
                 yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
     def _execute(self, job: Job, keys: list[str]) -> list[Outcome]:
         """Runs the pairs of one job that the cache cannot answer; identical inputs run once."""
@@ -86,8 +107,7 @@ class Executor:
                     unique.setdefault(key, []).append(position)
         if unique:
             firsts = [positions[0] for positions in unique.values()]
-            outcomes = run_program(job.program, [job.inputs[p] for p in firsts], job.limits, self.isolation,
-                                   self.scratch_root)
+            outcomes = self._run_on_a_server(job, [job.inputs[p] for p in firsts])
             with self._lock:
                 self.executions += len(firsts)
                 for key, outcome in zip(unique, outcomes):
@@ -96,3 +116,28 @@ class Executor:
                     for position in unique[key]:
                         row[position] = outcome
         return row  # type: ignore[return-value]
+
+    def _run_on_a_server(self, job: Job, inputs: list) -> list[Outcome]:
+        with self._lock:
+            server = self._idle.pop() if self._idle else None
+        server = server or SandboxServer(self.isolation, self.scratch_root)
+        try:
+            server.load(job.program, job.limits)
+            outcomes = [server.run(x) for x in inputs]
+        except BaseException:
+            server.close()
+            raise
+        with self._lock:
+            if len(self._idle) < self.workers:
+                self._idle.append(server)
+                server = None
+        if server is not None:
+            server.close()
+        return outcomes
+
+
+def _shut_down(pool: ThreadPoolExecutor, servers: list[SandboxServer]) -> None:
+    pool.shutdown(wait=True, cancel_futures=True)
+    for server in list(servers):
+        server.close()
+    servers.clear()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SCRATCH_INSIDE = "/scratch"
+RUNNER_INSIDE = "/cosplay/sandbox/runner.py"  # the one project file a sandbox sees: the runner itself
 _counter = itertools.count()
 
 
@@ -148,18 +149,31 @@ class Cgroups:
         if isolation.process_cap:
             folder = _own_cgroup("pids") / name
             folder.mkdir()
-            (folder / "pids.max").write_text(str(max_pids))
             folders.append(folder)
         if isolation.memory_cap == "cgroup":
             folder = _own_cgroup("memory") / name
             folder.mkdir()
-            (folder / "memory.limit_in_bytes").write_text(str(memory_bytes))
-            try:
-                (folder / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
-            except OSError:
-                pass  # no swap accounting: there is no swap to escape to then
             folders.append(folder)
-        return cls(folders)
+        cgroups = cls(folders)
+        cgroups.set_limits(max_pids, memory_bytes)
+        return cgroups
+
+    def set_limits(self, max_pids: int, memory_bytes: int) -> None:
+        """Sets the process cap and the memory cap (memory and swap together, where swap is accounted)."""
+        for folder in self.folders:
+            if (folder / "pids.max").exists():
+                (folder / "pids.max").write_text(str(max_pids))
+            if (folder / "memory.limit_in_bytes").exists():
+                swap = folder / "memory.memsw.limit_in_bytes"
+                # memsw must stay >= memory: order the two writes by direction.
+                order = [folder / "memory.limit_in_bytes", swap]
+                if swap.exists() and int(swap.read_text()) < memory_bytes:
+                    order.reverse()
+                for path in order:
+                    try:
+                        path.write_text(str(memory_bytes))
+                    except OSError:
+                        pass  # no swap accounting: there is no swap to escape to then
 
     def kill_all(self) -> None:
         """Kills every process still in these cgroups (daemons that left the process group included)."""
@@ -198,12 +212,15 @@ def runner_command(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_
     A tiny shell prologue puts the process into its cgroups and raises the stack limit before anything else runs,
     so that every process the runner starts is inside them (a thread-safe alternative to preexec_fn).
     """
-    runner_source = (Path(__file__).parent / "runner.py").read_text()
-    python = [_interpreter(), "-S", "-s", "-P", "-c", runner_source]
+    runner = Path(__file__).resolve().parent / "runner.py"
+    if isolation.method == "bwrap":
+        python = [_interpreter(), "-S", "-s", "-P", RUNNER_INSIDE, "--private-tmp"]
+    else:
+        python = [_interpreter(), "-S", "-s", "-P", str(runner)]
     prologue = "".join(f'echo $$ > "{folder}/cgroup.procs" && ' for folder in cgroups.folders)
     prologue += f'ulimit -s {stack_bytes // 1024} 2>/dev/null; exec "$@"'
     if isolation.method == "bwrap":
-        inner = _bwrap_prefix(shutil.which("bwrap"), scratch) + python
+        inner = _bwrap_prefix(shutil.which("bwrap"), scratch) + ["--ro-bind", str(runner), RUNNER_INSIDE] + python
         env = {"PATH": "/usr/bin:/bin"}
     else:
         inner = (["unshare", "--net"] if isolation.method == "unshare" else []) + python

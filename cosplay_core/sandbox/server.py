@@ -24,64 +24,87 @@ class ServerDied(Exception):
     """The runner ended or stopped answering (the program killed it, or it hung)."""
 
 
-class ProgramServer:
-    """Runs one program's inputs, each in a fresh forked child of one sandboxed runner.
+class SandboxServer:
+    """A sandboxed runner that runs programs' inputs, each input in a fresh child forked from the runner.
 
-    `run` never raises for anything the program does: a runner that dies is replaced for the next input, and the
-    input it was running gets an `error` (or `timeout`) outcome that says so.
+    `load` a program (compiled once), then `run` its inputs; load the next program into the same server. `run`
+    never raises for anything a program does: a runner that dies is replaced, and the input it was running gets
+    an `error` (or `timeout`) outcome that says so.
     """
 
-    def __init__(self, program: Program, limits: Limits, isolation: Isolation, scratch_root: str | None = None):
-        self.program = program
-        self.limits = limits
+    def __init__(self, isolation: Isolation, scratch_root: str | None = None):
         self.isolation = isolation
         self.scratch_root = scratch_root
         self.proc: subprocess.Popen | None = None
         self.scratch: Path | None = None
         self.cgroups: Cgroups | None = None
+        self.program: Program | None = None
+        self.limits: Limits | None = None
         self.compile_error: str | None = None
+        self._loaded = False
+        self._memory_bytes: int | None = None
         self._buffer = b""
         self.restarts = 0
 
-    def __enter__(self) -> "ProgramServer":
+    def __enter__(self) -> "SandboxServer":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def load(self, program: Program, limits: Limits) -> None:
+        """Makes `program` the one that `run` executes, under `limits` (sent to the runner lazily)."""
+        if (program, limits) != (self.program, self.limits):
+            self.program, self.limits, self._loaded = program, limits, False
+
     def run(self, program_input) -> Outcome:
-        """Runs one input (a stdin string, or the list of arguments in function mode)."""
+        """Runs one input of the loaded program (a stdin string, or the list of arguments in function mode)."""
         try:
             if self.proc is None:
                 self._start()
+            if not self._loaded:
+                self._send_load()
             if self.compile_error is not None:
                 return Outcome("error", stderr=self.compile_error)
             self._send({"input": program_input})
             reply = self._read_frame(self.limits.time_limit_s + GRACE_S)
             return Outcome.from_dict(reply)
         except ServerDied as died:
-            self.close()
+            self._stop()
             self.restarts += 1
             status = "timeout" if died.args and died.args[0] == "timeout" else "error"
             return Outcome(status, stderr=f"sandbox: {died.args[1] if len(died.args) > 1 else died}")
 
     def _start(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="cosplay-scratch-", dir=self.scratch_root))
-        self.cgroups = Cgroups.create(self.isolation, self.limits.max_processes,
-                                      self.limits.memory_mb * 1024 * 1024 + (32 << 20))
+        memory = self._memory_for(self.limits)
+        self.cgroups = Cgroups.create(self.isolation, self.limits.max_processes, memory)
+        self._memory_bytes = memory
         argv, env = runner_command(self.isolation, self.scratch, self.cgroups, self.limits.stack_mb << 20)
         self._stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr_file,
                                      env=env, cwd=self.scratch, start_new_session=True, close_fds=True)
         self._buffer = b""
+        self._loaded = False
+
+    @staticmethod
+    def _memory_for(limits: Limits) -> int:
+        return limits.memory_mb * 1024 * 1024 + (32 << 20)  # the runner itself needs a little
+
+    def _send_load(self) -> None:
+        memory = self._memory_for(self.limits)
+        if memory != self._memory_bytes:
+            self.cgroups.set_limits(self.limits.max_processes, memory)
+            self._memory_bytes = memory
         limits = asdict(self.limits)
         limits["memory_cgroup"] = self.isolation.memory_cap == "cgroup"
         if self.isolation.memory_cap != "cgroup":
             limits["address_space_bytes"] = self.limits.memory_mb * 1024 * 1024
-        self._send({"source": self.program.source, "io": self.program.io, "entry_point": self.program.entry_point,
-                    "limits": limits, "pid_namespace": self.isolation.pid_namespace})
-        ready = self._read_frame(STARTUP_TIMEOUT_S)
-        self.compile_error = ready.get("compile_error")
+        program = self.program
+        self._send({"load": {"source": program.source, "io": program.io, "entry_point": program.entry_point,
+                             "limits": limits}})
+        self.compile_error = self._read_frame(STARTUP_TIMEOUT_S).get("compile_error")
+        self._loaded = True
 
     def _send(self, frame: dict) -> None:
         data = (json.dumps(frame) + "\n").encode()
@@ -119,6 +142,10 @@ class ProgramServer:
 
     def close(self) -> None:
         """Stops the runner and everything it started, and removes its scratch folder and cgroups."""
+        self._stop()
+
+    def _stop(self) -> None:
+        self._loaded = False
         if self.proc is not None:
             try:
                 self.proc.stdin.close()
@@ -146,8 +173,9 @@ class ProgramServer:
 
 def run_program(program: Program, inputs: list, limits: Limits, isolation: Isolation,
                 scratch_root: str | None = None) -> list[Outcome]:
-    """Runs `program` on every input, in order, in one fork server; one outcome per input."""
+    """Runs `program` on every input, in order, in a server of its own; one outcome per input."""
     if not inputs:
         return []
-    with ProgramServer(program, limits, isolation, scratch_root) as server:
+    with SandboxServer(isolation, scratch_root) as server:
+        server.load(program, limits)
         return [server.run(x) for x in inputs]

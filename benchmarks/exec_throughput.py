@@ -1,0 +1,111 @@
+"""Pair-executions per second for a 16 x 16 matrix (16 programs x 16 inputs), against the naive way.
+
+    python benchmarks/exec_throughput.py [--problem SLUG] [--repeat N]
+
+Measures, in one run: (a) 16 trivial stdin programs on 16 inputs, (b) a sample problem's real pool (its reference
+and wrong solutions, as 16 distinct programs) on 16 inputs from its generator; each through the sandboxed executor
+(fork server per program, bubblewrap and cgroups where available, server start-up included) and through the naive
+way: a fresh `subprocess.run([sys.executable, file])` per pair, one after another. Targets on a 2-core machine:
+at least 1,000 pairs/s on trivial programs, and at least 15 times the naive way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cosplay_core.problem import decode_generated_input, generator_program, load_problem  # noqa: E402
+from cosplay_core.sandbox import Executor, Job, Limits, Program  # noqa: E402
+
+SIZE = 16
+
+
+def trivial_pool() -> tuple[list[Program], list[str]]:
+    programs = [Program(f"import sys\nprint(sum(map(int, sys.stdin.read().split())) + {k})\n") for k in range(SIZE)]
+    inputs = [f"{i} {i * 7}\n" for i in range(SIZE)]
+    return programs, inputs
+
+
+def problem_pool(slug: str) -> tuple[list[Program], list, Limits]:
+    problem = load_problem(ROOT / "sample_problems" / slug)
+    sources = [problem.reference] + [w.source for w in problem.wrong]
+    programs = [problem.program(sources[k % len(sources)] + f"\n# variant {k}\n") for k in range(SIZE)]
+    generated = Executor(cache=False).run(generator_program(problem), [[seed, "random"] for seed in range(SIZE)],
+                                          Limits(time_limit_s=10, output_limit_bytes=64 << 20))
+    inputs = [decode_generated_input(problem, outcome.value) for outcome in generated]
+    return programs, inputs, problem.limits()
+
+
+def sandboxed(programs, inputs, limits) -> float:
+    executor = Executor(cache=False)
+    started = time.perf_counter()
+    rows = executor.run_jobs([Job(p, tuple(inputs), limits) for p in programs])
+    elapsed = time.perf_counter() - started
+    assert sum(len(r) for r in rows) == len(programs) * len(inputs)
+    return elapsed
+
+
+def naive(programs, inputs, limits) -> float:
+    """A fresh interpreter per pair, as many harnesses do (function mode: a small driver appended)."""
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for index, program in enumerate(programs):
+            path = Path(folder) / f"p{index}.py"
+            source = program.source
+            if program.io == "function":
+                call = (f"Solution().{program.entry_point.split('().', 1)[1]}" if "()." in program.entry_point
+                        else program.entry_point)
+                source += f"\nimport json, sys\nprint(json.dumps({call}(*json.loads(sys.stdin.read()))))\n"
+            path.write_text(source)
+            files.append(path)
+        started = time.perf_counter()
+        for path, program in zip(files, programs):
+            for item in inputs:
+                text = item if program.io == "stdin" else __import__("json").dumps(item)
+                try:
+                    subprocess.run([sys.executable, str(path)], input=text, capture_output=True, text=True,
+                                   timeout=limits.time_limit_s, cwd=folder)
+                except subprocess.TimeoutExpired:
+                    pass
+        return time.perf_counter() - started
+
+
+def measure(name, programs, inputs, limits, repeat) -> tuple[float, float]:
+    pairs = len(programs) * len(inputs)
+    ours = statistics.median(sandboxed(programs, inputs, limits) for _ in range(repeat))
+    theirs = naive(programs, inputs, limits)
+    print(f"{name:<34} {pairs:>5} pairs   sandboxed {pairs / ours:8.0f} pairs/s ({ours:6.2f} s)   "
+          f"naive {pairs / theirs:6.0f} pairs/s ({theirs:6.2f} s)   speed-up x{theirs / ours:5.1f}")
+    return pairs / ours, theirs / ours
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem", default="max_subarray", help="sample problem for the real pool")
+    parser.add_argument("--repeat", type=int, default=3, help="sandboxed runs to take the median of")
+    args = parser.parse_args()
+    from cosplay_core.sandbox import detect
+
+    isolation = detect()
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, sandbox {isolation.method}, "
+          f"memory cap {isolation.memory_cap}, process cap {'cgroup' if isolation.process_cap else 'none'}")
+    rate, trivial_speedup = measure("(a) trivial stdin programs", *trivial_pool(), Limits(time_limit_s=2.0),
+                                    args.repeat)
+    _, real_speedup = measure(f"(b) {args.problem} real pool", *problem_pool(args.problem), args.repeat)
+    print(f"targets: >= 1000 pairs/s on (a): {'met' if rate >= 1000 else 'NOT met'} ({rate:.0f}); "
+          f">= 15x naive: {'met' if min(trivial_speedup, real_speedup) >= 15 else 'NOT met'} "
+          f"(a x{trivial_speedup:.1f}, b x{real_speedup:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
