@@ -131,3 +131,15 @@ class ExecutionMatrix:
     def test_pass_counts(self) -> dict[int, int]:
         snap = self.snapshot()
         return dict(zip(snap.test_ids, snap.test_pass_counts.tolist()))
+
+
+def problem_matrix(problem, sources: dict[int, str], tests: dict[int, tuple[Any, Any]],
+                   executor: Executor) -> ExecutionMatrix:
+    """A refreshed matrix of `sources` x `tests` (id -> (input, expected)) under `problem`'s I/O and limits."""
+    matrix = ExecutionMatrix(executor, problem.io, problem.entry_point, problem.limits(), problem.comparison)
+    for code_id, source in sources.items():
+        matrix.set_code(code_id, source)
+    for test_id, (test_input, expected) in tests.items():
+        matrix.set_test(test_id, test_input, expected)
+    matrix.refresh()
+    return matrix

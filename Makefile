@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` (the app, offline) and `make test` (everything the tests need, then the tests).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test install install-dev system-deps bench check clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -e .
+
+install-dev: $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt -e .
+
+# bubblewrap isolates untrusted programs; chromium drives the app in browser tests. Needs root (CI is root).
+system-deps:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		missing=""; \
+		command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+		command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+		if [ -n "$$missing" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		fi; \
+	else \
+		echo "note: not root or no apt-get: install bubblewrap and chromium yourself for full isolation and browser tests"; \
+	fi
+
+run: install
+	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+test: system-deps install-dev
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/exec_throughput.py
+
+check: install
+	$(PY) -m cosplay_core check sample_problems/*/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .cosplay_cache
