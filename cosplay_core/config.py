@@ -1,0 +1,78 @@
+"""Run settings: pool sizes, rounds, votes, and the named policies that researchers switch off for ablations."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Each rule of DESIGN 2 as a switch (all on by default).
+
+    attack_tests          half of the UT inputs target attack ideas (off: all random)
+    self_consistency      expected outputs by k agreeing predictions (off: a single prediction)
+    clean_codes           stage 2 step 1: codes that pass no UT are replaced by fresh samples
+    break_coupling        stage 2 step 2: the lowest-support non-trivial UT is refreshed
+    fix_codes             stage 2 step 3: codes failing the most-supported non-trivial UT are repaired
+    replace_trivial_tests stage 2 step 4: UTs passed by no code or by every code are replaced
+    cluster_ties          stage 3: tied top codes are clustered by outputs on random inputs (off: lowest id)
+    """
+
+    attack_tests: bool = True
+    self_consistency: bool = True
+    clean_codes: bool = True
+    break_coupling: bool = True
+    fix_codes: bool = True
+    replace_trivial_tests: bool = True
+    cluster_ties: bool = True
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def without(self, *names: str) -> "Policies":
+        """These policies with `names` switched off; unknown names raise ValueError."""
+        unknown = [n for n in names if n not in self.names()]
+        if unknown:
+            raise ValueError(f"unknown policy {', '.join(unknown)}: choose from {', '.join(self.names())}")
+        return replace(self, **{n: False for n in names})
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Settings of one CoSPlay run (defaults from DESIGN 2)."""
+
+    codes: int = 16
+    tests: int = 16
+    hints: int = 6
+    hints_per_plan: int = 2
+    votes: int = 4
+    regenerations: int = 2
+    rounds: int = 5
+    inputs: int = 16
+    seed: int = 0
+    policies: Policies = field(default_factory=Policies)
+
+    def __post_init__(self):
+        for name, low, high in (("codes", 1, 256), ("tests", 1, 256), ("hints", 1, 32), ("hints_per_plan", 1, 32),
+                                ("votes", 1, 32), ("regenerations", 0, 16), ("rounds", 0, 100), ("inputs", 1, 1024)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f"seed must be a whole number, not {self.seed!r}")
+
+    @property
+    def agreement_needed(self) -> int:
+        """Votes that must agree for a predicted output to be kept: ceil(3k/4)."""
+        return math.ceil(3 * self.votes / 4) if self.policies.self_consistency else 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunConfig":
+        data = dict(data)
+        policies = Policies(**data.pop("policies", {}))
+        return cls(policies=policies, **data)

@@ -1,0 +1,162 @@
+"""The `sim` backbone: an offline SIMULATION of a code model, not a language model.
+
+For a problem with a reference solution and plausible wrong solutions (every sample problem), it answers the
+player's requests by sampling from that problem's program space with tunable skills:
+
+- code skill: the chance that a new program is the reference (otherwise a wrong solution, uniformly);
+- test skill: the chance that a predicted output is the reference's output; a wrong prediction is the output of a
+  wrong solution on that input, so wrong unit tests share bugs with wrong codes and spurious coupling arises the way
+  it does with real models;
+- repair skill: the chance that a repair toward a unit test's expected output succeeds: toward a right test it
+  yields the reference, toward a wrong test a program that matches the wrong test (one of the wrong solutions).
+
+Hints and attack ideas come from the problem's `ideas.toml`, inputs from its `gen.py` (run in the sandbox), outputs
+from running the programs in the sandbox. Every answer is drawn from a random stream keyed by (seed, request,
+arguments), so a run is deterministic for a seed whatever the order in which concurrent requests complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from cosplay_core.compare import outcome_matches
+from cosplay_core.models.base import ModelConfigError
+from cosplay_core.player import PlayerInfo, PlayerUsage
+from cosplay_core.problem import Problem, decode_generated_input, generator_program
+from cosplay_core.sandbox import Executor, Limits, Outcome
+
+SIM_NOTICE = "sim is a simulation, not a language model: it samples the problem's known programs with set skills"
+
+
+@dataclass(frozen=True)
+class SimSkills:
+    """Skills of the simulated model, each a probability in [0, 1]."""
+
+    code: float = 0.3
+    test: float = 0.6
+    repair: float = 0.5
+
+    def __post_init__(self):
+        for name in ("code", "test", "repair"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"sim {name} skill must be between 0 and 1, not {value}")
+
+
+def _output_of(problem: Problem, outcome: Outcome) -> Any:
+    return outcome.value if problem.io == "function" else outcome.stdout
+
+
+class SimPlayer:
+    """Answers the player's requests from `problem`'s reference and wrong solutions (see the module docstring)."""
+
+    def __init__(self, problem: Problem, executor: Executor, seed: int = 0, skills: SimSkills = SimSkills()):
+        if not problem.reference or not problem.wrong:
+            raise ModelConfigError(f"the sim backbone needs a problem with a reference and wrong solutions "
+                                   f"({problem.slug} has {'no reference' if not problem.reference else 'none wrong'}); "
+                                   "use a real model for pasted problems")
+        if problem.generator is None:
+            raise ModelConfigError(f"the sim backbone needs the problem's gen.py ({problem.slug} has none)")
+        self.problem = problem
+        self.executor = executor
+        self.seed = seed
+        self.skills = skills
+        self.usage = PlayerUsage()
+        self.info = PlayerInfo("sim", simulation=True, description=SIM_NOTICE,
+                               settings={"code_skill": skills.code, "test_skill": skills.test,
+                                         "repair_skill": skills.repair, "seed": seed})
+        self._programs = [problem.reference] + [w.source for w in problem.wrong]
+        self._limits = problem.limits()
+
+    # -- randomness and execution ------------------------------------------------------------------------------
+
+    def _rng(self, request: str, *args: Any) -> random.Random:
+        blob = json.dumps([self.seed, request, args], sort_keys=True, default=str)
+        self.usage.calls += 1
+        return random.Random(hashlib.sha256(blob.encode()).hexdigest())
+
+    async def _outputs(self, test_input: Any) -> list[Outcome]:
+        """Every known program's outcome on `test_input` (reference first); cached by the executor."""
+        jobs = [self.problem.program(source) for source in self._programs]
+        from cosplay_core.sandbox import Job
+
+        rows = await asyncio.to_thread(self.executor.run_jobs, [Job(p, (test_input,), self._limits) for p in jobs])
+        return [row[0] for row in rows]
+
+    async def _generate(self, kind: str, rng: random.Random, count: int = 1) -> list[Any]:
+        seeds = [[rng.randrange(2 ** 31), kind] for _ in range(count)]
+        outcomes = await asyncio.to_thread(self.executor.run, generator_program(self.problem), seeds,
+                                           Limits(time_limit_s=10, output_limit_bytes=64 << 20))
+        inputs = []
+        for outcome in outcomes:
+            if outcome.ok:
+                try:
+                    inputs.append(decode_generated_input(self.problem, outcome.value))
+                except ValueError:
+                    self.usage.failed_requests += 1
+            else:
+                self.usage.failed_requests += 1
+        return inputs
+
+    # -- requests ----------------------------------------------------------------------------------------------
+
+    async def propose_hints(self, count: int) -> list[str]:
+        hints = list(self.problem.hints) or ["Solve it directly, following the statement."]
+        self._rng("hints", count).shuffle(hints)
+        return hints[:count]
+
+    async def write_plan(self, hints: list[str], index: int) -> str | None:
+        self._rng("plan", index)
+        steps = "\n".join(f"- {hint}" for hint in hints)
+        return f"Plan {index + 1}, built on these approaches:\n{steps}"
+
+    async def attack_ideas(self, plan: str, index: int) -> list[str]:
+        attacks = list(self.problem.attacks) or ["the smallest valid input", "the largest valid input"]
+        rng = self._rng("attacks", index)
+        return rng.sample(attacks, min(len(attacks), 3))
+
+    async def write_code(self, plan: str | None, index: int) -> str | None:
+        rng = self._rng("code", plan, index)
+        if rng.random() < self.skills.code:
+            return self.problem.reference
+        return rng.choice(self.problem.wrong).source
+
+    async def write_test_input(self, attack: str | None, index: int) -> Any | None:
+        rng = self._rng("test_input", attack, index)
+        inputs = await self._generate("edge" if attack else "random", rng)
+        return inputs[0] if inputs else None
+
+    async def predict_output(self, test_input: Any, index: int) -> Any | None:
+        rng = self._rng("predict", test_input, index)
+        outcomes = await self._outputs(test_input)
+        reference = outcomes[0]
+        if not reference.ok:
+            self.usage.failed_requests += 1
+            return None
+        if rng.random() < self.skills.test:
+            return _output_of(self.problem, reference)
+        # A wrong prediction is what a wrong program outputs here (the bug a model shares with its own code).
+        wrong = [o for o in outcomes[1:] if o.ok]
+        if not wrong:
+            return _output_of(self.problem, reference)
+        return _output_of(self.problem, rng.choice(wrong))
+
+    async def repair_code(self, code: str, test_input: Any, expected: Any, actual: Outcome, index: int) -> str | None:
+        rng = self._rng("repair", code, test_input, expected, index)
+        outcomes = await self._outputs(test_input)
+        match = [source for source, outcome in zip(self._programs, outcomes)
+                 if outcome_matches(expected, outcome, self.problem.io, self.problem.comparison)]
+        succeeds = rng.random() < self.skills.repair
+        if succeeds and match:
+            # Toward a right test the first match is the reference; toward a wrong one, a program sharing its bug.
+            return match[0] if match[0] == self.problem.reference else rng.choice(match)
+        return rng.choice(self.problem.wrong).source
+
+    async def random_inputs(self, count: int, index: int) -> list[Any]:
+        rng = self._rng("random_inputs", count, index)
+        return await self._generate("random", rng, count)

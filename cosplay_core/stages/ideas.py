@@ -1,0 +1,117 @@
+"""Stage 1, exploration-attack idea generation: hints, plans, attack ideas, the code pool and the UT pool.
+
+Unit-test expected outputs come from self-consistency: k independent predictions, kept when at least ceil(3k/4)
+agree, otherwise the test is regenerated (a bounded number of times); the votes are kept on the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections import Counter
+from typing import Any, Callable
+
+from cosplay_core.config import RunConfig
+from cosplay_core.player import Player
+from cosplay_core.problem import Problem
+from cosplay_core.state import Code, UnitTest, canonical
+
+IndexSource = Callable[[], int]
+
+
+def plan_hint_subsets(hint_count: int, plan_count: int, per_plan: int, seed: int) -> list[tuple[int, ...]]:
+    """For each plan, the indices of the hints it builds on: distinct subsets first, in a seeded order."""
+    if hint_count == 0:
+        return [()] * plan_count
+    size = min(per_plan, hint_count)
+    subsets = list(itertools.combinations(range(hint_count), size))
+    random.Random(seed).shuffle(subsets)
+    return [subsets[i % len(subsets)] for i in range(plan_count)]
+
+
+async def write_plans(player: Player, hints: list[str], config: RunConfig, next_index: IndexSource) -> list[str]:
+    subsets = plan_hint_subsets(len(hints), config.codes, config.hints_per_plan, config.seed)
+    requests = [player.write_plan([hints[i] for i in subset], next_index()) for subset in subsets]
+    plans = await asyncio.gather(*requests)
+    return [plan or "Solve the problem directly." for plan in plans]
+
+
+async def attack_ideas(player: Player, plans: list[str], next_index: IndexSource) -> list[list[str]]:
+    return list(await asyncio.gather(*[player.attack_ideas(plan, next_index()) for plan in plans]))
+
+
+async def write_codes(player: Player, plans: list[str], next_index: IndexSource, attempts: int = 3) -> list[Code]:
+    """One program per plan (a failed request is retried with a new index, up to `attempts` times)."""
+
+    async def one(slot: int, plan: str) -> Code:
+        for _ in range(attempts):
+            source = await player.write_code(plan, next_index())
+            if source:
+                return Code(slot, source, f"plan {slot + 1}")
+        return Code(slot, "# the model produced no program for this plan\nraise SystemExit(1)\n",
+                    f"plan {slot + 1} (no program after {attempts} attempts)")
+
+    return list(await asyncio.gather(*[one(slot, plan) for slot, plan in enumerate(plans)]))
+
+
+async def predict_expected(player: Player, problem: Problem, test_input: Any, config: RunConfig,
+                           next_index: IndexSource) -> tuple[Any, tuple, int]:
+    """(expected output, all votes, agreement count); agreement is 0 when fewer than ceil(3k/4) agree."""
+    k = config.votes if config.policies.self_consistency else 1
+    votes = await asyncio.gather(*[player.predict_output(test_input, next_index()) for _ in range(k)])
+    valid = [v for v in votes if v is not None]
+    if not valid:
+        return None, tuple(votes), 0
+    counts = Counter(canonical(v, problem.io, problem.comparison) for v in valid)
+    winner, count = counts.most_common(1)[0]
+    expected = next(v for v in valid if canonical(v, problem.io, problem.comparison) == winner)
+    return expected, tuple(votes), count if count >= config.agreement_needed else 0
+
+
+async def make_test(player: Player, problem: Problem, test_id: int, attack: str | None, config: RunConfig,
+                    next_index: IndexSource, origin: str, version: int = 0) -> UnitTest:
+    """A unit test whose expected output has agreement, regenerating the input up to `config.regenerations` times.
+
+    When no attempt reaches agreement, the last attempt with a prediction is kept with agreement 0.
+    """
+    kind = "attack" if attack else "random"
+    fallback = None
+    for attempt in range(config.regenerations + 1):
+        test_input = await player.write_test_input(attack, next_index())
+        if test_input is None:
+            continue
+        expected, votes, agreement = await predict_expected(player, problem, test_input, config, next_index)
+        if expected is None:
+            continue
+        note = origin if attempt == 0 else f"{origin}, input regenerated {attempt}x for agreement"
+        test = UnitTest(test_id, test_input, expected, kind, attack, votes, agreement, note, version)
+        if agreement:
+            return test
+        fallback = test
+    if fallback is not None:
+        return fallback
+    empty = "" if problem.io == "stdin" else []
+    return UnitTest(test_id, empty, None, kind, attack, (), 0, f"{origin} (the model produced no usable test)",
+                    version)
+
+
+def test_attacks(attacks: list[list[str]], config: RunConfig) -> list[str | None]:
+    """Which attack idea each UT targets: the first half random (None), the rest attack ideas in turn."""
+    flat = [a for per_plan in attacks for a in per_plan]
+    targets: list[str | None] = []
+    for test_id in range(config.tests):
+        if config.policies.attack_tests and flat and test_id >= config.tests // 2:
+            targets.append(flat[(test_id - config.tests // 2) % len(flat)])
+        else:
+            targets.append(None)
+    return targets
+
+
+async def write_tests(player: Player, problem: Problem, attacks: list[list[str]], config: RunConfig,
+                      next_index: IndexSource) -> list[UnitTest]:
+    targets = test_attacks(attacks, config)
+    return list(await asyncio.gather(*[
+        make_test(player, problem, test_id, attack, config, next_index,
+                  "attack idea" if attack else "random valid input")
+        for test_id, attack in enumerate(targets)]))

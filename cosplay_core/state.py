@@ -1,0 +1,183 @@
+"""The run's state: code and unit-test pools, what each step changed, and immutable snapshots for viewers.
+
+Everything here is plain data that round-trips through JSON (`to_dict` / `from_dict`), so that a trace can rebuild
+any step and a run can resume from its last finished step.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from cosplay_core.compare import Comparison
+
+
+@dataclass(frozen=True)
+class Code:
+    """A candidate program in slot `id` (slots are stable; `version` counts replacements of the slot)."""
+
+    id: int
+    source: str
+    origin: str
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class UnitTest:
+    """A self-generated unit test: an input, the expected output agreed by votes, and how it came to be."""
+
+    id: int
+    input: Any
+    expected: Any
+    kind: str  # "random" or "attack"
+    attack: str | None
+    votes: tuple = ()
+    agreement: int = 0
+    origin: str = ""
+    version: int = 0
+
+    @property
+    def agreed(self) -> bool:
+        return self.agreement > 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change a step made to a pool, with the reason in plain words."""
+
+    kind: str  # code_replaced, code_repaired, repair_rejected, test_rederived, test_regenerated, test_replaced
+    target: str  # "code" or "test"
+    id: int
+    reason: str
+    before: Any = None
+    after: Any = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether the change altered a pool (a rejected repair or an unchanged re-derivation does not)."""
+        return self.kind not in ("repair_rejected", "test_confirmed")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One execution-matrix cell as viewers need it: status, pass, the output (truncated) and stderr's tail."""
+
+    status: str
+    passed: bool
+    output: Any
+    stderr: str
+    time_s: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Stage 3's result: the chosen code, the clusters among tied codes, and why."""
+
+    code_id: int
+    tied: tuple[int, ...]
+    clusters: tuple[tuple[int, ...], ...] = ()
+    signatures: dict = field(default_factory=dict)  # code id -> tuple of canonical outputs (None = ERR)
+    inputs: tuple = ()
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable view of a run after one step."""
+
+    step: int
+    stage: int
+    name: str
+    round: int
+    title: str
+    codes: tuple[Code, ...]
+    tests: tuple[UnitTest, ...]
+    passes: np.ndarray  # (codes, tests) bool, rows/columns in the order of `codes` / `tests`
+    cells: tuple[tuple[Cell, ...], ...]
+    changes: tuple[Change, ...]
+    done: bool = False
+    stopped: str | None = None  # why the run stopped early (budget, error), if it did
+    selection: Selection | None = None
+    hints: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    attacks: tuple[tuple[str, ...], ...] = ()
+    usage: dict = field(default_factory=dict)
+    executions: int = 0
+    gt: dict | None = None  # ground-truth marks (only for scoring and display; never used by the algorithm)
+
+    @property
+    def code_pass_counts(self) -> np.ndarray:
+        return self.passes.sum(axis=1) if self.passes.size else np.zeros(len(self.codes), dtype=int)
+
+    @property
+    def test_pass_counts(self) -> np.ndarray:
+        return self.passes.sum(axis=0) if self.passes.size else np.zeros(len(self.tests), dtype=int)
+
+
+def canonical(value: Any, io: str, comparison: Comparison = Comparison()) -> str:
+    """A hashable canonical form of an output, so that outputs equal under `comparison` compare equal as strings.
+
+    Stdin outputs become their whitespace tokens joined by one space (floats rounded to the tolerance for float
+    comparisons); function outputs their sorted-key JSON text.
+    """
+    if io == "function":
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    text = value if isinstance(value, str) else str(value)
+    if comparison.kind == "exact":
+        return text
+    tokens = text.split()
+    if comparison.kind == "float" and comparison.tolerance > 0:
+        digits = max(0, math.ceil(-math.log10(comparison.tolerance)) - 1)
+        rounded = []
+        for token in tokens:
+            try:
+                number = float(token)
+                rounded.append(f"{round(number, digits):.{digits}f}" if math.isfinite(number) else token)
+            except ValueError:
+                rounded.append(token)
+        tokens = rounded
+    return " ".join(tokens)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses, tuples and numpy values as plain JSON values."""
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: to_jsonable(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def code_from_dict(d: dict) -> Code:
+    return Code(**d)
+
+
+def test_from_dict(d: dict) -> UnitTest:
+    return UnitTest(**{**d, "votes": tuple(d.get("votes", ()))})
+
+
+def change_from_dict(d: dict) -> Change:
+    return Change(**d)
+
+
+def selection_from_dict(d: dict | None) -> Selection | None:
+    if d is None:
+        return None
+    return Selection(code_id=d["code_id"], tied=tuple(d["tied"]), clusters=tuple(tuple(c) for c in d["clusters"]),
+                     signatures={int(k): tuple(v) for k, v in d.get("signatures", {}).items()},
+                     inputs=tuple(d.get("inputs", ())), reasons=tuple(d.get("reasons", ())))
+
+
+def bump(code: Code, source: str, origin: str) -> Code:
+    """The same slot holding a new program."""
+    return replace(code, source=source, origin=origin, version=code.version + 1)
