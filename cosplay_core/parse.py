@@ -109,9 +109,13 @@ def _matches_language(block_language: str, language: str) -> bool:
 
 
 def _parse_python(source: str) -> ast.Module | None:
+    """The module's syntax tree when the source compiles, else None."""
     try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+        tree = ast.parse(source)
+        # the compiler rejects what the parser lets through: `return` outside a function, `break` outside a loop
+        compile(tree, "<completion>", "exec", dont_inherit=True)
+        return tree
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError, OverflowError):
         return None
 
 
@@ -328,7 +332,8 @@ def _extract_json(text: str, *, embedded: bool = True) -> Any | None:
 # ---- lists ---------------------------------------------------------------------------------------------------------
 
 _ITEM = re.compile(
-    r"^[ \t]*(?:\d{1,3}[.)]|\(\d{1,3}\)|[-*+\u2022\u2013]|(?:hint|idea|approach|plan|attack|step|option)\s*#?\d{1,3}\s*[:.)-])"
+    r"^[ \t]*(?:\d{1,3}[.)]|\(\d{1,3}\)|[-*+\u2022\u2013]"
+    r"|(?:hint|idea|approach|plan|attack|step|option)\s*#?\d{1,3}\s*[:.)-])"
     r"[ \t]+(?P<item>\S.*)$",
     re.IGNORECASE,
 )

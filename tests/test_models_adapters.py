@@ -160,7 +160,8 @@ def test_anthropic_faults_are_named(fake_server, fault, expected, retryable):
 
 
 def openai(server, **options):
-    return create_model("openai:local-model", api_key="sk-test-openai-987654", base_url=server.openai_base_url, **options)
+    key = "sk-test-openai-987654"
+    return create_model("openai:local-model", api_key=key, base_url=server.openai_base_url, **options)
 
 
 def test_openai_text_and_request_shape(fake_server):

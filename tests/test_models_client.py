@@ -22,7 +22,8 @@ from cosplay_core.parse import extract_code
 from fake_llm_server import FakeLLMServer, Reply, fake_server  # noqa: F401  (fixture)
 
 PROMPT = [Message("system", "Solve the problem."), Message("user", "Sum two integers.")]
-FAST = GenerateConfig(timeout_s=0.5, max_tokens=256)
+FAST = GenerateConfig(timeout_s=10, max_tokens=256)
+SHORT_TIMEOUT = GenerateConfig(timeout_s=1.5, max_tokens=256)  # only where a timeout is the point
 
 
 def run(coro):
@@ -73,8 +74,9 @@ FINAL = [
 @pytest.mark.parametrize("fault, name", RETRYABLE)
 def test_a_transient_fault_is_retried_and_the_retry_succeeds(fake_server, provider, fault, name):
     records: list[dict] = []
-    fake_server.fail(fault, retry_after="0" if fault == "rate_limit" else None, delay_s=5)
-    completion = run(complete(make_client(provider, fake_server, records)))
+    fake_server.fail(fault, retry_after="0" if fault == "rate_limit" else None, delay_s=30)
+    config = SHORT_TIMEOUT if fault == "slow" else FAST
+    completion = run(complete(make_client(provider, fake_server, records), config=config))
     assert extract_code(completion.text) == "print(sum(map(int, input().split())))"
     assert len(fake_server.requests) == 2
     assert [r["attempt"] for r in records] == [1, 2]
@@ -181,8 +183,8 @@ def test_budget_of_calls_stops_further_calls(fake_server):
     async def three():
         async with client:
             await client.complete(PROMPT, FAST)
-            await client.complete(PROMPT, GenerateConfig(timeout_s=0.5, sample_index=1))
-            await client.complete(PROMPT, GenerateConfig(timeout_s=0.5, sample_index=2))
+            await client.complete(PROMPT, GenerateConfig(timeout_s=10, sample_index=1))
+            await client.complete(PROMPT, GenerateConfig(timeout_s=10, sample_index=2))
 
     with pytest.raises(BudgetExceeded, match="2 model calls"):
         run(three())
@@ -205,7 +207,7 @@ def test_budget_of_tokens_stops_further_calls(fake_server):
     async def two():
         async with client:
             await client.complete(PROMPT, FAST)
-            await client.complete(PROMPT, GenerateConfig(timeout_s=0.5, sample_index=1))
+            await client.complete(PROMPT, GenerateConfig(timeout_s=10, sample_index=1))
 
     with pytest.raises(BudgetExceeded, match="100 tokens"):
         run(two())
@@ -284,7 +286,7 @@ def test_records_are_plain_and_complete(fake_server):
     records: list[dict] = []
     fake_server.fail("server_error")
     client = make_client("anthropic", fake_server, records)
-    completion = run(complete(client, config=GenerateConfig(timeout_s=0.5, temperature=0.2, sample_index=3)))
+    completion = run(complete(client, config=GenerateConfig(timeout_s=10, temperature=0.2, sample_index=3)))
     json.dumps(records)  # plain data
     failed, ok = records
     for record in records:
@@ -308,7 +310,7 @@ def test_totals(fake_server):
     async def two():
         async with client:
             a = await client.complete(PROMPT, FAST)
-            b = await client.complete(PROMPT, GenerateConfig(timeout_s=0.5, sample_index=1))
+            b = await client.complete(PROMPT, GenerateConfig(timeout_s=10, sample_index=1))
             return a, b
 
     a, b = run(two())

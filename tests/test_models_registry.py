@@ -161,3 +161,9 @@ def test_importing_the_layer_imports_no_sdk_and_no_streamlit():
     first, second = out.stdout.split("\n")[:2]
     assert first == ""
     assert second == "True False"  # an SDK is imported when, and only when, its provider is used
+
+
+def test_unknown_option_is_a_config_error():
+    with pytest.raises(ModelConfigError) as info:
+        create_model("openai:m", base_url="http://127.0.0.1:9/v1", temprature=0.3)
+    assert "'temprature'" in one_sentence(info.value)

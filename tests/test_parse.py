@@ -75,6 +75,12 @@ print(solve(int(input())))
     assert "n % 2" in extract_code(text)
 
 
+def test_compiling_means_the_compiler_accepts_it():
+    # `return` at module level parses but does not compile
+    text = "```python\ndef f():\n    return 1\nprint(f())\n```\nShorter:\n```python\nreturn print(1)\n```"
+    assert extract_code(text) == "def f():\n    return 1\nprint(f())"
+
+
 def test_a_later_broken_block_does_not_win():
     text = """```python
 print(sum(map(int, input().split())))
@@ -108,7 +114,10 @@ Output: 9
 
 
 def test_untagged_program_after_sample_data():
-    text = "Sample input:\n```\n3\n1 2 3\n```\nSolution:\n```\nimport sys\nprint(sum(map(int, sys.stdin.read().split()[1:])))\n```"
+    text = (
+        "Sample input:\n```\n3\n1 2 3\n```\n"
+        "Solution:\n```\nimport sys\nprint(sum(map(int, sys.stdin.read().split()[1:])))\n```"
+    )
     assert extract_code(text).startswith("import sys")
 
 
@@ -120,7 +129,7 @@ def test_other_languages_are_not_python():
 
 
 def test_indented_fence_inside_a_list_item():
-    text = "1. Read input\n2. Print the answer:\n\n    ```python\n    x = input()\n    if x:\n        print(x)\n    ```\n"
+    text = "1. Read input\n2. Print the answer:\n\n    ```python\n    x = input()\n    if x:\n        print(x)\n    ```"
     assert extract_code(text) == "x = input()\nif x:\n    print(x)"
 
 

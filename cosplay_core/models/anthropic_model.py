@@ -65,7 +65,9 @@ class AnthropicModel(SDKModel):
         self.prompt_caching = prompt_caching
 
     def _make_client(self) -> Any:
-        return self._sdk.AsyncAnthropic(api_key=self._api_key.reveal(), base_url=self.base_url, max_retries=0)
+        client = self._sdk.AsyncAnthropic(api_key=self._api_key.reveal(), base_url=self.base_url, max_retries=0)
+        client.messages  # the SDK imports its resources lazily: do it now, not inside a timed attempt
+        return client
 
     async def _call(self, client: Any, messages: list[Message], config: GenerateConfig) -> Any:
         request = build_request(messages, config, prompt_caching=self.prompt_caching)

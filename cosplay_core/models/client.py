@@ -88,8 +88,9 @@ class Budget:
 
 @dataclass(frozen=True)
 class ClientTotals:
-    """What a ModelClient did: completed calls, attempts, retries, failed calls, cache hits, and the usage of
-    answers from the model (`usage`) and from the cache (`cached_usage`)."""
+    """What a ModelClient did: completed calls (cache hits included), attempts sent to the model, retries,
+    failed calls, cache hits, and the usage of answers from the model (`usage`) and from the cache
+    (`cached_usage`)."""
 
     calls: int = 0
     attempts: int = 0
@@ -118,7 +119,8 @@ class ModelClient:
     `complete` returns a Completion, or raises ModelCallError (failed for good: a non-retryable fault, or
     `max_retries` retries spent) or BudgetExceeded. Cancelling the awaiting task cancels the call in flight and
     frees its slot. `on_call(record)` receives a plain dict for every attempt and every cache hit; it never holds
-    a key.
+    a key. An exception raised by `on_call` propagates to the caller (a trace that cannot be written should stop
+    the run, not be lost silently).
     """
 
     def __init__(
@@ -185,51 +187,19 @@ class ModelClient:
         key = None
         if self.cache is not None:
             key = request_key(self.model.name, getattr(self.model, "base_url", None), messages, config)
-            hit = self.cache.get(key)
+            hit = self._from_cache(key, messages, config)
             if hit is not None:
-                self._cache_hits += 1
-                self._calls += 1
-                self._cached_usage = self._cached_usage + hit.usage
-                self.budget.charge_cached(hit.usage)
-                self._emit(messages, config, attempt=0, started=time.time(), completion=hit)
                 return hit
-
         attempt = 0
         while True:
             attempt += 1
-            self.budget.check()  # before waiting for a slot: a spent budget need not queue
             started = time.time()
-            error: ModelAttemptError | None = None
-            completion: Completion | None = None
-            async with self._slot():
-                self.budget.take_call()
-                self._attempts += 1
-                t0 = time.monotonic()
-                try:
-                    completion = await self.model.generate(messages, config)
-                except ModelAttemptError as err:
-                    error = err
-                except asyncio.CancelledError:
-                    self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
-                               error={"type": "cancelled", "message": "the call was cancelled"})
-                    raise
-                except Exception as err:
-                    # not a fault of the model's answer but of our code or the SDK: record it, then let it surface
-                    self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
-                               error={"type": type(err).__name__, "message": str(err)[:300]})
-                    raise
-                latency_s = time.monotonic() - t0
-
-            if completion is not None:
-                self._calls += 1
-                self._usage = self._usage + completion.usage
-                self.budget.charge(completion.usage)
-                if self.cache is not None and key is not None:
-                    self.cache.put(key, completion)
-                self._emit(messages, config, attempt=attempt, started=started, completion=completion)
-                return completion
-
-            assert error is not None
+            outcome, latency_s = await self._attempt(messages, config, attempt, started)
+            if isinstance(outcome, Completion):
+                self._accept(key, outcome)
+                self._emit(messages, config, attempt=attempt, started=started, completion=outcome)
+                return outcome
+            error = outcome
             final = not error.retryable or attempt > self.max_retries
             delay = None if final else self._delay(attempt, error.retry_after_s)
             self._emit(
@@ -241,7 +211,7 @@ class ModelClient:
                 error={"type": error.fault, "message": error.message, "status": error.status},
                 retry_in_s=delay,
             )
-            if final:
+            if delay is None:
                 self._failures += 1
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 raise ModelCallError(error.fault, f"{error.message}{tries}", attempts=attempt, status=error.status)
@@ -262,6 +232,50 @@ class ModelClient:
         await self.aclose()
 
     # ---- internals ---------------------------------------------------------------------------------------------
+
+    def _from_cache(self, key: str, messages: list[Message], config: GenerateConfig) -> Completion | None:
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None:
+            self._cache_hits += 1
+            self._calls += 1
+            self._cached_usage = self._cached_usage + hit.usage
+            self.budget.charge_cached(hit.usage)
+            self._emit(messages, config, attempt=0, started=time.time(), completion=hit)
+        return hit
+
+    async def _attempt(
+        self, messages: list[Message], config: GenerateConfig, attempt: int, started: float
+    ) -> tuple[Completion | ModelAttemptError, float]:
+        """One attempt in a slot, charged to the budget: the completion or the attempt's error, and its latency."""
+        self.budget.check()  # before waiting for a slot: a spent budget need not queue
+        async with self._slot():
+            self.budget.take_call()
+            self._attempts += 1
+            t0 = time.monotonic()
+            try:
+                return await self.model.generate(messages, config), time.monotonic() - t0
+            except ModelAttemptError as err:
+                return err, time.monotonic() - t0
+            except asyncio.CancelledError:
+                self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
+                           error={"type": "cancelled", "message": "the call was cancelled"})
+                raise
+            except Exception as err:
+                # not a fault of the model's answer but of our code or the SDK: record it, then let it surface
+                self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
+                           error={"type": type(err).__name__, "message": str(err)[:300]})
+                raise
+
+    def _accept(self, key: str | None, completion: Completion) -> None:
+        """Count an answer from the model and cache it."""
+        self._calls += 1
+        self._usage = self._usage + completion.usage
+        self.budget.charge(completion.usage)
+        if self.cache is not None and key is not None:
+            try:
+                self.cache.put(key, completion)
+            except Exception as err:  # a cache that cannot be written must not fail a call that worked
+                log.warning("%s: could not cache an answer: %s", self.model.name, err)
 
     @asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:

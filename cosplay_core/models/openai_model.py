@@ -79,7 +79,9 @@ class OpenAIModel(SDKModel):
         self.max_tokens_field = max_tokens_field
 
     def _make_client(self) -> Any:
-        return self._sdk.AsyncOpenAI(api_key=self._api_key.reveal(), base_url=self.base_url, max_retries=0)
+        client = self._sdk.AsyncOpenAI(api_key=self._api_key.reveal(), base_url=self.base_url, max_retries=0)
+        client.chat.completions  # the SDK imports its resources lazily: do it now, not inside a timed attempt
+        return client
 
     async def _call(self, client: Any, messages: list[Message], config: GenerateConfig) -> Any:
         request = build_request(messages, config, max_tokens_field=self.max_tokens_field)

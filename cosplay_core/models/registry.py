@@ -45,7 +45,13 @@ def create_model(spec: str, *, api_key: str | None = None, base_url: str | None 
     if entry is None:
         raise ModelConfigError(f"Unknown model '{spec}': use one of {', '.join(providers())}")
     factory, _ = entry
-    return factory(rest, api_key=api_key, base_url=base_url, **options)
+    try:
+        return factory(rest, api_key=api_key, base_url=base_url, **options)
+    except TypeError as err:
+        if "unexpected keyword argument" not in str(err):
+            raise
+        bad = str(err).rsplit("argument", 1)[-1].strip()
+        raise ModelConfigError(f"The model '{spec}' does not take the option {bad}") from None
 
 
 def _need_model_id(provider: str, model_id: str) -> str:

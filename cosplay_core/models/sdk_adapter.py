@@ -30,6 +30,7 @@ class Secret:
         self._value = value
 
     def reveal(self) -> str:
+        """The secret itself; for handing to an SDK client, never for printing or storing."""
         return self._value
 
     def __repr__(self) -> str:

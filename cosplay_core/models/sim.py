@@ -28,7 +28,7 @@ from cosplay_core.compare import outcome_matches
 from cosplay_core.models.base import ModelConfigError
 from cosplay_core.player import PlayerInfo, PlayerUsage
 from cosplay_core.problem import Problem, decode_generated_input, generator_program
-from cosplay_core.sandbox import Executor, Limits, Outcome
+from cosplay_core.sandbox import Executor, Job, Limits, Outcome
 
 SIM_NOTICE = "sim is a simulation, not a language model: it samples the problem's known programs with set skills"
 
@@ -80,12 +80,10 @@ class SimPlayer:
         self.usage.calls += 1
         return random.Random(hashlib.sha256(blob.encode()).hexdigest())
 
-    async def _outputs(self, test_input: Any) -> list[Outcome]:
-        """Every known program's outcome on `test_input` (reference first); cached by the executor."""
-        jobs = [self.problem.program(source) for source in self._programs]
-        from cosplay_core.sandbox import Job
-
-        rows = await asyncio.to_thread(self.executor.run_jobs, [Job(p, (test_input,), self._limits) for p in jobs])
+    async def _run(self, sources: list[str], test_input: Any) -> list[Outcome]:
+        """The outcomes of `sources` on `test_input` (cached by the executor)."""
+        jobs = [Job(self.problem.program(source), (test_input,), self._limits) for source in sources]
+        rows = await asyncio.to_thread(self.executor.run_jobs, jobs)
         return [row[0] for row in rows]
 
     async def _generate(self, kind: str, rng: random.Random, count: int = 1) -> list[Any]:
@@ -133,22 +131,25 @@ class SimPlayer:
 
     async def predict_output(self, test_input: Any, index: int) -> Any | None:
         rng = self._rng("predict", test_input, index)
-        outcomes = await self._outputs(test_input)
-        reference = outcomes[0]
+        [reference] = await self._run([self.problem.reference], test_input)
         if not reference.ok:
             self.usage.failed_requests += 1
             return None
         if rng.random() < self.skills.test:
             return _output_of(self.problem, reference)
-        # A wrong prediction is what a wrong program outputs here (the bug a model shares with its own code).
-        wrong = [o for o in outcomes[1:] if o.ok]
-        if not wrong:
-            return _output_of(self.problem, reference)
-        return _output_of(self.problem, rng.choice(wrong))
+        # A wrong prediction is what a wrong program outputs here (the bug a model shares with its own code):
+        # wrong programs are tried in a random order until one runs, so a too-slow one costs time only when drawn.
+        wrong = [w.source for w in self.problem.wrong]
+        rng.shuffle(wrong)
+        for source in wrong:
+            [outcome] = await self._run([source], test_input)
+            if outcome.ok:
+                return _output_of(self.problem, outcome)
+        return _output_of(self.problem, reference)
 
     async def repair_code(self, code: str, test_input: Any, expected: Any, actual: Outcome, index: int) -> str | None:
         rng = self._rng("repair", code, test_input, expected, index)
-        outcomes = await self._outputs(test_input)
+        outcomes = await self._run(self._programs, test_input)
         match = [source for source, outcome in zip(self._programs, outcomes)
                  if outcome_matches(expected, outcome, self.problem.io, self.problem.comparison)]
         succeeds = rng.random() < self.skills.repair

@@ -1,0 +1,82 @@
+"""Scoring against hidden ground truth. Never shown to a model, never consulted by the algorithm: it only scores.
+
+A code is GT-correct when it passes every ground-truth test (or, for benchmark problems whose tests are a checker
+program, when the checker accepts it). A unit test is GT-correct when its expected output is what the reference
+produces on its input; without a reference, CURE's definition is used instead (every GT-correct code passes it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from cosplay_core.compare import outcome_matches
+from cosplay_core.problem import Problem
+from cosplay_core.sandbox import Executor, Job, Limits, Program
+
+CheckProgram = Callable[[str], Program]
+
+
+class GroundTruth:
+    """Marks codes and unit tests as right or wrong for `problem`, caching by source and input."""
+
+    def __init__(self, problem: Problem, executor: Executor, check_program: CheckProgram | None = None,
+                 check_limits: Limits | None = None):
+        self.problem = problem
+        self.executor = executor
+        self.check_program = check_program
+        self.check_limits = check_limits or Limits(time_limit_s=max(problem.time_limit_s, 5.0))
+        self._code_verdicts: dict[str, bool] = {}
+        self.executions = 0
+
+    @property
+    def available(self) -> bool:
+        return bool(self.problem.tests) or self.check_program is not None
+
+    def codes_correct(self, sources: list[str]) -> list[bool]:
+        """For each source, whether it passes the whole ground truth."""
+        todo = [s for s in dict.fromkeys(sources) if s not in self._code_verdicts]
+        if todo:
+            before = self.executor.executions
+            if self.check_program is not None:
+                rows = self.executor.run_jobs([Job(self.check_program(s), ("",), self.check_limits) for s in todo])
+                verdicts = [row[0].ok for row in rows]
+            else:
+                verdicts = self._run_tests(todo)
+            self.executions += self.executor.executions - before
+            self._code_verdicts.update(zip(todo, verdicts))
+        return [self._code_verdicts[s] for s in sources]
+
+    def _run_tests(self, sources: list[str]) -> list[bool]:
+        """Runs the GT tests, the largest input first for every code, then the rest only for codes that passed it:
+        a too-slow code is found by one timeout instead of one per large test."""
+        problem, limits = self.problem, self.problem.limits()
+        tests = sorted(problem.tests, key=lambda t: len(json.dumps(t.input)), reverse=True)
+        first, rest = tests[:1], tests[1:]
+
+        def passes(test_list, row):
+            return all(outcome_matches(t.output, o, problem.io, problem.comparison) for t, o in zip(test_list, row))
+
+        rows = self.executor.run_jobs([Job(problem.program(s), tuple(t.input for t in first), limits)
+                                       for s in sources])
+        verdicts = [passes(first, row) for row in rows]
+        survivors = [i for i, ok in enumerate(verdicts) if ok]
+        if rest and survivors:
+            rows = self.executor.run_jobs([Job(problem.program(sources[i]), tuple(t.input for t in rest), limits)
+                                           for i in survivors])
+            for i, row in zip(survivors, rows):
+                verdicts[i] = passes(rest, row)
+        return verdicts
+
+    def tests_correct(self, tests: list[tuple[Any, Any]]) -> list[bool] | None:
+        """For each (input, expected), whether the reference produces `expected`; None without a reference."""
+        if not self.problem.reference:
+            return None
+        if not tests:
+            return []
+        before = self.executor.executions
+        outcomes = self.executor.run(self.problem.program(self.problem.reference), [x for x, _ in tests],
+                                     self.problem.limits())
+        self.executions += self.executor.executions - before
+        return [expected is not None and outcome_matches(expected, o, self.problem.io, self.problem.comparison)
+                for (_, expected), o in zip(tests, outcomes)]

@@ -1,0 +1,169 @@
+"""Scoring against ground truth (GT). The algorithm never sees any of this; it only measures how well it did.
+
+Inputs are plain arrays computed by the engine:
+- `gt_correct`: bool array (n_codes,), True for codes that pass every GT test;
+- `passes`: bool array (n_codes, n_tests), `passes[i, j]` True when code i passes generated unit test j;
+- `pass_counts`: pCode, the number of generated unit tests each code passes.
+
+Names and definitions follow CURE's evaluation where it defines them (BoN accuracy, UT accuracy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import numpy as np
+
+
+def _as_correct(gt_correct) -> np.ndarray:
+    correct = np.asarray(gt_correct, dtype=bool)
+    if correct.ndim != 1:
+        raise ValueError(f"gt_correct must be a 1-D array, got shape {correct.shape}")
+    return correct
+
+
+def _as_problem(gt_correct, passes) -> tuple[np.ndarray, np.ndarray]:
+    correct = _as_correct(gt_correct)
+    matrix = np.asarray(passes, dtype=bool)
+    if matrix.ndim != 2 or matrix.shape[0] != correct.shape[0]:
+        raise ValueError(f"passes has shape {matrix.shape}, expected ({correct.shape[0]}, n_tests)")
+    return correct, matrix
+
+
+def ut_correctness(gt_correct, passes) -> Optional[np.ndarray]:
+    """Bool array (n_tests,): True for each unit test that every GT-correct code passes.
+
+    None when no code is GT-correct: a test's correctness cannot be told then.
+    """
+    correct, matrix = _as_problem(gt_correct, passes)
+    if not correct.any():
+        return None
+    return matrix[correct].all(axis=0)
+
+
+def ut_accuracy(gt_correct, passes) -> Optional[float]:
+    """CURE's UT accuracy for one problem: the share of unit tests that every GT-correct code passes.
+
+    None when no code is GT-correct (CURE leaves such problems out) or when there are no unit tests.
+    """
+    verdicts = ut_correctness(gt_correct, passes)
+    if verdicts is None or verdicts.size == 0:
+        return None
+    return float(verdicts.mean())
+
+
+def aggregate_ut_accuracy(problems: Iterable[tuple[np.ndarray, np.ndarray]]) -> Optional[float]:
+    """Mean of `ut_accuracy` over the problems where it is defined (at least one GT-correct code);
+    None when it is defined for none. `problems` holds one `(gt_correct, passes)` pair per problem."""
+    values = [value for value in (ut_accuracy(c, p) for c, p in problems) if value is not None]
+    return float(np.mean(values)) if values else None
+
+
+def pool_pass_rate(gt_correct) -> float:
+    """Share of the code pool that is GT-correct."""
+    correct = _as_correct(gt_correct)
+    if correct.size == 0:
+        raise ValueError("there is no code in the pool")
+    return float(correct.mean())
+
+
+def pass_count_auc(gt_correct, pass_counts) -> Optional[float]:
+    """ROC AUC of pCode as a score for GT-correctness: the chance that a random correct code passes more unit
+    tests than a random wrong one, ties counting half (Mann-Whitney U / (n_correct * n_wrong)).
+
+    None when every code is correct or every code is wrong.
+    """
+    correct = _as_correct(gt_correct)
+    scores = np.asarray(pass_counts, dtype=float)
+    if scores.shape != correct.shape:
+        raise ValueError(f"pass_counts has shape {scores.shape}, expected {correct.shape}")
+    positives, negatives = scores[correct], scores[~correct]
+    if positives.size == 0 or negatives.size == 0:
+        return None
+    ordered_negatives = np.sort(negatives)
+    below = np.searchsorted(ordered_negatives, positives, side="left")  # wrong codes strictly lower
+    not_above = np.searchsorted(ordered_negatives, positives, side="right")  # ... lower or equal
+    wins = below.sum() + 0.5 * (not_above - below).sum()
+    return float(wins / (positives.size * negatives.size))
+
+
+def wrong_uts(gt_correct, passes) -> list[int]:
+    """Indices of the unit tests that some GT-correct code fails; empty when no code is GT-correct
+    (wrongness cannot be told then)."""
+    verdicts = ut_correctness(gt_correct, passes)
+    if verdicts is None:
+        return []
+    return [int(j) for j in np.flatnonzero(~verdicts)]
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """A spurious Code-UT coupling: wrong unit test `test`, passed by the wrong codes `wrong_codes` and by no
+    GT-correct code."""
+
+    test: int
+    wrong_codes: tuple[int, ...]
+
+
+def spurious_couplings(gt_correct, passes) -> list[Coupling]:
+    """Every wrong unit test passed by at least one wrong code and by no correct code, with those wrong codes.
+
+    Defined only when some code is GT-correct (otherwise no test can be called wrong): empty list then.
+    """
+    correct, matrix = _as_problem(gt_correct, passes)
+    if not correct.any():
+        return []
+    couplings = []
+    for test in range(matrix.shape[1]):
+        column = matrix[:, test]
+        if column[correct].any():
+            continue
+        wrong_passers = tuple(int(i) for i in np.flatnonzero(column & ~correct))
+        if wrong_passers:
+            couplings.append(Coupling(test, wrong_passers))
+    return couplings
+
+
+@dataclass(frozen=True)
+class RoundMetrics:
+    """GT measurements of one self-play round's pools. Fields that are undefined for the pool are None."""
+
+    pool_pass_rate: float
+    pass_count_auc: Optional[float]
+    wrong_uts: Optional[int]
+    spurious_couplings: Optional[int]
+    ut_accuracy: Optional[float]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def round_metrics(gt_correct, passes) -> RoundMetrics:
+    """Bundles the per-round GT metrics. When no code is GT-correct, test correctness is undefined: wrong UTs,
+    spurious couplings and UT accuracy are None (not 0)."""
+    correct, matrix = _as_problem(gt_correct, passes)
+    defined = bool(correct.any())
+    return RoundMetrics(
+        pool_pass_rate=pool_pass_rate(correct),
+        pass_count_auc=pass_count_auc(correct, matrix.sum(axis=1)),
+        wrong_uts=len(wrong_uts(correct, matrix)) if defined else None,
+        spurious_couplings=len(spurious_couplings(correct, matrix)) if defined else None,
+        ut_accuracy=ut_accuracy(correct, matrix),
+    )
+
+
+def bon_accuracy(selected_indices: Sequence[int], gt_correct_per_problem: Sequence) -> float:
+    """Share of problems whose selected code is GT-correct (one selected index per problem, in the same order)."""
+    if len(selected_indices) != len(gt_correct_per_problem):
+        raise ValueError(f"{len(selected_indices)} selections for {len(gt_correct_per_problem)} problems")
+    if not selected_indices:
+        raise ValueError("there is no problem to score")
+    hits = []
+    for index, correct in zip(selected_indices, gt_correct_per_problem):
+        correct = _as_correct(correct)
+        if not 0 <= int(index) < correct.size:
+            raise ValueError(f"selected code {index} is outside a pool of {correct.size}")
+        hits.append(bool(correct[int(index)]))
+    return float(np.mean(hits))

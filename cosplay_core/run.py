@@ -1,0 +1,434 @@
+"""A CoSPlay run: a step-wise state machine over the three stages, emitting immutable snapshots and a trace.
+
+    run = Run(problem, player, RunConfig(seed=1), executor, out_dir="runs/x")
+    while not run.done:
+        snapshot = run.step()          # exactly one step; in Jupyter: `await run.astep()`
+    summary = run.summary()
+
+Steps: stage 1 `hints`, `plans`, `attacks`, `codes`, `tests`; stage 2, per round, `clean`, `coupling`, `fix`,
+`trivial` (each can be switched off); stage 3 `inputs`, `select`. After each step the matrix is refreshed
+incrementally, the step is appended to the trace with the full state, and a snapshot is returned. A run killed
+mid-way resumes from its last finished step (`Run.resume`), repeating no model call (the response cache) and losing
+no finished step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cosplay_core import metrics, selectors
+from cosplay_core.config import RunConfig
+from cosplay_core.ground_truth import GroundTruth
+from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
+from cosplay_core.models.base import BudgetExceeded
+from cosplay_core.player import Player
+from cosplay_core.problem import Problem
+from cosplay_core.sandbox import Executor
+from cosplay_core.stages import consensus, ideas, selfplay
+from cosplay_core.state import (Cell, Change, Selection, Snapshot, code_from_dict, selection_from_dict,
+                                test_from_dict, to_jsonable)
+from cosplay_core.trace import TRACE_NAME, TraceWriter, read_trace
+
+STAGE1 = ("hints", "plans", "attacks", "codes", "tests")
+ROUND_STEPS = (("clean", "clean_codes"), ("coupling", "break_coupling"), ("fix", "fix_codes"),
+               ("trivial", "replace_trivial_tests"))
+STAGE3 = ("inputs", "select")
+TITLES = {"hints": "Hints: distinct solution approaches", "plans": "Plans built on subsets of hints",
+          "attacks": "Attack ideas for each plan", "codes": "Code pool: one program per plan",
+          "tests": "UT pool, expected outputs by self-consistency", "clean": "Code cleaning",
+          "coupling": "Breaking spurious coupling", "fix": "Code fixing", "trivial": "Replacing zero-discrimination UTs",
+          "inputs": "Random valid inputs", "select": "Output-consensus selection"}
+CELL_TEXT_LIMIT = 2000
+
+
+class RunError(Exception):
+    """A run that cannot start or continue (bad settings, an unusable trace); one clear line."""
+
+
+class Run:
+    """One CoSPlay run on one problem with one player."""
+
+    def __init__(self, problem: Problem, player: Player, config: RunConfig, executor: Executor,
+                 out_dir: str | Path | None = None, ground_truth: GroundTruth | None = None):
+        self.problem = problem
+        self.player = player
+        self.config = config
+        self.executor = executor
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.ground_truth = ground_truth if ground_truth is not None else GroundTruth(problem, executor)
+        self.matrix = ExecutionMatrix(executor, problem.io, problem.entry_point, problem.limits(), problem.comparison)
+        self.codes: dict[int, Any] = {}
+        self.tests: dict[int, Any] = {}
+        self.hints: list[str] = []
+        self.plans: list[str] = []
+        self.attacks: list[list[str]] = []
+        self.counter = 0  # request indices, so that every request is distinct and reproducible
+        self.cursor = "hints"
+        self.round = 0
+        self.round_changes = 0
+        self.rounds: list[dict] = []
+        self.initial: dict | None = None  # the stage-1 pools, for baselines
+        self.random_inputs: list[Any] = []
+        self.selection: Selection | None = None
+        self.baselines: dict = {}
+        self.stopped: str | None = None
+        self.step_index = 0
+        self.executions = 0
+        self.wall_s = 0.0
+        self.history: list[Snapshot] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._trace = TraceWriter(self.out_dir / TRACE_NAME) if self.out_dir else None
+        self._started_event_written = False
+
+    # -- public API ----------------------------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.cursor == "done"
+
+    def step(self) -> Snapshot:
+        """Advances exactly one step (synchronously; use `astep` where an event loop is running)."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(self.astep())
+
+    def run_to_end(self) -> Snapshot:
+        """Steps until the run is done; returns the last snapshot."""
+        snapshot = self.history[-1] if self.history else None
+        while not self.done:
+            snapshot = self.step()
+        return snapshot
+
+    async def arun_to_end(self) -> Snapshot:
+        snapshot = self.history[-1] if self.history else None
+        while not self.done:
+            snapshot = await self.astep()
+        return snapshot
+
+    async def astep(self) -> Snapshot:
+        """Advances exactly one step and returns its snapshot."""
+        if self.done:
+            raise RunError("the run is finished")
+        self._write_started()
+        name = self.cursor
+        started = time.perf_counter()
+        before = self.executor.executions
+        changes: list[Change] = []
+        try:
+            changes = await self._do(name)
+        except BudgetExceeded as exc:
+            self.stopped = f"budget exhausted: {exc}"
+            if self._trace:
+                self._trace.write("run_stopped", reason=self.stopped, step=name)
+            if name != "select":
+                await self._finish_on_budget()
+        self.executions += self.executor.executions - before
+        self.wall_s += time.perf_counter() - started
+        snapshot = self._snapshot(name, changes)
+        self.history.append(snapshot)
+        if self._trace:
+            self._trace.write("step", **self._step_event(snapshot))
+            if self.done:
+                self._trace.write("run_finished", summary=self.summary())
+        self.step_index += 1
+        return snapshot
+
+    def close(self) -> None:
+        if self._trace:
+            self._trace.close()
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+    # -- steps ---------------------------------------------------------------------------------------------------
+
+    def _next_index(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    async def _do(self, name: str) -> list[Change]:
+        player, problem, config = self.player, self.problem, self.config
+        if name == "hints":
+            self.hints = list(await player.propose_hints(config.hints))
+        elif name == "plans":
+            self.plans = await ideas.write_plans(player, self.hints, config, self._next_index)
+        elif name == "attacks":
+            self.attacks = await ideas.attack_ideas(player, self.plans, self._next_index)
+        elif name == "codes":
+            self.codes = {c.id: c for c in await ideas.write_codes(player, self.plans, self._next_index)}
+        elif name == "tests":
+            self.tests = {t.id: t for t in await ideas.write_tests(player, problem, self.attacks, config,
+                                                                    self._next_index)}
+            await self._refresh()
+            snap = self.matrix.snapshot()
+            self.initial = {"codes": [c.source for c in self.codes.values()], "passes": snap.passes.tolist()}
+        elif name in dict(ROUND_STEPS):
+            return await self._round_step(name)
+        elif name == "inputs":
+            self.random_inputs = list(await player.random_inputs(config.inputs, self._next_index()))
+        elif name == "select":
+            await self._select()
+        self._advance(name)
+        return []
+
+    async def _round_step(self, name: str) -> list[Change]:
+        snap = self.matrix.snapshot()
+        player, problem, config = self.player, self.problem, self.config
+        if name == "clean":
+            changes = await selfplay.clean_codes(player, self.codes, snap, self._next_index)
+        elif name == "coupling":
+            changes = await selfplay.break_coupling(player, problem, self.tests, snap, config, self._next_index)
+        elif name == "fix":
+            changes = await selfplay.fix_codes(player, problem, self.codes, self.tests, snap, self.matrix,
+                                               self._next_index)
+        else:
+            changes = await selfplay.replace_trivial_tests(player, problem, self.tests, snap, config,
+                                                           self._next_index)
+        await self._refresh()
+        self.round_changes += sum(1 for c in changes if c.counts)
+        self._advance(name)
+        return changes
+
+    def _enabled_round_steps(self) -> list[str]:
+        return [name for name, policy in ROUND_STEPS if getattr(self.config.policies, policy)]
+
+    def _advance(self, name: str) -> None:
+        """Moves the cursor past `name`: through stage 1, the rounds (stopping early on a quiet round), stage 3."""
+        steps = self._enabled_round_steps()
+        if name in STAGE1[:-1]:
+            self.cursor = STAGE1[STAGE1.index(name) + 1]
+        elif name == "tests" or (name in steps and name == steps[-1]):
+            if name != "tests":
+                self._close_round()
+            more_rounds = self.round < self.config.rounds and steps and not (self.rounds and
+                                                                               self.rounds[-1]["changes"] == 0)
+            if more_rounds:
+                self.round += 1
+                self.round_changes = 0
+                self.cursor = steps[0]
+            else:
+                self.cursor = "inputs"
+        elif name in steps:
+            self.cursor = steps[steps.index(name) + 1]
+        elif name == "inputs":
+            self.cursor = "select"
+        elif name == "select":
+            self.cursor = "done"
+
+    def _close_round(self) -> None:
+        snap = self.matrix.snapshot()
+        record = {"round": self.round, "code_pass_counts": snap.code_pass_counts.tolist(),
+                  "ut_pass_counts": snap.test_pass_counts.tolist(), "changes": self.round_changes}
+        gt = self._gt_marks(snap)
+        if gt is not None:
+            record["metrics"] = metrics.round_metrics(np.array(gt["codes"], dtype=bool), snap.passes).to_dict()
+        self.rounds.append(record)
+
+    async def _refresh(self) -> None:
+        for code_id in list(self.matrix.code_ids):
+            if code_id not in self.codes:
+                self.matrix.remove_code(code_id)
+        for test_id in list(self.matrix.test_ids):
+            if test_id not in self.tests:
+                self.matrix.remove_test(test_id)
+        for code in self.codes.values():
+            self.matrix.set_code(code.id, code.source)
+        for test in self.tests.values():
+            self.matrix.set_test(test.id, test.input, test.expected)
+        await asyncio.to_thread(self.matrix.refresh)
+
+    async def _select(self) -> None:
+        snap = self.matrix.snapshot()
+        final_sources = [self.codes[c].source for c in snap.code_ids]
+        initial_sources = self.initial["codes"] if self.initial else []
+        inputs = self.random_inputs
+        signatures = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
+                                             final_sources + initial_sources, inputs) if inputs else []
+        final_sigs = dict(zip(snap.code_ids, signatures[:len(final_sources)]))
+        initial_sigs = signatures[len(final_sources):]
+        if not final_sigs:
+            final_sigs = {c: () for c in snap.code_ids}
+        self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, final_sigs, inputs,
+                                               self.config.policies.cluster_ties and bool(inputs))
+        self.baselines = self._baselines(initial_sigs)
+
+    async def _finish_on_budget(self) -> None:
+        """With the budget spent: select now, from what the run has (no clustering if no inputs can be had)."""
+        if not self.codes or not self.tests:
+            self.cursor = "done"
+            return
+        if not self.matrix.code_ids:
+            await self._refresh()
+        await self._select()
+        self.cursor = "done"
+
+    def _baselines(self, initial_signatures: list[tuple]) -> dict:
+        """Every baseline selector on the stage-1 pools (what one gets without self-play)."""
+        if not self.initial:
+            return {}
+        passes = np.array(self.initial["passes"], dtype=bool).reshape(len(self.initial["codes"]), -1)
+        n = len(self.initial["codes"])
+        chosen = {
+            "random": selectors.select_random(n, random.Random(self.config.seed)),
+            "bon": selectors.select_bon(passes),
+            "codet": selectors.select_codet(passes, variant="paper"),
+            "codet_released": selectors.select_codet(passes, variant="released"),
+        }
+        if initial_signatures:
+            chosen["mbr_exec"] = selectors.select_mbr_exec(initial_signatures, soft=True)
+            chosen["largest_cluster"] = selectors.select_largest_output_cluster(initial_signatures)
+            stage3 = consensus.select_code(tuple(range(n)), passes.sum(axis=1),
+                                           dict(enumerate(initial_signatures)), self.random_inputs)
+            chosen["stage3_only"] = stage3.code_id
+        return {name: {"code_id": int(code_id), "pool": "initial"} for name, code_id in chosen.items()}
+
+    # -- snapshots, ground truth, summary ------------------------------------------------------------------------
+
+    def _gt_marks(self, snap: MatrixSnapshot) -> dict | None:
+        if not self.ground_truth.available or not snap.code_ids:
+            return None
+        codes = self.ground_truth.codes_correct([self.codes[c].source for c in snap.code_ids])
+        tests = self.ground_truth.tests_correct([(self.tests[t].input, self.tests[t].expected)
+                                                 for t in snap.test_ids])
+        if tests is None:
+            correct = metrics.ut_correctness(np.array(codes, dtype=bool), snap.passes)
+            tests = None if correct is None else correct.tolist()
+        return {"codes": codes, "tests": tests}
+
+    def _cells(self, snap: MatrixSnapshot) -> tuple[tuple[Cell, ...], ...]:
+        rows = []
+        for i, row in enumerate(snap.outcomes):
+            cells = []
+            for j, outcome in enumerate(row):
+                output = outcome.value if self.problem.io == "function" else outcome.stdout
+                if isinstance(output, str) and len(output) > CELL_TEXT_LIMIT:
+                    output = output[:CELL_TEXT_LIMIT] + "..."
+                cells.append(Cell(outcome.status, bool(snap.passes[i, j]), output, outcome.stderr[-CELL_TEXT_LIMIT:],
+                                  outcome.time_s))
+            rows.append(tuple(cells))
+        return tuple(rows)
+
+    def _snapshot(self, name: str, changes: list[Change]) -> Snapshot:
+        snap = self.matrix.snapshot() if self.tests else MatrixSnapshot(
+            tuple(self.codes), (), (), np.zeros((len(self.codes), 0), dtype=bool))
+        codes = tuple(self.codes[c] for c in snap.code_ids) if snap.code_ids else tuple(self.codes.values())
+        tests = tuple(self.tests[t] for t in snap.test_ids)
+        stage = 1 if name in STAGE1 else 3 if name in STAGE3 else 2
+        gt = self._gt_marks(snap) if self.tests else None
+        return Snapshot(
+            step=self.step_index, stage=stage, name=name, round=self.round if stage == 2 else 0,
+            title=TITLES[name], codes=codes, tests=tests, passes=snap.passes, cells=self._cells(snap),
+            changes=tuple(changes), done=self.done, stopped=self.stopped, selection=self.selection,
+            hints=tuple(self.hints), plans=tuple(self.plans), attacks=tuple(tuple(a) for a in self.attacks),
+            usage=self.player.usage.to_dict(), executions=self.executions, gt=gt)
+
+    def _state(self) -> dict:
+        """Everything needed to resume after this step."""
+        return {"codes": list(self.codes.values()), "tests": list(self.tests.values()), "hints": self.hints,
+                "plans": self.plans, "attacks": self.attacks, "counter": self.counter, "cursor": self.cursor,
+                "round": self.round, "round_changes": self.round_changes, "rounds": self.rounds,
+                "initial": self.initial, "random_inputs": self.random_inputs, "selection": self.selection,
+                "baselines": self.baselines, "stopped": self.stopped, "executions": self.executions,
+                "wall_s": self.wall_s}
+
+    def _step_event(self, snapshot: Snapshot) -> dict:
+        return {"step": snapshot.step, "stage": snapshot.stage, "name": snapshot.name, "round": snapshot.round,
+                "title": snapshot.title, "changes": snapshot.changes, "done": snapshot.done,
+                "stopped": snapshot.stopped, "state": self._state(),
+                "matrix": {"code_ids": [c.id for c in snapshot.codes], "test_ids": [t.id for t in snapshot.tests],
+                           "passes": snapshot.passes, "cells": snapshot.cells},
+                "usage": snapshot.usage, "executions": snapshot.executions, "gt": snapshot.gt}
+
+    def _write_started(self) -> None:
+        if self._trace and not self._started_event_written:
+            if self.step_index == 0:
+                self._trace.write("run_started", problem=problem_card(self.problem), backbone=self.player.info,
+                                  config=self.config.to_dict())
+            self._started_event_written = True
+
+    def summary(self) -> dict:
+        """The run's summary (DESIGN 5), GT fields null without ground truth."""
+        snap = self.matrix.snapshot()
+        selected = None
+        if self.selection is not None:
+            selected = {"code_id": self.selection.code_id, "code": self.codes[self.selection.code_id].source}
+        gt = {"bon": None, "bon_cluster": None, "ut_accuracy": None, "codes_correct": None, "codes_total": None}
+        baselines = {name: dict(entry, gt_correct=None) for name, entry in self.baselines.items()}
+        if self.ground_truth.available and snap.code_ids:
+            correct = np.array(self.ground_truth.codes_correct([self.codes[c].source for c in snap.code_ids]))
+            gt["codes_correct"], gt["codes_total"] = int(correct.sum()), len(correct)
+            gt["bon"] = bool(correct[selectors.select_bon(snap.passes)])
+            if self.selection is not None:
+                gt["bon_cluster"] = bool(correct[snap.code_ids.index(self.selection.code_id)])
+            gt["ut_accuracy"] = metrics.ut_accuracy(correct, snap.passes)
+            if self.initial:
+                initial_correct = self.ground_truth.codes_correct(self.initial["codes"])
+                for entry in baselines.values():
+                    entry["gt_correct"] = bool(initial_correct[entry["code_id"]])
+                baselines["random"]["expected_accuracy"] = float(np.mean(initial_correct))
+        usage = self.player.usage
+        return to_jsonable({
+            "problem": self.problem.slug, "model": self.player.info.name,
+            "simulation": self.player.info.simulation, "seed": self.config.seed, "config": self.config.to_dict(),
+            "selected": selected, "gt": gt, "rounds": self.rounds, "baselines": baselines,
+            "usage": {"calls": usage.calls, "cached_calls": usage.cached_calls, "input_tokens": usage.input_tokens,
+                      "output_tokens": usage.output_tokens, "failed_requests": usage.failed_requests},
+            "executions": self.executions, "gt_executions": self.ground_truth.executions,
+            "wall_s": round(self.wall_s, 3), "stopped": self.stopped,
+            "selection_reasons": list(self.selection.reasons) if self.selection else [],
+        })
+
+    # -- resume --------------------------------------------------------------------------------------------------
+
+    @classmethod
+    def resume(cls, problem: Problem, player: Player, config: RunConfig, executor: Executor, out_dir: str | Path,
+               ground_truth: GroundTruth | None = None) -> "Run":
+        """A run that continues after the last finished step recorded in `out_dir`'s trace.
+
+        Raises RunError when the trace belongs to another problem or settings.
+        """
+        trace = read_trace(Path(out_dir) / TRACE_NAME)
+        run = cls(problem, player, config, executor, out_dir, ground_truth)
+        started, steps = trace.started, trace.of_type("step")
+        if started is None or not steps:
+            return run
+        if started["problem"]["slug"] != problem.slug or started["config"] != to_jsonable(config.to_dict()):
+            raise RunError(f"{out_dir} holds a run of another problem or other settings: choose another --out")
+        state = steps[-1]["state"]
+        run.codes = {c["id"]: code_from_dict(c) for c in state["codes"]}
+        run.tests = {t["id"]: test_from_dict(t) for t in state["tests"]}
+        run.hints, run.plans, run.attacks = state["hints"], state["plans"], state["attacks"]
+        run.counter, run.cursor, run.round = state["counter"], state["cursor"], state["round"]
+        run.round_changes, run.rounds, run.initial = state["round_changes"], state["rounds"], state["initial"]
+        run.random_inputs, run.baselines = state["random_inputs"], state["baselines"]
+        run.selection = selection_from_dict(state["selection"])
+        run.stopped, run.executions, run.wall_s = state["stopped"], state["executions"], state["wall_s"]
+        run.history = trace.snapshots()
+        run.step_index = steps[-1]["step"] + 1
+        run._started_event_written = True
+        if run.tests:
+            run._refresh_sync()
+        if run.done and not trace.of_type("run_finished") and run._trace:
+            run._trace.write("run_finished", summary=run.summary())
+        return run
+
+    def _refresh_sync(self) -> None:
+        for code in self.codes.values():
+            self.matrix.set_code(code.id, code.source)
+        for test in self.tests.values():
+            self.matrix.set_test(test.id, test.input, test.expected)
+        self.matrix.refresh()
+
+
+def problem_card(problem: Problem) -> dict:
+    """What a trace records about a problem: never the ground truth."""
+    return {"slug": problem.slug, "title": problem.title, "io": problem.io, "entry_point": problem.entry_point,
+            "time_limit_s": problem.time_limit_s, "compare": str(problem.comparison), "statement": problem.statement,
+            "path": str(problem.path) if problem.path else None}

@@ -1,0 +1,61 @@
+"""Stage 3, output-consensus cluster selection.
+
+When several codes tie at the top pass count, each tied code runs on R random valid inputs; its signature is its
+outputs (`None` for a failed run, ERR). Codes are grouped into clusters of compatible signatures (agreeing wherever
+neither is ERR); the largest cluster wins and the chosen code comes from it (rules in `selectors.consensus_select`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from cosplay_core.problem import Problem
+from cosplay_core.sandbox import Executor, Job, Outcome
+from cosplay_core.selectors import consensus_select
+from cosplay_core.state import Selection, canonical
+
+
+def signature(problem: Problem, outcomes: list[Outcome]) -> tuple:
+    """A code's outputs on the random inputs in canonical form, None (ERR) where the run failed."""
+    return tuple(canonical(o.value if problem.io == "function" else o.stdout, problem.io, problem.comparison)
+                 if o.ok else None for o in outcomes)
+
+
+def run_signatures(executor: Executor, problem: Problem, sources: list[str], inputs: list[Any]) -> list[tuple]:
+    """Signatures of `sources` on `inputs`, run in parallel in the sandbox."""
+    if not sources:
+        return []
+    limits = problem.limits()
+    rows = executor.run_jobs([Job(problem.program(s), tuple(inputs), limits) for s in sources])
+    return [signature(problem, row) for row in rows]
+
+
+def tied_top(code_ids: tuple[int, ...], pass_counts: np.ndarray) -> list[int]:
+    """Ids of the codes with the highest pass count."""
+    if not len(code_ids):
+        return []
+    best = pass_counts.max()
+    return [code_id for code_id, count in zip(code_ids, pass_counts) if count == best]
+
+
+def select_code(code_ids: tuple[int, ...], pass_counts: np.ndarray, signatures: dict[int, tuple],
+                inputs: list[Any], cluster_ties: bool = True) -> Selection:
+    """Stage 3's choice among `code_ids` given their pass counts and signatures (code id -> signature)."""
+    tied = tied_top(code_ids, pass_counts)
+    best = int(pass_counts.max()) if len(pass_counts) else 0
+    if len(tied) == 1:
+        return Selection(tied[0], tuple(tied), ((tied[0],),), {tied[0]: signatures.get(tied[0], ())}, tuple(inputs),
+                         (f"code {tied[0]} alone passes the most UTs ({best}): no clustering needed",))
+    if not cluster_ties:
+        return Selection(tied[0], tuple(tied), (), {}, (),
+                         (f"{len(tied)} codes tie at {best} passed UTs; clustering is off, so the lowest id, "
+                          f"code {tied[0]}, is chosen",))
+    # Code ids are the pool's stable slots 0..n-1, so the selectors' row indices are the ids in their reasons.
+    assert tuple(code_ids) == tuple(range(len(code_ids))), "code ids must be the slots 0..n-1"
+    rows = [signatures[c] for c in code_ids]
+    choice = consensus_select(rows, [int(c) for c in pass_counts], tied)
+    clusters = tuple(tuple(cluster) for cluster in choice.clusters)
+    return Selection(choice.code, tuple(tied), clusters, {c: signatures[c] for c in tied}, tuple(inputs),
+                     tuple(choice.reasons))

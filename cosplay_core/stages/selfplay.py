@@ -1,0 +1,173 @@
+"""Stage 2, execution-matrix-driven self-play: the four steps of a round, each a pure decision on the matrix followed
+by the player requests it needs. Each step returns the changes it made; the run applies them and refreshes the
+matrix (only the rows and columns that changed are executed again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from cosplay_core.config import RunConfig
+from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
+from cosplay_core.player import Player
+from cosplay_core.problem import Problem
+from cosplay_core.stages.ideas import make_test, predict_expected
+from cosplay_core.state import Change, Code, UnitTest, bump, canonical
+
+IndexSource = Callable[[], int]
+
+
+def _mean_pass_of_passers(snap: MatrixSnapshot, column: int) -> float:
+    passers = snap.passes[:, column]
+    return float(snap.code_pass_counts[passers].mean()) if passers.any() else 0.0
+
+
+def nontrivial_tests(snap: MatrixSnapshot) -> list[int]:
+    """Column indices of UTs with non-trivial support: passed by some codes but not all."""
+    counts, n = snap.test_pass_counts, len(snap.code_ids)
+    return [j for j in range(len(snap.test_ids)) if 0 < counts[j] < n]
+
+
+def weakest_test(snap: MatrixSnapshot) -> int | None:
+    """The non-trivial UT with the lowest support (ties: lower mean pCode of its passers, then lower id)."""
+    candidates = nontrivial_tests(snap)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda j: (snap.test_pass_counts[j], _mean_pass_of_passers(snap, j), snap.test_ids[j]))
+
+
+def trusted_test(snap: MatrixSnapshot) -> int | None:
+    """The most-supported non-trivial UT (ties: higher mean pCode of its passers, then lower id)."""
+    candidates = nontrivial_tests(snap)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda j: (-snap.test_pass_counts[j], -_mean_pass_of_passers(snap, j),
+                                          snap.test_ids[j]))
+
+
+def trivial_tests(snap: MatrixSnapshot) -> list[int]:
+    """Column indices of UTs that carry no signal: passed by no code, or by every code."""
+    counts, n = snap.test_pass_counts, len(snap.code_ids)
+    return [j for j in range(len(snap.test_ids)) if counts[j] == 0 or counts[j] == n]
+
+
+def _show(value) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+async def clean_codes(player: Player, codes: dict[int, Code], snap: MatrixSnapshot,
+                      next_index: IndexSource) -> list[Change]:
+    """Step 1: codes that pass no UT are replaced by fresh samples."""
+    zero = [snap.code_ids[i] for i in np.flatnonzero(snap.code_pass_counts == 0)]
+    if not zero:
+        return []
+    sources = await asyncio.gather(*[player.write_code(None, next_index()) for _ in zero])
+    changes = []
+    for code_id, source in zip(zero, sources):
+        if not source:
+            continue
+        old = codes[code_id]
+        codes[code_id] = bump(old, source, "fresh sample")
+        changes.append(Change("code_replaced", "code", code_id, f"code {code_id} passed no UT: replaced by a fresh "
+                                                                 "sample", old.source, source))
+    return changes
+
+
+async def break_coupling(player: Player, problem: Problem, tests: dict[int, UnitTest], snap: MatrixSnapshot,
+                         config: RunConfig, next_index: IndexSource) -> list[Change]:
+    """Step 2: the weakest non-trivial UT gets its expected output re-derived, or is regenerated."""
+    column = weakest_test(snap)
+    if column is None:
+        return []
+    test_id = snap.test_ids[column]
+    old = tests[test_id]
+    support = int(snap.test_pass_counts[column])
+    expected, votes, agreement = await predict_expected(player, problem, old.input, config, next_index)
+    why = f"UT {test_id} had the lowest non-trivial support ({support} of {len(snap.code_ids)} codes)"
+    if expected is not None and agreement:
+        same = canonical(expected, problem.io, problem.comparison) == canonical(old.expected, problem.io,
+                                                                                problem.comparison)
+        tests[test_id] = replace(old, expected=expected, votes=votes, agreement=agreement,
+                                 origin=old.origin if same else "expected output re-derived",
+                                 version=old.version + (0 if same else 1))
+        if same:
+            return [Change("test_confirmed", "test", test_id, f"{why}: expected output re-derived, unchanged "
+                                                               f"({_show(expected)})", old.expected, expected)]
+        return [Change("test_rederived", "test", test_id, f"{why}: expected output re-derived, "
+                                                           f"{_show(old.expected)} -> {_show(expected)}",
+                       old.expected, expected)]
+    new = await make_test(player, problem, test_id, old.attack, config, next_index,
+                          "regenerated (no agreement on a re-derived output)", old.version + 1)
+    tests[test_id] = new
+    return [Change("test_regenerated", "test", test_id, f"{why}: no agreement on a re-derived output, regenerated",
+                   [old.input, old.expected], [new.input, new.expected])]
+
+
+async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], tests: dict[int, UnitTest],
+                    snap: MatrixSnapshot, matrix: ExecutionMatrix, next_index: IndexSource) -> list[Change]:
+    """Step 3: the most-supported non-trivial UT is trusted; codes failing it are repaired against it.
+
+    A repair is kept when the repaired program passes the trusted UT; otherwise the code stays as it was.
+    """
+    column = trusted_test(snap)
+    if column is None:
+        return []
+    test_id = snap.test_ids[column]
+    test = tests[test_id]
+    failing = [snap.code_ids[i] for i in np.flatnonzero(~snap.passes[:, column])]
+    requests = []
+    for code_id in failing:
+        actual = matrix.outcome(code_id, test_id)
+        requests.append(player.repair_code(codes[code_id].source, test.input, test.expected, actual, next_index()))
+    repaired = await asyncio.gather(*requests)
+    candidates = {code_id: source for code_id, source in zip(failing, repaired) if source}
+    verdicts = {}
+    if candidates:
+        probe = ExecutionMatrix(matrix.executor, matrix.io, matrix.entry_point, matrix.limits, matrix.comparison)
+        probe.set_test(test_id, test.input, test.expected)
+        for code_id, source in candidates.items():
+            probe.set_code(code_id, source)
+        await asyncio.to_thread(probe.refresh)
+        verdicts = {code_id: probe.passed(code_id, test_id) for code_id in candidates}
+    support = int(snap.test_pass_counts[column])
+    changes = []
+    for code_id in failing:
+        if code_id not in candidates:
+            continue
+        old = codes[code_id]
+        if verdicts[code_id]:
+            codes[code_id] = bump(old, candidates[code_id], f"repaired against UT {test_id}")
+            changes.append(Change("code_repaired", "code", code_id,
+                                  f"code {code_id} failed UT {test_id}, the most trusted test ({support} of "
+                                  f"{len(snap.code_ids)} codes pass it): repaired", old.source, candidates[code_id]))
+        else:
+            changes.append(Change("repair_rejected", "code", code_id,
+                                  f"code {code_id} failed UT {test_id}: the repair still fails it, code kept",
+                                  old.source, candidates[code_id]))
+    return changes
+
+
+async def replace_trivial_tests(player: Player, problem: Problem, tests: dict[int, UnitTest], snap: MatrixSnapshot,
+                                config: RunConfig, next_index: IndexSource) -> list[Change]:
+    """Step 4: UTs passed by no code or by every code carry no signal and are replaced."""
+    columns = trivial_tests(snap)
+    if not columns:
+        return []
+    n = len(snap.code_ids)
+    olds = [tests[snap.test_ids[j]] for j in columns]
+    news = await asyncio.gather(*[
+        make_test(player, problem, old.id, old.attack, config, next_index,
+                  "replacement for a zero-discrimination UT", old.version + 1) for old in olds])
+    changes = []
+    for j, old, new in zip(columns, olds, news):
+        tests[old.id] = new
+        who = "no code" if snap.test_pass_counts[j] == 0 else f"every code ({n})"
+        changes.append(Change("test_replaced", "test", old.id, f"UT {old.id} was passed by {who}: replaced",
+                              [old.input, old.expected], [new.input, new.expected]))
+    return changes

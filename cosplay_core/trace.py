@@ -1,0 +1,120 @@
+"""The run record: typed events appended to `trace.jsonl` as they happen, and read back into snapshots.
+
+Events (schema version 1), one JSON object per line, each with `v`, `type` and `time`:
+    run_started   problem, backbone, config
+    model_call    one model request's record (prompt, completion, usage, latency, cached, error); never a key
+    step          a finished step: stage, name, round, title, changes, the full state and the matrix cells
+    run_stopped   why a run stopped before the end (budget, error, interruption)
+    run_finished  the summary
+A truncated or corrupted trace is read up to its last whole event, with a warning naming the line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cosplay_core.state import (Cell, Snapshot, change_from_dict, code_from_dict, selection_from_dict,
+                                test_from_dict, to_jsonable)
+
+SCHEMA_VERSION = 1
+TRACE_NAME = "trace.jsonl"
+
+
+class TraceWriter:
+    """Appends events to a trace file, one line each, flushed as written."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def write(self, event_type: str, **payload: Any) -> None:
+        record = {"v": SCHEMA_VERSION, "type": event_type, "time": round(time.time(), 3), **to_jsonable(payload)}
+        self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+        self._file.flush()
+
+    def sync(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+
+@dataclass
+class Trace:
+    """The events of a trace file and the warnings met while reading it."""
+
+    events: list[dict]
+    warnings: list[str] = field(default_factory=list)
+
+    def of_type(self, event_type: str) -> list[dict]:
+        return [e for e in self.events if e.get("type") == event_type]
+
+    @property
+    def started(self) -> dict | None:
+        found = self.of_type("run_started")
+        return found[0] if found else None
+
+    @property
+    def summary(self) -> dict | None:
+        found = self.of_type("run_finished")
+        return found[-1]["summary"] if found else None
+
+    def snapshots(self) -> list[Snapshot]:
+        """One snapshot per recorded step, in order."""
+        return [snapshot_from_event(e) for e in self.of_type("step")]
+
+
+def read_trace(path: str | Path) -> Trace:
+    """Reads a trace up to its last whole event; a bad line ends the reading with a warning naming it."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / TRACE_NAME
+    events, warnings = [], []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+                if not isinstance(event, dict) or "type" not in event:
+                    raise ValueError("not an event")
+            except ValueError:
+                warnings.append(f"{path}:{number}: unreadable event (truncated or corrupted); "
+                                f"read up to line {number - 1}")
+                break
+            if event.get("v", SCHEMA_VERSION) > SCHEMA_VERSION:
+                warnings.append(f"{path}:{number}: written by a newer version (schema {event['v']}); "
+                                "reading what this version understands")
+            events.append(event)
+    return Trace(events, warnings)
+
+
+def snapshot_from_event(event: dict) -> Snapshot:
+    """Rebuilds the Snapshot that a `step` event records."""
+    state = event["state"]
+    matrix = event["matrix"]
+    passes = np.array(matrix["passes"], dtype=bool).reshape(len(matrix["code_ids"]), len(matrix["test_ids"]))
+    passes.setflags(write=False)
+    cells = tuple(tuple(Cell(**c) for c in row) for row in matrix["cells"])
+    return Snapshot(
+        step=event["step"], stage=event["stage"], name=event["name"], round=event["round"], title=event["title"],
+        codes=tuple(code_from_dict(c) for c in state["codes"]),
+        tests=tuple(test_from_dict(t) for t in state["tests"]),
+        passes=passes, cells=cells,
+        changes=tuple(change_from_dict(c) for c in event.get("changes", [])),
+        done=event.get("done", False), stopped=event.get("stopped"),
+        selection=selection_from_dict(state.get("selection")),
+        hints=tuple(state.get("hints", ())), plans=tuple(state.get("plans", ())),
+        attacks=tuple(tuple(a) for a in state.get("attacks", ())),
+        usage=event.get("usage", {}), executions=event.get("executions", 0), gt=event.get("gt"),
+    )
