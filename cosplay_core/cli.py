@@ -158,6 +158,187 @@ def cmd_check(args) -> int:
     return status
 
 
+def _run_config(args) -> "RunConfig":
+    from cosplay_core.config import Policies, RunConfig
+
+    try:
+        policies = Policies().without(*args.no) if args.no else Policies()
+        return RunConfig(codes=args.codes, tests=args.tests, rounds=args.rounds, inputs=args.inputs, votes=args.votes,
+                         hints=args.hints, seed=args.seed, policies=policies)
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("codes must", "--codes must").replace("tests must", "--tests must")
+                         .replace("rounds must", "--rounds must").replace("inputs must", "--inputs must")
+                         .replace("votes must", "--votes must").replace("hints must", "--hints must")) from None
+
+
+def _backbone(args):
+    from cosplay_core.models.sim import SimSkills
+    from cosplay_core.session import BackboneSettings
+
+    for name in ("concurrency", "max_calls", "max_tokens"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    try:
+        skills = SimSkills(code=args.code_skill, test=args.test_skill, repair=args.repair_skill)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return BackboneSettings(model=args.model, base_url=args.base_url, cache_dir=args.cache_dir,
+                            concurrency=args.concurrency, max_calls=args.max_calls, max_tokens=args.max_tokens,
+                            sim_skills=skills)
+
+
+def default_run_folder(slug: str, model: str, seed: int) -> Path:
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{slug}-{model}-seed{seed}")
+    return Path("runs") / safe
+
+
+def _say(message: str) -> None:
+    print(f"cosplay: {message}", file=sys.stderr)
+
+
+def cmd_run(args) -> int:
+    from cosplay_core.models.base import ModelConfigError
+    from cosplay_core.problem import ProblemError
+    from cosplay_core.run import RunError
+    from cosplay_core.session import resolve_problem, start_run, write_summary
+
+    config = _run_config(args)
+    backbone = _backbone(args)
+    try:
+        problem, ground_truth = resolve_problem(args.problem)
+    except ProblemError as exc:
+        raise UsageError(str(exc)) from None
+    executor = Executor()
+    _warn_isolation(executor)
+    out = Path(args.out) if args.out else default_run_folder(problem.slug, args.model, args.seed)
+    try:
+        run = start_run(problem, config, executor, backbone, out, ground_truth, resume=not args.fresh)
+    except (ModelConfigError, RunError) as exc:
+        raise UsageError(str(exc)) from None
+    if run.player.info.simulation:
+        _say(f"backbone: {run.player.info.description}")
+    try:
+        while not run.done:
+            snapshot = run.step()
+            if not args.quiet:
+                moved = sum(1 for c in snapshot.changes if c.counts)
+                where = f"round {snapshot.round} " if snapshot.stage == 2 else ""
+                _say(f"step {snapshot.step}: stage {snapshot.stage} {where}{snapshot.name}"
+                     + (f" ({moved} changes)" if moved else ""))
+    except KeyboardInterrupt:
+        _say(f"interrupted; finished steps are kept in {out}: run the same command again to resume")
+        return 130
+    finally:
+        run.close()
+        executor.close()
+    summary = write_summary(run)
+    if run.stopped:
+        _say(f"stopped early: {run.stopped}")
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_run_summary(summary, out)
+    return 0
+
+
+def _print_run_summary(summary: dict, out: Path) -> None:
+    selected = summary.get("selected") or {}
+    print(f"problem {summary['problem']}  model {summary['model']}  seed {summary['seed']}")
+    print(f"selected code {selected.get('code_id')}")
+    for reason in summary.get("selection_reasons", []):
+        print(f"  {reason}")
+    gt = summary["gt"]
+    if gt["codes_total"]:
+        verdict = {True: "correct", False: "WRONG", None: "-"}
+        ut = "-" if gt["ut_accuracy"] is None else f"{100 * gt['ut_accuracy']:.0f}%"
+        print(f"ground truth: selected code {verdict[gt['bon_cluster']]}; BoN {verdict[gt['bon']]}; "
+              f"{gt['codes_correct']}/{gt['codes_total']} codes correct; UT accuracy {ut}")
+        for name, entry in summary["baselines"].items():
+            print(f"  baseline {name:<16} code {entry['code_id']:>3}  {verdict[entry.get('gt_correct')]}")
+    usage = summary["usage"]
+    print(f"cost: {usage['calls']} calls, {usage['input_tokens']}+{usage['output_tokens']} tokens, "
+          f"{summary['executions']} executions, {summary['wall_s']} s")
+    print(f"trace and summary: {out}")
+
+
+def cmd_bench(args) -> int:
+    from cosplay_core.bench import ProgressBar, aggregate, format_table, list_problems, run_benchmark
+    from cosplay_core.models.base import ModelConfigError
+    from cosplay_core.problem import ProblemError
+
+    config = _run_config(args)
+    backbone = _backbone(args)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    try:
+        refs = list_problems(args.dataset)
+    except ProblemError as exc:
+        raise UsageError(str(exc)) from None
+    refs = refs[: args.limit] if args.limit else refs
+    out = Path(args.out) if args.out else None
+    executor = Executor()
+    _check_backbone_on(refs[0], backbone, executor)
+    _warn_isolation(executor)
+    try:
+        summaries = run_benchmark(refs, config, backbone, executor, out, args.jobs,
+                                  None if args.json else ProgressBar())
+    finally:
+        executor.close()
+    result = aggregate(summaries)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_table(result))
+    if result["failed"] == result["problems"] and result["problems"]:
+        raise UsageError(f"every problem failed; first: {result['errors'][0]}")
+    return 0
+
+
+def _check_backbone_on(ref, backbone, executor) -> None:
+    """Fails fast (exit 2) on an unknown model or a missing key, before any problem runs."""
+    from cosplay_core.backbone import make_player
+    from cosplay_core.models.base import ModelConfigError
+    from cosplay_core.problem import ProblemError
+    from cosplay_core.session import resolve_problem
+
+    try:
+        problem, _ = resolve_problem(ref.reference)
+        make_player(backbone.model, problem, executor, base_url=backbone.base_url, cache_dir=backbone.cache_dir,
+                    sim_skills=backbone.sim_skills)
+    except (ModelConfigError, ProblemError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _add_run_settings(parser) -> None:
+    parser.add_argument("--model", default="sim", help="sim (offline simulation), pool:<folder>, anthropic:<model>, "
+                                                       "openai:<model> (default: sim)")
+    parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server (vLLM, Ollama, llama.cpp)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--codes", type=int, default=16, metavar="N_c", help="code pool size (default 16)")
+    parser.add_argument("--tests", type=int, default=16, metavar="N_t", help="UT pool size (default 16)")
+    parser.add_argument("--rounds", type=int, default=5, metavar="T_max", help="self-play rounds (default 5)")
+    parser.add_argument("--inputs", type=int, default=16, metavar="R", help="random inputs for stage 3 (default 16)")
+    parser.add_argument("--votes", type=int, default=4, metavar="k", help="predictions per expected output (4)")
+    parser.add_argument("--hints", type=int, default=6, metavar="K_h", help="hints in stage 1 (default 6)")
+    parser.add_argument("--no", action="append", default=[], metavar="POLICY",
+                        help="switch a policy off (ablation): attack_tests, self_consistency, clean_codes, "
+                             "break_coupling, fix_codes, replace_trivial_tests, cluster_ties")
+    parser.add_argument("--concurrency", type=int, default=8, help="model calls in flight (default 8)")
+    parser.add_argument("--max-calls", type=int, default=None, help="budget: model calls per run")
+    parser.add_argument("--max-tokens", type=int, default=None, help="budget: tokens per run")
+    parser.add_argument("--cache-dir", default=None, help="model response cache (default .cosplay_cache)")
+    parser.add_argument("--code-skill", type=float, default=0.3, help="sim only: chance a new program is correct")
+    parser.add_argument("--test-skill", type=float, default=0.6, help="sim only: chance a predicted output is right")
+    parser.add_argument("--repair-skill", type=float, default=0.5, help="sim only: chance a repair succeeds")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cosplay", description="CoSPlay Studio: self-play of programs and unit tests.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -173,6 +354,22 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--workers", type=int, default=None, metavar="W", help="programs at a time (default: cores)")
     ex.add_argument("--json", action="store_true", help="print JSON only")
     ex.set_defaults(handler=cmd_exec)
+
+    run = sub.add_parser("run", help="run CoSPlay on one problem")
+    run.add_argument("problem", metavar="PROBLEM", help="a problem folder, or FILE.jsonl#ID")
+    _add_run_settings(run)
+    run.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/<problem>-<model>-seed<N>)")
+    run.add_argument("--fresh", action="store_true", help="start over even if DIR holds an unfinished run")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.set_defaults(handler=cmd_run)
+
+    bench = sub.add_parser("bench", help="run CoSPlay and the baselines on many problems")
+    bench.add_argument("dataset", metavar="DATASET", help="a folder of problem folders, or a JSONL benchmark file")
+    _add_run_settings(bench)
+    bench.add_argument("--limit", type=int, default=None, metavar="N", help="the first N problems only")
+    bench.add_argument("--jobs", type=int, default=2, metavar="J", help="problems at a time (default 2)")
+    bench.add_argument("--out", default=None, metavar="DIR", help="keep runs here; finished ones are skipped")
+    bench.set_defaults(handler=cmd_bench)
 
     ch = sub.add_parser("check", help="verify that problem folders are sound")
     ch.add_argument("problems", nargs="+", metavar="PROBLEM")

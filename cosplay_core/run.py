@@ -69,7 +69,7 @@ class Run:
         self.hints: list[str] = []
         self.plans: list[str] = []
         self.attacks: list[list[str]] = []
-        self.counter = 0  # request indices, so that every request is distinct and reproducible
+        self.indices = ideas.Indices()  # request indices, so that every request is distinct and reproducible
         self.cursor = "hints"
         self.round = 0
         self.round_changes = 0
@@ -84,7 +84,7 @@ class Run:
         self.wall_s = 0.0
         self.history: list[Snapshot] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._trace = TraceWriter(self.out_dir / TRACE_NAME) if self.out_dir else None
+        self._trace = TraceWriter(self.out_dir / TRACE_NAME, fresh=True) if self.out_dir else None
         self._started_event_written = False
 
     # -- public API ----------------------------------------------------------------------------------------------
@@ -130,6 +130,8 @@ class Run:
             if name != "select":
                 await self._finish_on_budget()
         self.executions += self.executor.executions - before
+        if name == "tests" and self.initial is not None:
+            self.initial["executions"] = self.executions
         self.wall_s += time.perf_counter() - started
         snapshot = self._snapshot(name, changes)
         self.history.append(snapshot)
@@ -140,6 +142,15 @@ class Run:
         self.step_index += 1
         return snapshot
 
+    def record(self, event: dict) -> None:
+        """Appends a player event (a model call's record, a parse failure) to the trace."""
+        if self._trace:
+            self._write_started()
+            payload = dict(event)
+            event_type = payload.pop("type", "model_call")
+            self._trace.write(event_type if event_type in ("model_call", "parse_failure") else "model_call",
+                              step=self.step_index, **payload)
+
     def close(self) -> None:
         if self._trace:
             self._trace.close()
@@ -149,30 +160,26 @@ class Run:
 
     # -- steps ---------------------------------------------------------------------------------------------------
 
-    def _next_index(self) -> int:
-        self.counter += 1
-        return self.counter
-
     async def _do(self, name: str) -> list[Change]:
         player, problem, config = self.player, self.problem, self.config
         if name == "hints":
             self.hints = list(await player.propose_hints(config.hints))
         elif name == "plans":
-            self.plans = await ideas.write_plans(player, self.hints, config, self._next_index)
+            self.plans = await ideas.write_plans(player, self.hints, config, self.indices)
         elif name == "attacks":
-            self.attacks = await ideas.attack_ideas(player, self.plans, self._next_index)
+            self.attacks = await ideas.attack_ideas(player, self.plans, self.indices)
         elif name == "codes":
-            self.codes = {c.id: c for c in await ideas.write_codes(player, self.plans, self._next_index)}
+            self.codes = {c.id: c for c in await ideas.write_codes(player, self.plans, self.indices)}
         elif name == "tests":
             self.tests = {t.id: t for t in await ideas.write_tests(player, problem, self.attacks, config,
-                                                                    self._next_index)}
+                                                                    self.indices)}
             await self._refresh()
             snap = self.matrix.snapshot()
             self.initial = {"codes": [c.source for c in self.codes.values()], "passes": snap.passes.tolist()}
         elif name in dict(ROUND_STEPS):
             return await self._round_step(name)
         elif name == "inputs":
-            self.random_inputs = list(await player.random_inputs(config.inputs, self._next_index()))
+            self.random_inputs = list(await player.random_inputs(config.inputs, self.indices()))
         elif name == "select":
             await self._select()
         self._advance(name)
@@ -182,15 +189,15 @@ class Run:
         snap = self.matrix.snapshot()
         player, problem, config = self.player, self.problem, self.config
         if name == "clean":
-            changes = await selfplay.clean_codes(player, self.codes, snap, self._next_index)
+            changes = await selfplay.clean_codes(player, self.codes, snap, self.indices)
         elif name == "coupling":
-            changes = await selfplay.break_coupling(player, problem, self.tests, snap, config, self._next_index)
+            changes = await selfplay.break_coupling(player, problem, self.tests, snap, config, self.indices)
         elif name == "fix":
             changes = await selfplay.fix_codes(player, problem, self.codes, self.tests, snap, self.matrix,
-                                               self._next_index)
+                                               self.indices)
         else:
             changes = await selfplay.replace_trivial_tests(player, problem, self.tests, snap, config,
-                                                           self._next_index)
+                                                           self.indices)
         await self._refresh()
         self.round_changes += sum(1 for c in changes if c.counts)
         self._advance(name)
@@ -330,13 +337,25 @@ class Run:
             usage=self.player.usage.to_dict(), executions=self.executions, gt=gt)
 
     def _state(self) -> dict:
-        """Everything needed to resume after this step."""
-        return {"codes": list(self.codes.values()), "tests": list(self.tests.values()), "hints": self.hints,
-                "plans": self.plans, "attacks": self.attacks, "counter": self.counter, "cursor": self.cursor,
+        """Everything needed to resume after this step (large test values as trace blobs)."""
+        tests = [dict(to_jsonable(t), input=self._trace.blob(t.input), expected=self._trace.blob(t.expected),
+                      votes=[self._trace.blob(v) for v in t.votes]) for t in self.tests.values()]
+        codes = [dict(to_jsonable(c), source=self._trace.blob(c.source)) for c in self.codes.values()]
+        initial = self.initial and dict(self.initial, codes=[self._trace.blob(c) for c in self.initial["codes"]])
+        return {"codes": codes, "tests": tests, "hints": self.hints,
+                "plans": self.plans, "attacks": self.attacks, "counter": self.indices.last, "cursor": self.cursor,
                 "round": self.round, "round_changes": self.round_changes, "rounds": self.rounds,
-                "initial": self.initial, "random_inputs": self.random_inputs, "selection": self.selection,
+                "initial": initial, "random_inputs": [self._trace.blob(x) for x in self.random_inputs],
+                "selection": self._selection_record(),
                 "baselines": self.baselines, "stopped": self.stopped, "executions": self.executions,
                 "wall_s": self.wall_s}
+
+    def _selection_record(self) -> dict | None:
+        if self.selection is None:
+            return None
+        record = to_jsonable(self.selection)
+        record["inputs"] = [self._trace.blob(x) for x in self.selection.inputs]
+        return record
 
     def _step_event(self, snapshot: Snapshot) -> dict:
         return {"step": snapshot.step, "stage": snapshot.stage, "name": snapshot.name, "round": snapshot.round,
@@ -359,7 +378,8 @@ class Run:
         selected = None
         if self.selection is not None:
             selected = {"code_id": self.selection.code_id, "code": self.codes[self.selection.code_id].source}
-        gt = {"bon": None, "bon_cluster": None, "ut_accuracy": None, "codes_correct": None, "codes_total": None}
+        gt = {"bon": None, "bon_cluster": None, "ut_accuracy": None, "codes_correct": None, "codes_total": None,
+              "ut_accuracy_initial": None}
         baselines = {name: dict(entry, gt_correct=None) for name, entry in self.baselines.items()}
         if self.ground_truth.available and snap.code_ids:
             correct = np.array(self.ground_truth.codes_correct([self.codes[c].source for c in snap.code_ids]))
@@ -370,6 +390,8 @@ class Run:
             gt["ut_accuracy"] = metrics.ut_accuracy(correct, snap.passes)
             if self.initial:
                 initial_correct = self.ground_truth.codes_correct(self.initial["codes"])
+                initial_passes = np.array(self.initial["passes"], dtype=bool).reshape(len(initial_correct), -1)
+                gt["ut_accuracy_initial"] = metrics.ut_accuracy(np.array(initial_correct), initial_passes)
                 for entry in baselines.values():
                     entry["gt_correct"] = bool(initial_correct[entry["code_id"]])
                 baselines["random"]["expected_accuracy"] = float(np.mean(initial_correct))
@@ -381,6 +403,8 @@ class Run:
             "usage": {"calls": usage.calls, "cached_calls": usage.cached_calls, "input_tokens": usage.input_tokens,
                       "output_tokens": usage.output_tokens, "failed_requests": usage.failed_requests},
             "executions": self.executions, "gt_executions": self.ground_truth.executions,
+            "executions_stage1": (self.initial or {}).get("executions", 0)
+            + len((self.initial or {}).get("codes", ())) * len(self.random_inputs),
             "wall_s": round(self.wall_s, 3), "stopped": self.stopped,
             "selection_reasons": list(self.selection.reasons) if self.selection else [],
         })
@@ -394,8 +418,12 @@ class Run:
 
         Raises RunError when the trace belongs to another problem or settings.
         """
-        trace = read_trace(Path(out_dir) / TRACE_NAME)
-        run = cls(problem, player, config, executor, out_dir, ground_truth)
+        trace = read_trace(Path(out_dir) / TRACE_NAME) if (Path(out_dir) / TRACE_NAME).exists() else None
+        run = cls(problem, player, config, executor, None, ground_truth)
+        run.out_dir = Path(out_dir)
+        run._trace = TraceWriter(run.out_dir / TRACE_NAME, fresh=trace is None or not trace.of_type("step"))
+        if trace is None:
+            return run
         started, steps = trace.started, trace.of_type("step")
         if started is None or not steps:
             return run
@@ -405,11 +433,14 @@ class Run:
         run.codes = {c["id"]: code_from_dict(c) for c in state["codes"]}
         run.tests = {t["id"]: test_from_dict(t) for t in state["tests"]}
         run.hints, run.plans, run.attacks = state["hints"], state["plans"], state["attacks"]
-        run.counter, run.cursor, run.round = state["counter"], state["cursor"], state["round"]
+        run.indices, run.cursor, run.round = ideas.Indices(state["counter"]), state["cursor"], state["round"]
         run.round_changes, run.rounds, run.initial = state["round_changes"], state["rounds"], state["initial"]
         run.random_inputs, run.baselines = state["random_inputs"], state["baselines"]
         run.selection = selection_from_dict(state["selection"])
         run.stopped, run.executions, run.wall_s = state["stopped"], state["executions"], state["wall_s"]
+        for key, value in steps[-1].get("usage", {}).items():
+            if hasattr(run.player.usage, key):
+                setattr(run.player.usage, key, value)  # what the run had consumed before the interruption
         run.history = trace.snapshots()
         run.step_index = steps[-1]["step"] + 1
         run._started_event_written = True

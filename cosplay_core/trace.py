@@ -2,6 +2,7 @@
 
 Events (schema version 1), one JSON object per line, each with `v`, `type` and `time`:
     run_started   problem, backbone, config
+    blob          a large value (a unit test's input or expected output) written once, referenced by its hash
     model_call    one model request's record (prompt, completion, usage, latency, cached, error); never a key
     step          a finished step: stage, name, round, title, changes, the full state and the matrix cells
     run_stopped   why a run stopped before the end (budget, error, interruption)
@@ -11,6 +12,7 @@ A truncated or corrupted trace is read up to its last whole event, with a warnin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -27,13 +29,37 @@ SCHEMA_VERSION = 1
 TRACE_NAME = "trace.jsonl"
 
 
+BLOB_MIN_CHARS = 256
+
+
 class TraceWriter:
     """Appends events to a trace file, one line each, flushed as written."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, fresh: bool = True):
+        """`fresh` starts a new trace (an old one at `path` is replaced); otherwise events are appended after the
+        last whole event of the existing trace (a torn last line is cut off first)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._blobs: set[str] = set()
+        if fresh or not self.path.exists():
+            self._file = open(self.path, "w", encoding="utf-8")
+            return
+        keep = _whole_events_length(self.path)
+        with open(self.path, "r+b") as handle:
+            handle.truncate(keep)
+        self._blobs = {e["hash"] for e in read_raw_events(self.path)[0] if e.get("type") == "blob"}
         self._file = open(self.path, "a", encoding="utf-8")
+
+    def blob(self, value: Any) -> Any:
+        """`value` itself when small; else a reference {"$blob": hash}, the value written once as a blob event."""
+        text = json.dumps(value, separators=(",", ":"))
+        if len(text) < BLOB_MIN_CHARS:
+            return value
+        digest = hashlib.sha256(text.encode()).hexdigest()[:24]
+        if digest not in self._blobs:
+            self.write("blob", hash=digest, value=value)
+            self._blobs.add(digest)
+        return {"$blob": digest}
 
     def write(self, event_type: str, **payload: Any) -> None:
         record = {"v": SCHEMA_VERSION, "type": event_type, "time": round(time.time(), 3), **to_jsonable(payload)}
@@ -74,8 +100,32 @@ class Trace:
         return [snapshot_from_event(e) for e in self.of_type("step")]
 
 
+def _whole_events_length(path: Path) -> int:
+    """The byte length of the trace's prefix made of whole, readable events."""
+    length = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                event = json.loads(line)
+            except ValueError:
+                break
+            if not isinstance(event, dict):
+                break
+            length += len(line)
+    return length
+
+
 def read_trace(path: str | Path) -> Trace:
     """Reads a trace up to its last whole event; a bad line ends the reading with a warning naming it."""
+    events, warnings = read_raw_events(path)
+    blobs = {e["hash"]: e["value"] for e in events if e.get("type") == "blob"}
+    return Trace([_resolve(e, blobs) for e in events if e.get("type") != "blob"], warnings)
+
+
+def read_raw_events(path: str | Path) -> tuple[list[dict], list[str]]:
+    """Every whole event of a trace file, blobs included and unresolved, and the warnings."""
     path = Path(path)
     if path.is_dir():
         path = path / TRACE_NAME
@@ -96,7 +146,18 @@ def read_trace(path: str | Path) -> Trace:
                 warnings.append(f"{path}:{number}: written by a newer version (schema {event['v']}); "
                                 "reading what this version understands")
             events.append(event)
-    return Trace(events, warnings)
+    return events, warnings
+
+
+def _resolve(obj: Any, blobs: dict) -> Any:
+    """Replaces blob references with their values."""
+    if isinstance(obj, dict):
+        if len(obj) == 1 and "$blob" in obj:
+            return blobs.get(obj["$blob"])
+        return {k: _resolve(v, blobs) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_resolve(v, blobs) for v in obj]
+    return obj
 
 
 def snapshot_from_event(event: dict) -> Snapshot:

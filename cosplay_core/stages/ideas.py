@@ -10,14 +10,37 @@ import asyncio
 import itertools
 import random
 from collections import Counter
-from typing import Any, Callable
+from typing import Any
 
 from cosplay_core.config import RunConfig
 from cosplay_core.player import Player
 from cosplay_core.problem import Problem
 from cosplay_core.state import Code, UnitTest, canonical
 
-IndexSource = Callable[[], int]
+class Indices:
+    """Request indices: every request gets its own, so samples differ and runs are reproducible.
+
+    Concurrent requests complete in any order, so each concurrent task takes a `block` reserved up front, in
+    program order: the indices a request gets never depend on timing.
+    """
+
+    def __init__(self, last: int = 0):
+        self.last = last
+
+    def __call__(self) -> int:
+        self.last += 1
+        return self.last
+
+    def block(self, size: int) -> "Indices":
+        """A sub-source of `size` indices reserved now."""
+        block = Indices(self.last)
+        self.last += size
+        return block
+
+
+def test_block_size(config: RunConfig) -> int:
+    """Indices one `make_test` may use: an input and k votes per attempt."""
+    return (config.regenerations + 1) * (1 + config.votes)
 
 
 def plan_hint_subsets(hint_count: int, plan_count: int, per_plan: int, seed: int) -> list[tuple[int, ...]]:
@@ -30,33 +53,34 @@ def plan_hint_subsets(hint_count: int, plan_count: int, per_plan: int, seed: int
     return [subsets[i % len(subsets)] for i in range(plan_count)]
 
 
-async def write_plans(player: Player, hints: list[str], config: RunConfig, next_index: IndexSource) -> list[str]:
+async def write_plans(player: Player, hints: list[str], config: RunConfig, next_index: Indices) -> list[str]:
     subsets = plan_hint_subsets(len(hints), config.codes, config.hints_per_plan, config.seed)
     requests = [player.write_plan([hints[i] for i in subset], next_index()) for subset in subsets]
     plans = await asyncio.gather(*requests)
     return [plan or "Solve the problem directly." for plan in plans]
 
 
-async def attack_ideas(player: Player, plans: list[str], next_index: IndexSource) -> list[list[str]]:
+async def attack_ideas(player: Player, plans: list[str], next_index: Indices) -> list[list[str]]:
     return list(await asyncio.gather(*[player.attack_ideas(plan, next_index()) for plan in plans]))
 
 
-async def write_codes(player: Player, plans: list[str], next_index: IndexSource, attempts: int = 3) -> list[Code]:
+async def write_codes(player: Player, plans: list[str], next_index: Indices, attempts: int = 3) -> list[Code]:
     """One program per plan (a failed request is retried with a new index, up to `attempts` times)."""
 
-    async def one(slot: int, plan: str) -> Code:
+    async def one(slot: int, plan: str, indices: Indices) -> Code:
         for _ in range(attempts):
-            source = await player.write_code(plan, next_index())
+            source = await player.write_code(plan, indices())
             if source:
                 return Code(slot, source, f"plan {slot + 1}")
         return Code(slot, "# the model produced no program for this plan\nraise SystemExit(1)\n",
                     f"plan {slot + 1} (no program after {attempts} attempts)")
 
-    return list(await asyncio.gather(*[one(slot, plan) for slot, plan in enumerate(plans)]))
+    return list(await asyncio.gather(*[one(slot, plan, next_index.block(attempts))
+                                       for slot, plan in enumerate(plans)]))
 
 
 async def predict_expected(player: Player, problem: Problem, test_input: Any, config: RunConfig,
-                           next_index: IndexSource) -> tuple[Any, tuple, int]:
+                           next_index: Indices) -> tuple[Any, tuple, int]:
     """(expected output, all votes, agreement count); agreement is 0 when fewer than ceil(3k/4) agree."""
     k = config.votes if config.policies.self_consistency else 1
     votes = await asyncio.gather(*[player.predict_output(test_input, next_index()) for _ in range(k)])
@@ -70,7 +94,7 @@ async def predict_expected(player: Player, problem: Problem, test_input: Any, co
 
 
 async def make_test(player: Player, problem: Problem, test_id: int, attack: str | None, config: RunConfig,
-                    next_index: IndexSource, origin: str, version: int = 0) -> UnitTest:
+                    next_index: Indices, origin: str, version: int = 0) -> UnitTest:
     """A unit test whose expected output has agreement, regenerating the input up to `config.regenerations` times.
 
     When no attempt reaches agreement, the last attempt with a prediction is kept with agreement 0.
@@ -109,9 +133,9 @@ def test_attacks(attacks: list[list[str]], config: RunConfig) -> list[str | None
 
 
 async def write_tests(player: Player, problem: Problem, attacks: list[list[str]], config: RunConfig,
-                      next_index: IndexSource) -> list[UnitTest]:
+                      next_index: Indices) -> list[UnitTest]:
     targets = test_attacks(attacks, config)
     return list(await asyncio.gather(*[
-        make_test(player, problem, test_id, attack, config, next_index,
+        make_test(player, problem, test_id, attack, config, next_index.block(test_block_size(config)),
                   "attack idea" if attack else "random valid input")
         for test_id, attack in enumerate(targets)]))

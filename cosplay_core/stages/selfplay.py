@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Callable
-
 import numpy as np
 
 from cosplay_core.config import RunConfig
 from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
 from cosplay_core.player import Player
 from cosplay_core.problem import Problem
-from cosplay_core.stages.ideas import make_test, predict_expected
+from cosplay_core.stages.ideas import Indices, make_test, predict_expected, test_block_size
 from cosplay_core.state import Change, Code, UnitTest, bump, canonical
 
-IndexSource = Callable[[], int]
 
 
 def _mean_pass_of_passers(snap: MatrixSnapshot, column: int) -> float:
@@ -62,7 +59,7 @@ def _show(value) -> str:
 
 
 async def clean_codes(player: Player, codes: dict[int, Code], snap: MatrixSnapshot,
-                      next_index: IndexSource) -> list[Change]:
+                      next_index: Indices) -> list[Change]:
     """Step 1: codes that pass no UT are replaced by fresh samples."""
     zero = [snap.code_ids[i] for i in np.flatnonzero(snap.code_pass_counts == 0)]
     if not zero:
@@ -80,7 +77,7 @@ async def clean_codes(player: Player, codes: dict[int, Code], snap: MatrixSnapsh
 
 
 async def break_coupling(player: Player, problem: Problem, tests: dict[int, UnitTest], snap: MatrixSnapshot,
-                         config: RunConfig, next_index: IndexSource) -> list[Change]:
+                         config: RunConfig, next_index: Indices) -> list[Change]:
     """Step 2: the weakest non-trivial UT gets its expected output re-derived, or is regenerated."""
     column = weakest_test(snap)
     if column is None:
@@ -110,7 +107,7 @@ async def break_coupling(player: Player, problem: Problem, tests: dict[int, Unit
 
 
 async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], tests: dict[int, UnitTest],
-                    snap: MatrixSnapshot, matrix: ExecutionMatrix, next_index: IndexSource) -> list[Change]:
+                    snap: MatrixSnapshot, matrix: ExecutionMatrix, next_index: Indices) -> list[Change]:
     """Step 3: the most-supported non-trivial UT is trusted; codes failing it are repaired against it.
 
     A repair is kept when the repaired program passes the trusted UT; otherwise the code stays as it was.
@@ -154,7 +151,7 @@ async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], te
 
 
 async def replace_trivial_tests(player: Player, problem: Problem, tests: dict[int, UnitTest], snap: MatrixSnapshot,
-                                config: RunConfig, next_index: IndexSource) -> list[Change]:
+                                config: RunConfig, next_index: Indices) -> list[Change]:
     """Step 4: UTs passed by no code or by every code carry no signal and are replaced."""
     columns = trivial_tests(snap)
     if not columns:
@@ -162,7 +159,7 @@ async def replace_trivial_tests(player: Player, problem: Problem, tests: dict[in
     n = len(snap.code_ids)
     olds = [tests[snap.test_ids[j]] for j in columns]
     news = await asyncio.gather(*[
-        make_test(player, problem, old.id, old.attack, config, next_index,
+        make_test(player, problem, old.id, old.attack, config, next_index.block(test_block_size(config)),
                   "replacement for a zero-discrimination UT", old.version + 1) for old in olds])
     changes = []
     for j, old, new in zip(columns, olds, news):
