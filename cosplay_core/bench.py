@@ -116,7 +116,8 @@ def aggregate(summaries: list[dict]) -> dict:
             "bon": _mean([float(v) for v in verdicts if v is not None]),
             "ut_accuracy": _mean(uts),
             "problems": len([v for v in verdicts if v is not None]),
-            "executions": sum(s.get("executions", 0) if self_play else s.get("executions_stage1", 0) for s in ok),
+            "executions": sum(s.get("executions", 0) if self_play else
+                              s.get("executions_stage1", 0) + s.get("executions_baselines", 0) for s in ok),
         }
     usage = {k: sum(s.get("usage", {}).get(k, 0) for s in ok) for k in ("calls", "input_tokens", "output_tokens")}
     return {"problems": len(summaries), "scored": len(scored), "failed": len(summaries) - len(ok),

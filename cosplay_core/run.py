@@ -78,6 +78,8 @@ class Run:
         self.random_inputs: list[Any] = []
         self.selection: Selection | None = None
         self.baselines: dict = {}
+        self.baseline_executions = 0  # baselines' own work, kept out of the algorithm's cost
+        self.baseline_wall_s = 0.0
         self.stopped: str | None = None
         self.step_index = 0
         self.executions = 0
@@ -86,6 +88,7 @@ class Run:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._trace = TraceWriter(self.out_dir / TRACE_NAME, fresh=True) if self.out_dir else None
         self._started_event_written = False
+        self._counted_baseline = (0, 0.0)
 
     # -- public API ----------------------------------------------------------------------------------------------
 
@@ -129,10 +132,12 @@ class Run:
                 self._trace.write("run_stopped", reason=self.stopped, step=name)
             if name != "select":
                 await self._finish_on_budget()
-        self.executions += self.executor.executions - before
+        baseline_executions, baseline_wall = self.baseline_executions, self.baseline_wall_s
+        self.executions += self.executor.executions - before - (baseline_executions - self._counted_baseline[0])
         if name == "tests" and self.initial is not None:
             self.initial["executions"] = self.executions
-        self.wall_s += time.perf_counter() - started
+        self.wall_s += time.perf_counter() - started - (baseline_wall - self._counted_baseline[1])
+        self._counted_baseline = (baseline_executions, baseline_wall)
         snapshot = self._snapshot(name, changes)
         self.history.append(snapshot)
         if self._trace:
@@ -252,19 +257,26 @@ class Run:
         await asyncio.to_thread(self.matrix.refresh)
 
     async def _select(self) -> None:
+        """Stage 3 on the final pools (tied codes only), then the baselines on the stage-1 pools (timed apart)."""
         snap = self.matrix.snapshot()
-        final_sources = [self.codes[c].source for c in snap.code_ids]
-        initial_sources = self.initial["codes"] if self.initial else []
         inputs = self.random_inputs
-        signatures = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
-                                             final_sources + initial_sources, inputs) if inputs else []
-        final_sigs = dict(zip(snap.code_ids, signatures[:len(final_sources)]))
-        initial_sigs = signatures[len(final_sources):]
-        if not final_sigs:
-            final_sigs = {c: () for c in snap.code_ids}
-        self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, final_sigs, inputs,
+        tied = consensus.tied_top(snap.code_ids, snap.code_pass_counts)
+        cluster = self.config.policies.cluster_ties and bool(inputs) and len(tied) > 1
+        signatures = {c: () for c in snap.code_ids}
+        if cluster:
+            rows = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
+                                           [self.codes[c].source for c in tied], inputs)
+            signatures.update(zip(tied, rows))
+        self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, signatures, inputs,
                                                self.config.policies.cluster_ties and bool(inputs))
+        started, before = time.perf_counter(), self.executor.executions
+        initial_sigs = []
+        if self.initial and inputs:
+            initial_sigs = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
+                                                   self.initial["codes"], inputs)
         self.baselines = self._baselines(initial_sigs)
+        self.baseline_executions += self.executor.executions - before
+        self.baseline_wall_s += time.perf_counter() - started
 
     async def _finish_on_budget(self) -> None:
         """With the budget spent: select now, from what the run has (no clustering if no inputs can be had)."""
@@ -348,6 +360,7 @@ class Run:
                 "initial": initial, "random_inputs": [self._trace.blob(x) for x in self.random_inputs],
                 "selection": self._selection_record(),
                 "baselines": self.baselines, "stopped": self.stopped, "executions": self.executions,
+                "baseline_executions": self.baseline_executions, "baseline_wall_s": self.baseline_wall_s,
                 "wall_s": self.wall_s}
 
     def _selection_record(self) -> dict | None:
@@ -403,8 +416,8 @@ class Run:
             "usage": {"calls": usage.calls, "cached_calls": usage.cached_calls, "input_tokens": usage.input_tokens,
                       "output_tokens": usage.output_tokens, "failed_requests": usage.failed_requests},
             "executions": self.executions, "gt_executions": self.ground_truth.executions,
-            "executions_stage1": (self.initial or {}).get("executions", 0)
-            + len((self.initial or {}).get("codes", ())) * len(self.random_inputs),
+            "executions_stage1": (self.initial or {}).get("executions", 0),
+            "executions_baselines": self.baseline_executions, "baselines_wall_s": round(self.baseline_wall_s, 3),
             "wall_s": round(self.wall_s, 3), "stopped": self.stopped,
             "selection_reasons": list(self.selection.reasons) if self.selection else [],
         })
@@ -438,6 +451,9 @@ class Run:
         run.random_inputs, run.baselines = state["random_inputs"], state["baselines"]
         run.selection = selection_from_dict(state["selection"])
         run.stopped, run.executions, run.wall_s = state["stopped"], state["executions"], state["wall_s"]
+        run.baseline_executions = state.get("baseline_executions", 0)
+        run.baseline_wall_s = state.get("baseline_wall_s", 0.0)
+        run._counted_baseline = (run.baseline_executions, run.baseline_wall_s)
         for key, value in steps[-1].get("usage", {}).items():
             if hasattr(run.player.usage, key):
                 setattr(run.player.usage, key, value)  # what the run had consumed before the interruption

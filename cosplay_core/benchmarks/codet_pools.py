@@ -23,11 +23,11 @@ import io
 import json
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cosplay_core.benchmarks.humaneval import (json_argument, json_value, literal_node, load_humaneval,
-                                               read_jsonl_records)
+from cosplay_core.benchmarks.humaneval import assert_to_test_case, load_humaneval, read_jsonl_records
 from cosplay_core.problem import ProblemError, TestCase
 
 __all__ = ["CODET_STOP_STRINGS", "CodetPool", "TEST_CASE_LIMIT", "codet_truncate", "load_codet_pools",
@@ -78,7 +78,13 @@ def _first_top_level_line(text: str, begin: int) -> int | None:
             if at_line_start and col == 0 and row - 1 < len(starts) and starts[row - 1] >= begin:
                 return starts[row - 1]
             at_line_start = False
-    except tokenize.TokenError:  # EOF inside a string or brackets: the sample was cut off mid-statement
+    except tokenize.TokenError as exc:  # EOF inside a string or brackets: the sample was cut off mid-statement
+        # A string never closed that opens a top-level line (prose after the function) still cuts there.
+        where = exc.args[1] if len(exc.args) > 1 else None
+        if "string" in str(exc.args[0]) and at_line_start and isinstance(where, tuple) and where[1] == 0:
+            row = where[0]
+            if row - 1 < len(starts) and starts[row - 1] >= begin:
+                return starts[row - 1]
         return None
     except (IndentationError, SyntaxError) as exc:
         resume_row = exc.lineno or len(starts)
@@ -112,6 +118,13 @@ def truncate_code_sample(prompt: str, sample: str, truncation: str = "toplevel")
 # ---- test samples ----------------------------------------------------------------------------------------------
 
 
+def _parse_quietly(source: str) -> ast.Module:
+    """ast.parse without the warnings model-written code triggers (invalid escape sequences, ...)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
 def _strip_at_stop_strings(text: str) -> str:
     return codet_truncate(text).strip()
 
@@ -130,7 +143,7 @@ def split_test_sample(prompt: str, sample: str, entry_point: str) -> list[str | 
             continue
         statement = _strip_at_stop_strings("assert " + part)
         try:
-            ast.parse(statement)
+            _parse_quietly(statement)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             statements.append(None)
             continue
@@ -139,25 +152,11 @@ def split_test_sample(prompt: str, sample: str, entry_point: str) -> list[str | 
 
 
 def _statement_to_test(statement: str, entry_point: str) -> TestCase | None:
-    """`assert f(args) == expected[, message]` (either side) with literal args and expected, as a TestCase."""
-    module = ast.parse(statement)
+    """The statement's assert as a TestCase (`assert_to_test_case`), or None; code after the assert is ignored."""
+    module = _parse_quietly(statement)
     if not module.body or not isinstance(module.body[0], ast.Assert):
         return None
-    test = module.body[0].test
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
-        return None
-    for call, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point):
-            continue
-        if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
-            return None
-        try:
-            args = [json_argument(literal_node(a)) for a in call.args]
-            expected = json_value(literal_node(other))
-        except ValueError:
-            return None
-        return TestCase(args, expected)
-    return None
+    return assert_to_test_case(module.body[0].test, {entry_point})
 
 
 def parse_test_sample(prompt: str, sample: str, entry_point: str,
@@ -214,7 +213,7 @@ def _find(folder: Path, stem: str) -> Path:
     for name in (stem + ".gz", stem):
         if (folder / name).is_file():
             return folder / name
-    raise ProblemError(f"{folder}: missing file {stem}.gz")
+    raise ProblemError(f"{folder}: missing file {stem}.gz (or {stem})")
 
 
 def _samples(record: dict, where: str) -> tuple[str, list[str]]:

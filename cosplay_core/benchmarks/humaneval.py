@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from cosplay_core.problem import Problem, ProblemError, TestCase
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program
 
-__all__ = ["CHECK_TIME_LIMIT_S", "HumanEvalProblem", "NotJsonable", "extract_io_tests", "gt_check_outcomes",
+__all__ = ["CHECK_TIME_LIMIT_S", "HumanEvalProblem", "assert_to_test_case", "NotJsonable", "extract_io_tests", "gt_check_outcomes",
            "gt_check_program", "gt_pass_vector", "json_argument", "json_value", "literal_node", "load_humaneval",
            "load_humaneval_record", "read_jsonl_records"]
 
@@ -255,33 +255,57 @@ def json_value(value: Any, depth: int = 0) -> Any:
 
 _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
                ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}
+_MAX_DEPTH = 100
 
 
 def literal_node(node: ast.AST) -> Any:
-    """The value of a literal expression: what `ast.literal_eval` accepts, plus arithmetic (+ - * / // %) on
-    numbers (HumanEval writes `2.0/3.0`). Raises ValueError for anything else; never runs code."""
+    """The value of a literal expression: what `ast.literal_eval` accepts, also inside lists, tuples, sets and
+    dicts, plus + - * / // % on numbers and + on strings (model-written tests write `2.0/3.0`, `[2, 1 + 2]`).
+    Raises ValueError for anything else (names, calls, ...); never runs code."""
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         pass
-    return _number(node, 0)
+    return _evaluate(node, 0)
 
 
-def _number(node: ast.AST, depth: int) -> int | float:
-    if depth > 20:
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
+def _evaluate(node: ast.AST, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
         raise ValueError("expression nested too deeply")
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant):
         return node.value
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        items = [_evaluate(item, depth + 1) for item in node.elts]
+        if isinstance(node, ast.Set):
+            try:
+                return set(items)
+            except TypeError:
+                raise ValueError("unhashable set item") from None
+        return items if isinstance(node, ast.List) else tuple(items)
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        try:
+            return {_evaluate(k, depth + 1): _evaluate(v, depth + 1) for k, v in zip(node.keys, node.values)}
+        except TypeError:
+            raise ValueError("unhashable dict key") from None
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _number(node.operand, depth + 1)
+        value = _evaluate(node.operand, depth + 1)
+        if not _is_number(value):
+            raise ValueError("unary minus on a non-number")
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-        left, right = _number(node.left, depth + 1), _number(node.right, depth + 1)
+        left, right = _evaluate(node.left, depth + 1), _evaluate(node.right, depth + 1)
+        strings = isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str)
+        if not (strings or (_is_number(left) and _is_number(right))):
+            raise ValueError("arithmetic on something other than numbers")
         try:
             return _ARITHMETIC[type(node.op)](left, right)
         except ArithmeticError as exc:
             raise ValueError(str(exc)) from None
-    raise ValueError(f"not a literal: {ast.dump(node)[:60]}")
+    raise ValueError(f"not a literal: {type(node).__name__}")
 
 
 # ---- ground truth: asserts that are plain input/output pairs ---------------------------------------------------
@@ -306,8 +330,9 @@ def _expected(node: ast.AST) -> tuple[bool, Any]:
         return False, None
 
 
-def _assert_to_test(test: ast.AST, names: set[str]) -> TestCase | None:
-    """One assert's condition as a TestCase, when it has one of the simple forms; else None."""
+def assert_to_test_case(test: ast.AST, names: set[str]) -> TestCase | None:
+    """An assert's condition as a TestCase when it has one of the forms `extract_io_tests` lists, calling one of
+    `names` with literal arguments; else None."""
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, left, right = test.ops[0], test.left, test.comparators[0]
         if isinstance(op, ast.Eq):
@@ -371,7 +396,7 @@ def _extract_io_tests(tree: ast.Module, entry_point: str) -> tuple[list[TestCase
     tests, skipped = [], 0
     for node in ast.walk(scope):
         if isinstance(node, ast.Assert):
-            converted = _assert_to_test(node.test, names)
+            converted = assert_to_test_case(node.test, names)
             if converted is not None:
                 tests.append(converted)
             elif not _always_true(node.test):

@@ -30,6 +30,7 @@ from cosplay_core.player import PlayerInfo, PlayerUsage
 from cosplay_core.problem import Problem, decode_generated_input, generator_program
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome
 
+IMAGINE_TIME_LIMIT_S = 0.5
 SIM_NOTICE = "sim is a simulation, not a language model: it samples the problem's known programs with set skills"
 
 
@@ -70,8 +71,9 @@ class SimPlayer:
         self.info = PlayerInfo("sim", simulation=True, description=SIM_NOTICE,
                                settings={"code_skill": skills.code, "test_skill": skills.test,
                                          "repair_skill": skills.repair, "seed": seed})
-        self._programs = [problem.reference] + [w.source for w in problem.wrong]
         self._limits = problem.limits()
+        # A simulated model "imagines" a wrong program's output; one too slow to show it in this time is skipped.
+        self._imagine_limits = problem.limits(time_limit_s=min(problem.time_limit_s, IMAGINE_TIME_LIMIT_S))
 
     # -- randomness and execution ------------------------------------------------------------------------------
 
@@ -80,9 +82,9 @@ class SimPlayer:
         self.usage.calls += 1
         return random.Random(hashlib.sha256(blob.encode()).hexdigest())
 
-    async def _run(self, sources: list[str], test_input: Any) -> list[Outcome]:
+    async def _run(self, sources: list[str], test_input: Any, limits: Limits | None = None) -> list[Outcome]:
         """The outcomes of `sources` on `test_input` (cached by the executor)."""
-        jobs = [Job(self.problem.program(source), (test_input,), self._limits) for source in sources]
+        jobs = [Job(self.problem.program(source), (test_input,), limits or self._limits) for source in sources]
         rows = await asyncio.to_thread(self.executor.run_jobs, jobs)
         return [row[0] for row in rows]
 
@@ -142,20 +144,26 @@ class SimPlayer:
         wrong = [w.source for w in self.problem.wrong]
         rng.shuffle(wrong)
         for source in wrong:
-            [outcome] = await self._run([source], test_input)
+            [outcome] = await self._run([source], test_input, self._imagine_limits)
             if outcome.ok:
                 return _output_of(self.problem, outcome)
         return _output_of(self.problem, reference)
 
     async def repair_code(self, code: str, test_input: Any, expected: Any, actual: Outcome, index: int) -> str | None:
         rng = self._rng("repair", code, test_input, expected, index)
-        outcomes = await self._run(self._programs, test_input)
-        match = [source for source, outcome in zip(self._programs, outcomes)
-                 if outcome_matches(expected, outcome, self.problem.io, self.problem.comparison)]
         succeeds = rng.random() < self.skills.repair
-        if succeeds and match:
-            # Toward a right test the first match is the reference; toward a wrong one, a program sharing its bug.
-            return match[0] if match[0] == self.problem.reference else rng.choice(match)
+        if succeeds:
+            [reference] = await self._run([self.problem.reference], test_input)
+            if outcome_matches(expected, reference, self.problem.io, self.problem.comparison):
+                return self.problem.reference
+            # Toward a wrong UT, a "successful" repair is a program that shares the UT's bug: wrong programs are
+            # tried in a random order, so a too-slow one costs time only when drawn.
+            wrong = [w.source for w in self.problem.wrong]
+            rng.shuffle(wrong)
+            for source in wrong:
+                [outcome] = await self._run([source], test_input, self._imagine_limits)
+                if outcome_matches(expected, outcome, self.problem.io, self.problem.comparison):
+                    return source
         return rng.choice(self.problem.wrong).source
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:

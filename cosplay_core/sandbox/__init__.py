@@ -24,6 +24,9 @@ __all__ = ["Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "Sand
            "pair_key", "run_program"]
 
 
+CHUNK_INPUTS = 8  # inputs of one program run back to back on one server before another server may take over
+
+
 @dataclass(frozen=True)
 class Job:
     """One program and the inputs to run it on, under its limits."""
@@ -83,15 +86,25 @@ class Executor:
         return list(self.iter_jobs(jobs))
 
     def iter_jobs(self, jobs: list[Job]) -> Iterator[list[Outcome]]:
-        """Like `run_jobs`, but yields each job's outcomes as soon as it and every job before it are done."""
-        keys_of = [[pair_key(job.program, x, job.limits) for x in job.inputs] for job in jobs]
-        futures = [self._pool.submit(self._execute, job, keys) for job, keys in zip(jobs, keys_of)]
+        """Like `run_jobs`, but yields each job's outcomes as soon as it and every job before it are done.
+
+        A job's inputs are split into chunks that run on any free server, so one slow program does not keep a
+        single worker busy while the others idle.
+        """
+        chunked = []
+        for job in jobs:
+            keys = [pair_key(job.program, x, job.limits) for x in job.inputs]
+            starts = range(0, max(len(keys), 1), CHUNK_INPUTS)
+            chunked.append([self._pool.submit(self._execute, Job(job.program, job.inputs[s:s + CHUNK_INPUTS],
+                                                                 job.limits), keys[s:s + CHUNK_INPUTS])
+                            for s in starts])
         try:
-            for future in futures:
-                yield future.result()
+            for futures in chunked:
+                yield [outcome for future in futures for outcome in future.result()]
         finally:
-            for future in futures:
-                future.cancel()
+            for futures in chunked:
+                for future in futures:
+                    future.cancel()
 
     def _execute(self, job: Job, keys: list[str]) -> list[Outcome]:
         """Runs the pairs of one job that the cache cannot answer; identical inputs run once."""

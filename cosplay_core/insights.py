@@ -1,0 +1,373 @@
+"""What the viewers show about a run, computed from its snapshots: pure functions, no drawing, no Streamlit.
+
+The app, the notebooks and `viz.py` read these instead of computing anything themselves:
+- `cell_category`: one of `OUTCOME_CATEGORIES` for an execution-matrix cell (the matrix colours);
+- `sorted_order`: rows and columns of the matrix by pass counts;
+- `step_changes`: which codes and UTs a step changed, and why (for highlighting);
+- `round_ends` / `snapshot_rounds`: the snapshot that ends each self-play round;
+- `snapshot_couplings` / `coupling_timeline`: spurious Code-UT couplings, when they appeared and were broken;
+- `explain_selection`: a plain-language account of the final choice;
+- `round_table`: one row per round of a run's summary;
+- `cell_info`: everything about one cell (the code, the UT, the outcome) for a details view.
+
+Ground truth (`Snapshot.gt`) is only ever read here for display and scoring, never fed back to the algorithm.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from cosplay_core.state import Cell, Snapshot
+
+OUTCOME_CATEGORIES = ("pass", "wrong answer", "error", "timeout", "limit")
+"""Execution-matrix cell categories, in legend order."""
+
+_STATUS_CATEGORY = {"ok": "wrong answer", "error": "error", "timeout": "timeout", "memory_limit": "limit",
+                    "output_limit": "limit"}
+
+# Stage-2 step names in the order a round runs them (steps can be switched off; the order never changes).
+ROUND_STEP_ORDER = ("clean", "coupling", "fix", "trivial")
+
+_TEST_CHANGE_WORDS = {"test_rederived": "expected output re-derived", "test_regenerated": "regenerated",
+                      "test_replaced": "replaced"}
+_CODE_CHANGE_WORDS = {"code_replaced": "replaced", "code_repaired": "repaired"}
+
+
+# -- cells ---------------------------------------------------------------------------------------------------------
+
+def cell_category(cell: Cell) -> str:
+    """The cell's category: "pass", "wrong answer" (ran fine, output differs), "error", "timeout" or "limit"
+    (memory or output limit). An unknown status counts as an error."""
+    if cell.passed:
+        return "pass"
+    return _STATUS_CATEGORY.get(cell.status, "error")
+
+
+def preview(value: Any, limit: int = 60) -> str:
+    """A one-line preview of an input or output value: whitespace collapsed, cut to `limit` characters."""
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def cell_info(snapshot: Snapshot, code_id: int, test_id: int) -> dict:
+    """Everything a details view shows for one cell: the code, the UT and the outcome.
+
+    Raises KeyError when the snapshot has no such code or UT.
+    """
+    rows = {c.id: i for i, c in enumerate(snapshot.codes)}
+    cols = {t.id: j for j, t in enumerate(snapshot.tests)}
+    if code_id not in rows or test_id not in cols:
+        raise KeyError(f"no cell (code {code_id}, UT {test_id}) at step {snapshot.step}")
+    i, j = rows[code_id], cols[test_id]
+    code, test, cell = snapshot.codes[i], snapshot.tests[j], snapshot.cells[i][j]
+    info = {"code_id": code.id, "code_version": code.version, "code_origin": code.origin, "source": code.source,
+            "test_id": test.id, "test_version": test.version, "test_kind": test.kind, "attack": test.attack,
+            "input": test.input, "expected": test.expected, "votes": list(test.votes), "agreement": test.agreement,
+            "status": cell.status, "category": cell_category(cell), "passed": cell.passed, "output": cell.output,
+            "stderr": cell.stderr, "time_s": cell.time_s, "code_gt_correct": None, "test_gt_correct": None}
+    gt = _gt_marks(snapshot)
+    if gt is not None:
+        info["code_gt_correct"] = bool(gt[0][i])
+        info["test_gt_correct"] = None if gt[1] is None else bool(gt[1][j])
+    return info
+
+
+# -- order and changes ---------------------------------------------------------------------------------------------
+
+def sorted_order(snapshot: Snapshot) -> tuple[list[int], list[int]]:
+    """Row and column positions (indices into `snapshot.codes` / `snapshot.tests`) sorted for display:
+    codes by pCode descending then id, UTs by pUT descending then id."""
+    code_counts = snapshot.code_pass_counts
+    test_counts = snapshot.test_pass_counts
+    rows = sorted(range(len(snapshot.codes)), key=lambda i: (-int(code_counts[i]), snapshot.codes[i].id))
+    cols = sorted(range(len(snapshot.tests)), key=lambda j: (-int(test_counts[j]), snapshot.tests[j].id))
+    return rows, cols
+
+
+def step_changes(snapshot: Snapshot) -> dict:
+    """What the step changed, for highlighting:
+
+    - "codes", "tests": sets of ids whose row or column the step changed (a rejected repair or a re-derivation that
+      confirmed the old output changes nothing and is not in them);
+    - "by_kind": change kind -> set of ids (every change, those that changed nothing included);
+    - "reasons": ("code" | "test", id) -> list of plain-language reasons (every change).
+    """
+    codes: set[int] = set()
+    tests: set[int] = set()
+    by_kind: dict[str, set[int]] = {}
+    reasons: dict[tuple[str, int], list[str]] = {}
+    for change in snapshot.changes:
+        by_kind.setdefault(change.kind, set()).add(change.id)
+        reasons.setdefault((change.target, change.id), []).append(change.reason)
+        if change.counts:
+            (codes if change.target == "code" else tests).add(change.id)
+    return {"codes": codes, "tests": tests, "by_kind": by_kind, "reasons": reasons}
+
+
+# -- rounds --------------------------------------------------------------------------------------------------------
+
+def snapshot_rounds(snapshots: Sequence[Snapshot]) -> list[int]:
+    """The self-play round each snapshot belongs to: 0 for stage 1, 1.. for stage 2, the last round for stage 3.
+
+    Rounds are told from the order of the stage-2 steps (a round runs clean, coupling, fix, trivial, each only when
+    switched on): a step that does not come after the previous one in that order opens a new round. This does not
+    depend on `Snapshot.round`, which is 1 too high on the step that closes a round when another round follows
+    (only a list that starts in the middle of stage 2 uses it, for its first round).
+    """
+    rounds: list[int] = []
+    current = 0
+    previous: int | None = None
+    for snapshot in snapshots:
+        if snapshot.stage == 1:
+            rounds.append(0)
+            continue
+        if snapshot.stage == 2:
+            position = ROUND_STEP_ORDER.index(snapshot.name) if snapshot.name in ROUND_STEP_ORDER else 0
+            if previous is None:  # the first round seen: round 1 in a whole history, else as labelled
+                current = 1 if rounds else max(1, snapshot.round)
+            elif position <= previous:
+                current += 1
+            previous = position
+        rounds.append(current)
+    return rounds
+
+
+def round_ends(snapshots: Sequence[Snapshot]) -> list[tuple[str, Snapshot]]:
+    """("initial", the stage-1 snapshot with the first full matrix), then ("round r", the snapshot that ends round
+    r) for every self-play round present, in order. Snapshots with an empty matrix are left out."""
+    ends: list[tuple[str, Snapshot]] = []
+    initial = [s for s in snapshots if s.stage == 1 and s.passes.size]
+    if initial:
+        ends.append(("initial", initial[-1]))
+    last_of_round: dict[int, Snapshot] = {}
+    for snapshot, number in zip(snapshots, snapshot_rounds(snapshots)):
+        if snapshot.stage == 2 and snapshot.passes.size:
+            last_of_round[number] = snapshot
+    ends.extend((f"round {number}", last_of_round[number]) for number in sorted(last_of_round))
+    return ends
+
+
+def round_table(summary: dict) -> list[dict]:
+    """One row per self-play round of a run's summary: pass-count statistics, the number of changes, and the GT
+    metrics when the run had ground truth (None in rounds without them)."""
+    records = summary.get("rounds") or []
+    metric_keys: list[str] = []
+    for record in records:
+        for key in (record.get("metrics") or {}):
+            if key not in metric_keys:
+                metric_keys.append(key)
+    rows = []
+    for record in records:
+        codes = [int(v) for v in record.get("code_pass_counts", [])]
+        tests = [int(v) for v in record.get("ut_pass_counts", [])]
+        top = max(codes) if codes else None
+        row = {
+            "round": record.get("round"),
+            "codes": len(codes),
+            "uts": len(tests),
+            "changes": record.get("changes"),
+            "pcode_min": min(codes) if codes else None,
+            "pcode_median": float(statistics.median(codes)) if codes else None,
+            "pcode_max": top,
+            "codes_at_top": sum(1 for v in codes if v == top) if codes else 0,
+            "codes_passing_none": sum(1 for v in codes if v == 0),
+            "put_min": min(tests) if tests else None,
+            "put_median": float(statistics.median(tests)) if tests else None,
+            "put_max": max(tests) if tests else None,
+            "trivial_uts": sum(1 for v in tests if v == 0 or v == len(codes)),
+        }
+        metrics = record.get("metrics") or {}
+        for key in metric_keys:
+            row[key] = metrics.get(key)
+        rows.append(row)
+    return rows
+
+
+# -- ground truth and couplings ------------------------------------------------------------------------------------
+
+def _gt_marks(snapshot: Snapshot) -> tuple[list[bool], list[bool] | None] | None:
+    """(codes, tests) GT marks aligned with the snapshot's rows and columns; None when the snapshot has none."""
+    gt = snapshot.gt
+    if not gt or gt.get("codes") is None or len(gt["codes"]) != len(snapshot.codes):
+        return None
+    tests = gt.get("tests")
+    if tests is not None and len(tests) != len(snapshot.tests):
+        tests = None
+    return [bool(v) for v in gt["codes"]], (None if tests is None else [bool(v) for v in tests])
+
+
+def snapshot_couplings(snapshot: Snapshot) -> dict[int, tuple[int, ...]]:
+    """The spurious couplings of one snapshot: wrong-UT id -> the ids of the wrong codes that pass it, for every
+    GT-wrong UT passed by at least one GT-wrong code and by no GT-correct code. Empty without GT marks for the
+    UTs."""
+    marks = _gt_marks(snapshot)
+    if marks is None or marks[1] is None or not snapshot.passes.size:
+        return {}
+    codes_ok, tests_ok = np.array(marks[0], dtype=bool), marks[1]
+    found = {}
+    for j, test in enumerate(snapshot.tests):
+        if tests_ok[j]:
+            continue
+        column = np.asarray(snapshot.passes[:, j], dtype=bool)
+        if column[codes_ok].any():
+            continue
+        wrong = tuple(snapshot.codes[i].id for i in np.flatnonzero(column & ~codes_ok))
+        if wrong:
+            found[test.id] = wrong
+    return found
+
+
+@dataclass(frozen=True)
+class CouplingRecord:
+    """One spurious coupling over its life: a GT-wrong UT (`test_id` at `test_version`) and the GT-wrong codes that
+    pass it while no GT-correct code does.
+
+    `code_ids` are the coupled codes when it appeared, `last_code_ids` those at the last step it was seen (a repair
+    can take one code out of a coupling without breaking it). `output` is the shared wrong output: the UT's expected
+    output, which the coupled codes produce. `broken_step` is None when the coupling survives to the last snapshot;
+    `broken_by` then says what broke it in plain words.
+    """
+
+    test_id: int
+    test_version: int
+    code_ids: tuple[int, ...]
+    last_code_ids: tuple[int, ...]
+    input: Any
+    output: Any
+    appeared_step: int
+    appeared_round: int
+    broken_step: int | None = None
+    broken_round: int | None = None
+    broken_by: str | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.test_id, self.test_version)
+
+    @property
+    def open(self) -> bool:
+        return self.broken_step is None
+
+    def to_dict(self) -> dict:
+        return {"test_id": self.test_id, "test_version": self.test_version, "code_ids": list(self.code_ids),
+                "last_code_ids": list(self.last_code_ids), "input": self.input, "output": self.output,
+                "appeared_step": self.appeared_step, "appeared_round": self.appeared_round,
+                "broken_step": self.broken_step, "broken_round": self.broken_round, "broken_by": self.broken_by}
+
+
+def _ids_text(word: str, ids: Sequence[int]) -> str:
+    ids = sorted(ids)
+    return f"{word}{'s' if len(ids) > 1 else ''} " + ", ".join(str(i) for i in ids)
+
+
+def _why_broken(record: dict, snapshot: Snapshot) -> str:
+    """Plain words for what ended a coupling at `snapshot`."""
+    test_id = record["test_id"]
+    current = next((t for t in snapshot.tests if t.id == test_id), None)
+    for change in snapshot.changes:
+        if change.target == "test" and change.id == test_id and change.counts:
+            return f"UT {test_id} {_TEST_CHANGE_WORDS.get(change.kind, 'changed')}"
+    if current is None:
+        return f"UT {test_id} left the pool"
+    if current.version != record["test_version"]:
+        return f"UT {test_id} changed"
+    coupled = set(record["last_code_ids"])
+    by_verb: dict[str, list[int]] = {}
+    for change in snapshot.changes:
+        if change.target == "code" and change.id in coupled and change.counts:
+            by_verb.setdefault(_CODE_CHANGE_WORDS.get(change.kind, "changed"), []).append(change.id)
+    if by_verb:
+        return "; ".join(f"{_ids_text('code', ids)} {verb}" for verb, ids in sorted(by_verb.items()))
+    return "no GT-wrong code passes it alone any more"
+
+
+def coupling_timeline(snapshots: Sequence[Snapshot]) -> list[CouplingRecord]:
+    """Every spurious coupling of a run, in order of appearance, with the step and round it appeared and was broken.
+
+    A coupling is identified by its UT's (id, version): a refreshed or replaced UT starts a new record. A coupling
+    is broken at the first later snapshot that no longer shows it (its UT refreshed or replaced, its coupled codes
+    replaced or repaired, or a GT-correct code passing it). Snapshots without GT marks for the UTs are skipped:
+    they neither open nor break a coupling.
+    """
+    rounds = snapshot_rounds(snapshots)
+    open_records: dict[tuple[int, int], dict] = {}
+    finished: list[dict] = []
+    for snapshot, number in zip(snapshots, rounds):
+        marks = _gt_marks(snapshot)
+        if marks is None or marks[1] is None or not snapshot.passes.size:
+            continue
+        versions = {t.id: t for t in snapshot.tests}
+        present = {}
+        for test_id, code_ids in snapshot_couplings(snapshot).items():
+            present[(test_id, versions[test_id].version)] = (versions[test_id], code_ids)
+        for key in list(open_records):
+            if key not in present:
+                record = open_records.pop(key)
+                record.update(broken_step=snapshot.step, broken_round=number,
+                              broken_by=_why_broken(record, snapshot))
+                finished.append(record)
+        for key, (test, code_ids) in present.items():
+            if key in open_records:
+                open_records[key]["last_code_ids"] = code_ids
+            else:
+                open_records[key] = {"test_id": test.id, "test_version": test.version, "code_ids": code_ids,
+                                     "last_code_ids": code_ids, "input": test.input, "output": test.expected,
+                                     "appeared_step": snapshot.step, "appeared_round": number}
+    records = [CouplingRecord(**r) for r in finished + list(open_records.values())]
+    return sorted(records, key=lambda r: (r.appeared_step, r.test_id))
+
+
+# -- selection -----------------------------------------------------------------------------------------------------
+
+def bon_choice(snapshot: Snapshot) -> int | None:
+    """The code id plain best-of-N picks on this snapshot: the most passed UTs, ties to the first row (CURE)."""
+    if not snapshot.codes or not snapshot.passes.size:
+        return None
+    return snapshot.codes[int(np.argmax(snapshot.code_pass_counts))].id
+
+
+def explain_selection(snapshot: Snapshot) -> list[str]:
+    """Why the final code was chosen, as plain sentences: the selection's own reasons, how plain best-of-N compares,
+    and, when ground truth exists, whether the chosen code (and BoN's) is GT-correct."""
+    selection = snapshot.selection
+    if selection is None:
+        lines = ["No code has been chosen yet: the choice is made at the end of stage 3 (output-consensus selection)."]
+        if snapshot.stopped:
+            lines.append(f"The run stopped early ({snapshot.stopped}).")
+        return lines
+    lines = list(selection.reasons)
+    chosen = selection.code_id
+    if snapshot.stopped:
+        lines.append(f"The run stopped early ({snapshot.stopped}); the choice was made from the pools it had then.")
+    counts = {c.id: int(n) for c, n in zip(snapshot.codes, snapshot.code_pass_counts)} if snapshot.passes.size else {}
+    bon = bon_choice(snapshot)
+    if bon is not None:
+        if bon == chosen:
+            lines.append(f"Plain best-of-N (the most passed UTs, ties to the lowest id) picks the same code, {chosen}.")
+        else:
+            cluster_of = {c: cluster for cluster in selection.clusters for c in cluster}
+            where = ""
+            if bon in cluster_of and chosen in cluster_of and cluster_of[bon] != cluster_of[chosen]:
+                where = (f"; it sits in a cluster of {len(cluster_of[bon])} code"
+                         f"{'s' if len(cluster_of[bon]) != 1 else ''} against {len(cluster_of[chosen])} for the "
+                         "chosen one")
+            lines.append(f"Plain best-of-N (the most passed UTs, ties to the lowest id) would pick code {bon} "
+                         f"({counts.get(bon, 0)} passed UTs) instead{where}.")
+    marks = _gt_marks(snapshot)
+    if marks is not None:
+        correct = dict(zip((c.id for c in snapshot.codes), marks[0]))
+        if chosen in correct:
+            verdict = ("GT-correct: it passes every hidden test" if correct[chosen]
+                       else "GT-wrong: it fails some hidden test")
+            lines.append(f"Ground truth (used only to score, never by the algorithm): code {chosen} is {verdict}; "
+                         f"{sum(marks[0])} of {len(marks[0])} codes in the final pool are GT-correct.")
+        if bon is not None and bon != chosen and bon in correct:
+            lines.append(f"Best-of-N's pick, code {bon}, is {'GT-correct' if correct[bon] else 'GT-wrong'}.")
+    return lines
