@@ -1,0 +1,85 @@
+"""RunController: commands from an interface thread, the run on its own thread, nothing lost on failure."""
+
+import asyncio
+import time
+
+import pytest
+
+from conftest import SAMPLES
+from cosplay_core.config import RunConfig
+from cosplay_core.controller import DONE, FAILED, PAUSED, RunController
+from cosplay_core.models.sim import SimPlayer
+from cosplay_core.problem import load_problem
+from cosplay_core.run import Run
+from cosplay_core.sandbox import Executor
+
+CONFIG = RunConfig(codes=6, tests=6, rounds=2, inputs=6, seed=2)
+
+
+@pytest.fixture(scope="module")
+def executor():
+    with Executor(workers=2) as ex:
+        yield ex
+
+
+def wait_for(controller, predicate, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = controller.view()
+        if predicate(view):
+            return view
+        time.sleep(0.05)
+    raise AssertionError(f"timed out; last state {controller.view().state}")
+
+
+def make(executor, fail_at=None, slow=False):
+    problem = load_problem(SAMPLES / "top_k_words")
+
+    class Flaky(SimPlayer):
+        async def attack_ideas(self, plan, index):
+            if slow:
+                await asyncio.sleep(0.1)  # a slow stage 1, so that a pause lands mid-run
+            return await super().attack_ideas(plan, index)
+
+        async def random_inputs(self, count, index):
+            if fail_at == "inputs":
+                raise RuntimeError("the model server went away")
+            return await super().random_inputs(count, index)
+
+    return lambda: Run(problem, Flaky(problem, executor, seed=2), CONFIG, executor)
+
+
+def test_step_then_run_to_the_end(executor):
+    controller = RunController(make(executor))
+    controller.step()
+    view = wait_for(controller, lambda v: v.state == PAUSED and len(v.snapshots) == 1)
+    assert view.latest.name == "hints"
+    controller.step()
+    controller.step()
+    view = wait_for(controller, lambda v: v.state == PAUSED and len(v.snapshots) == 3)
+    controller.run()
+    view = wait_for(controller, lambda v: v.state == DONE)
+    assert view.latest.done and view.summary["selected"] is not None
+    controller.step()  # a finished run ignores further commands
+    assert controller.view().state == DONE
+    controller.close()
+
+
+def test_pause_stops_after_the_current_step(executor):
+    controller = RunController(make(executor, slow=True))
+    controller.run()
+    wait_for(controller, lambda v: len(v.snapshots) >= 2)
+    controller.pause()
+    first = wait_for(controller, lambda v: v.state == PAUSED)
+    time.sleep(0.5)
+    assert len(controller.view().snapshots) == len(first.snapshots)
+    controller.close()
+
+
+def test_a_failing_step_keeps_the_finished_ones(executor):
+    controller = RunController(make(executor, fail_at="inputs"))
+    controller.run()
+    view = wait_for(controller, lambda v: v.state == FAILED)
+    assert "the model server went away" in view.message
+    assert len(view.snapshots) >= 5 and view.snapshots[4].name == "tests"
+    controller.close()
