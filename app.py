@@ -1,10 +1,25 @@
 """CoSPlay Studio: the Streamlit app. Pages only draw what `cosplay_core` produces."""
 
+import sys
+from pathlib import Path
+
 import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `pages.common` for the pages
 
 st.set_page_config(page_title="CoSPlay Studio", page_icon="🎭", layout="wide")
 
-navigation = st.navigation([
-    st.Page("pages/problems.py", title="Problems", icon="📚", default=True),
-])
+navigation = st.navigation({
+    "CoSPlay": [
+        st.Page("pages/run.py", title="Run", icon="▶️", default=True),
+        st.Page("pages/ideas.py", title="Stage 1 · ideas", icon="💡"),
+        st.Page("pages/selfplay.py", title="Stage 2 · self-play", icon="🔁"),
+        st.Page("pages/coupling.py", title="Ground truth & coupling", icon="🔗"),
+        st.Page("pages/clusters.py", title="Stage 3 · clusters", icon="🧩"),
+    ],
+    "Library": [
+        st.Page("pages/runs.py", title="Runs", icon="🗂️"),
+        st.Page("pages/problems.py", title="Problems", icon="📚"),
+    ],
+})
 navigation.run()

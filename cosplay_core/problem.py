@@ -223,3 +223,33 @@ def decode_generated_input(problem: Problem, text: Any) -> Any:
     if not isinstance(args, list):
         raise ValueError("in function mode the generator must return the JSON text of an array of arguments")
     return args
+
+
+def problem_from_text(statement: str, io: str = "stdin", entry_point: str | None = None, time_limit_s: float = 2.0,
+                      compare: str | None = None, examples: list[tuple[Any, Any]] | None = None,
+                      title: str | None = None) -> Problem:
+    """A problem pasted by a user. `examples` (input, output) pairs, if given, become its ground truth: they score
+    runs and are never shown to a model or used by the algorithm (the statement may show them, as usual).
+
+    Raises ProblemError with one line when something is missing or malformed.
+    """
+    if not statement or not statement.strip():
+        raise ProblemError("the statement is empty")
+    settings = _config({"title": title or statement.strip().splitlines()[0].lstrip("# ").strip()[:80] or "Pasted",
+                        "io": io, "entry_point": entry_point, "time_limit_s": time_limit_s, "compare": compare},
+                       Path("pasted problem"))
+    tests = []
+    for number, (given, expected) in enumerate(examples or [], 1):
+        if io == "function":
+            try:
+                args = json.loads(given) if isinstance(given, str) else given
+                value = json.loads(expected) if isinstance(expected, str) else expected
+            except json.JSONDecodeError as exc:
+                raise ProblemError(f"example {number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(args, list):
+                raise ProblemError(f"example {number}: the input must be the JSON array of arguments")
+            tests.append(TestCase(args, value))
+        else:
+            tests.append(TestCase(str(given), str(expected)))
+    slug = "".join(ch if ch.isalnum() else "_" for ch in settings["title"].lower()).strip("_")[:40] or "pasted"
+    return Problem(slug=slug, statement=statement, tests=tuple(tests), **settings)

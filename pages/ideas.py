@@ -1,0 +1,48 @@
+"""Stage 1: hints, plans, attack ideas, the code pool and the UT pool with the votes behind each expected output."""
+
+import streamlit as st
+
+from pages.common import backbone_badge, need_run, show_value
+
+st.title("Stage 1 · ideas, codes and unit tests")
+current = need_run()
+if current is not None:
+    backbone_badge(current.backbone)
+    stage1 = [s for s in current.snapshots if s.stage == 1]
+    latest = stage1[-1] if stage1 else current.latest
+    hints, plans, attacks = latest.hints, latest.plans, latest.attacks
+    tab_ideas, tab_codes, tab_tests = st.tabs(["Hints, plans, attacks", "Code pool", "UT pool"])
+    with tab_ideas:
+        st.subheader(f"{len(hints)} hints")
+        for number, hint in enumerate(hints, 1):
+            st.markdown(f"{number}. {hint}")
+        st.subheader(f"{len(plans)} plans and their attack ideas")
+        for number, plan in enumerate(plans):
+            with st.expander(f"Plan {number + 1}"):
+                st.markdown(plan)
+                for attack in (attacks[number] if number < len(attacks) else ()):
+                    st.markdown(f"- ⚔️ {attack}")
+    with tab_codes:
+        if not latest.codes:
+            st.info("The code pool is written in step `codes`.")
+        for code in latest.codes:
+            with st.expander(f"Code {code.id} · {code.origin}"):
+                st.code(code.source, language="python")
+    with tab_tests:
+        if not latest.tests:
+            st.info("The UT pool is written in step `tests`.")
+        for test in latest.tests:
+            agreed = f"{test.agreement} of {len(test.votes)} votes agree" if test.agreement else \
+                "no agreement: kept after the regeneration attempts ran out"
+            label = f"UT {test.id} · {test.kind}" + (f": {test.attack}" if test.attack else "") + f" · {agreed}"
+            with st.expander(label):
+                left, right = st.columns(2)
+                with left:
+                    st.markdown("**Input**")
+                    show_value(test.input)
+                with right:
+                    st.markdown("**Expected output**")
+                    show_value(test.expected)
+                st.markdown("**Votes** (independent predictions)")
+                for vote in test.votes:
+                    show_value(vote if vote is not None else "(no answer)")

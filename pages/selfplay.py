@@ -1,0 +1,82 @@
+"""Stage 2: the execution matrix at any step, what each step changed and why, cell details, pass-count histograms."""
+
+import difflib
+
+import streamlit as st
+
+from cosplay_core import insights, viz
+from pages.common import backbone_badge, cost_line, is_running, need_run, show_value, snapshot_label
+
+st.title("Stage 2 · self-play on the execution matrix")
+
+
+def cell_details(snapshot, code_id: int, test_id: int) -> None:
+    code = next(c for c in snapshot.codes if c.id == code_id)
+    test = next(t for t in snapshot.tests if t.id == test_id)
+    row = [c.id for c in snapshot.codes].index(code_id)
+    column = [t.id for t in snapshot.tests].index(test_id)
+    cell = snapshot.cells[row][column]
+    verdict = "passes" if cell.passed else "fails"
+    st.subheader(f"Code {code_id} {verdict} UT {test_id} · {cell.status} · {cell.time_s * 1000:.1f} ms")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Input**")
+        show_value(test.input)
+        st.markdown("**Expected output** (agreed by the votes)")
+        show_value(test.expected)
+    with right:
+        st.markdown("**Actual output**")
+        show_value(cell.output if cell.output is not None else "")
+        if cell.stderr:
+            st.markdown("**stderr**")
+            st.code(cell.stderr)
+    with st.expander(f"Code {code_id} ({code.origin})"):
+        st.code(code.source, language="python")
+
+
+@st.fragment(run_every=1.0 if is_running() else None)
+def matrix_view() -> None:
+    current = need_run()
+    if current is None:
+        return
+    backbone_badge(current.backbone)
+    snapshots = [s for s in current.snapshots if s.tests]
+    if not snapshots:
+        st.info("The matrix appears once the UT pool is written (step `tests`).")
+        return
+    labels = [snapshot_label(s) for s in snapshots]
+    chosen = st.select_slider("Timeline", options=list(range(len(snapshots))), value=len(snapshots) - 1,
+                              format_func=lambda i: labels[i], key="timeline")
+    snapshot = snapshots[chosen]
+    show_gt = st.toggle("Mark ground truth (scoring only: never seen by the algorithm)", value=False,
+                        key="show_gt", disabled=snapshot.gt is None)
+    st.markdown(f"**{snapshot.title}** · {cost_line(snapshot)}")
+    counted = [c for c in snapshot.changes if c.counts]
+    if snapshot.changes:
+        for change in snapshot.changes:
+            st.markdown(f"- {'✏️' if change.counts else '·'} {change.reason}")
+            if change.kind in ("code_repaired", "code_replaced") and isinstance(change.before, str):
+                with st.expander(f"diff of code {change.id}"):
+                    diff = difflib.unified_diff(change.before.splitlines(), (change.after or "").splitlines(),
+                                                "before", "after", lineterm="")
+                    st.code("\n".join(diff) or "(same text)", language="diff")
+    elif snapshot.stage == 2:
+        st.caption("This step changed nothing.")
+    figure = viz.matrix_figure(snapshot, show_gt=show_gt and snapshot.gt is not None)
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=f"matrix_{chosen}",
+                            width="stretch")
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", [])
+    if points and points[0].get("customdata") is not None:
+        code_id, test_id = points[0]["customdata"][:2]
+        cell_details(snapshot, int(code_id), int(test_id))
+    else:
+        st.caption("Click a cell to see the code, the input, the expected and actual outputs, and stderr.")
+    del counted
+    st.subheader("Pass counts per round")
+    st.plotly_chart(viz.pass_histograms(current.snapshots), key="histograms", width="stretch")
+    if current.summary and any("metrics" in r for r in current.summary.get("rounds", [])):
+        st.plotly_chart(viz.round_metrics_figure(current.summary), key="round_metrics", width="stretch")
+
+
+matrix_view()
