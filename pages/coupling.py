@@ -27,9 +27,14 @@ if current is not None:
         if not records:
             st.success("No spurious coupling appeared in this run.")
         for record in records:
-            status = f"broken at step {record.broken_step}" if record.broken_step is not None else \
-                "still there at the end"
-            with st.expander(f"UT {record.test_id} ⟷ wrong codes {', '.join(map(str, record.wrong_codes))} · "
+            status = f"broken at step {record.broken_step}: {record.broken_by}" if record.broken_step is not None \
+                else "still there at the end"
+            with st.expander(f"UT {record.test_id} ⟷ wrong codes {', '.join(map(str, record.code_ids))} · "
                              f"appeared at step {record.appeared_step} (round {record.appeared_round}) · {status}"):
-                st.markdown("**Shared wrong output** (the UT's expected output, which the coupled codes produce)")
-                show_value(record.shared_output)
+                left, right = st.columns(2)
+                with left:
+                    st.markdown("**Input**")
+                    show_value(record.input)
+                with right:
+                    st.markdown("**Shared wrong output** (the UT's expected output, which the coupled codes produce)")
+                    show_value(record.output)

@@ -1,0 +1,138 @@
+"""Every page of the app through streamlit's AppTest, with the sim backbone: a run from start to finish."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = ["pages/ideas.py", "pages/selfplay.py", "pages/coupling.py", "pages/clusters.py", "pages/runs.py",
+         "pages/problems.py"]
+
+
+def new_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    """The plotly figures on the page, as JSON."""
+    return [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+
+
+def run_to_end(at: AppTest, sample: str = "run_length", codes: int = 6) -> AppTest:
+    at.selectbox(key="sample").set_value(sample)
+    at.number_input(key="codes").set_value(codes)
+    at.number_input(key="tests").set_value(6)
+    at.number_input(key="rounds").set_value(2)
+    at.number_input(key="inputs").set_value(6)
+    at.run()
+    at.button(key="run_button").click()
+    at.run()
+    controller = at.session_state["controller"]
+    deadline = time.monotonic() + 120
+    while controller.view().state not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert controller.view().state == "done", controller.view().message
+    at.run()  # the polling fragment does not tick in AppTest: run the page again
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def finished():
+    return run_to_end(new_app())
+
+
+def test_run_page_starts_on_sample_problems_with_sim():
+    at = new_app()
+    assert at.title[0].value == "CoSPlay Studio"
+    assert at.selectbox(key="backbone_kind").value == "sim"
+    assert at.button(key="pause_button").disabled and at.button(key="reset_button").disabled
+    assert not at.button(key="run_button").disabled
+    assert any("simulation" in c.value.lower() for c in at.caption)
+
+
+def test_a_run_finishes_and_shows_its_result(finished):
+    assert any("Selected code" in s.value for s in finished.success)
+    assert charts(finished), "the live matrix is drawn"
+    assert any("model calls" in c.value for c in finished.caption)
+    assert any("Simulation, not a language model" in i.value for i in finished.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_the_run(finished, page):
+    finished.switch_page(page)
+    finished.run()
+    assert not finished.exception, finished.exception
+    assert not finished.error, [e.value for e in finished.error]
+
+
+def test_selfplay_page_has_matrix_and_histograms(finished):
+    finished.switch_page("pages/selfplay.py")
+    finished.run()
+    figures = charts(finished)
+    assert len(figures) >= 2
+    matrix = figures[0]
+    points = [tuple(cd[:2]) for trace in matrix["data"] if trace.get("type") == "scatter"
+              for cd in (trace.get("customdata") or [])]
+    assert len(points) == len(set(points)) == 36  # 6 codes x 6 UTs, each cell clickable exactly once
+    slider = finished.select_slider(key="timeline")
+    slider.set_value(slider.options and 0)
+    finished.run()
+    assert not finished.exception
+
+
+def test_ground_truth_toggle_and_coupling_page(finished):
+    finished.switch_page("pages/selfplay.py")
+    finished.run()
+    finished.toggle(key="show_gt").set_value(True)
+    finished.run()
+    assert not finished.exception
+    finished.switch_page("pages/coupling.py")
+    finished.run()
+    assert [m.label for m in finished.metric][:2] == ["GT-correct codes", "GT-correct UTs"]
+
+
+def test_clusters_page_explains_the_choice(finished):
+    finished.switch_page("pages/clusters.py")
+    finished.run()
+    assert finished.subheader[0].value.startswith("Chosen: code")
+    assert finished.dataframe, "the baselines table"
+
+
+def test_runs_page_lists_the_saved_run(finished):
+    finished.switch_page("pages/runs.py")
+    finished.run()
+    assert not finished.exception
+    assert finished.get("arrow_data_frame") or finished.get("data_editor") or finished.dataframe
+
+
+def test_pasted_problem_needs_a_real_model_with_sim(tmp_path):
+    at = new_app()
+    at.radio(key="problem_source").set_value("Paste a statement")
+    at.run()
+    at.text_area(key="statement").input("Read two integers and print their sum.")
+    at.run()
+    at.button(key="run_button").click()
+    at.run()
+    assert any("sim backbone needs" in e.value for e in at.error)
+    assert "Traceback" not in "".join(e.value for e in at.error)
+
+
+def test_missing_key_is_a_clear_message(monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    at = new_app()
+    at.selectbox(key="backbone_kind").set_value("anthropic")
+    at.run()
+    at.button(key="run_button").click()
+    at.run()
+    assert any("ANTHROPIC_API_KEY" in e.value for e in at.error)
+    assert not at.exception
