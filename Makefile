@@ -21,7 +21,7 @@ system-deps:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		missing=""; \
 		command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
-		command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+		command -v chromium >/dev/null 2>&1 || missing="$$missing chromium fonts-noto-color-emoji"; \
 		if [ -n "$$missing" ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		fi; \

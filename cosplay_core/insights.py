@@ -72,7 +72,7 @@ def cell_info(snapshot: Snapshot, code_id: int, test_id: int) -> dict:
             "input": test.input, "expected": test.expected, "votes": list(test.votes), "agreement": test.agreement,
             "status": cell.status, "category": cell_category(cell), "passed": cell.passed, "output": cell.output,
             "stderr": cell.stderr, "time_s": cell.time_s, "code_gt_correct": None, "test_gt_correct": None}
-    gt = _gt_marks(snapshot)
+    gt = gt_marks(snapshot)
     if gt is not None:
         info["code_gt_correct"] = bool(gt[0][i])
         info["test_gt_correct"] = None if gt[1] is None else bool(gt[1][j])
@@ -192,7 +192,7 @@ def round_table(summary: dict) -> list[dict]:
 
 # -- ground truth and couplings ------------------------------------------------------------------------------------
 
-def _gt_marks(snapshot: Snapshot) -> tuple[list[bool], list[bool] | None] | None:
+def gt_marks(snapshot: Snapshot) -> tuple[list[bool], list[bool] | None] | None:
     """(codes, tests) GT marks aligned with the snapshot's rows and columns; None when the snapshot has none."""
     gt = snapshot.gt
     if not gt or gt.get("codes") is None or len(gt["codes"]) != len(snapshot.codes):
@@ -207,7 +207,7 @@ def snapshot_couplings(snapshot: Snapshot) -> dict[int, tuple[int, ...]]:
     """The spurious couplings of one snapshot: wrong-UT id -> the ids of the wrong codes that pass it, for every
     GT-wrong UT passed by at least one GT-wrong code and by no GT-correct code. Empty without GT marks for the
     UTs."""
-    marks = _gt_marks(snapshot)
+    marks = gt_marks(snapshot)
     if marks is None or marks[1] is None or not snapshot.passes.size:
         return {}
     codes_ok, tests_ok = np.array(marks[0], dtype=bool), marks[1]
@@ -300,7 +300,7 @@ def coupling_timeline(snapshots: Sequence[Snapshot]) -> list[CouplingRecord]:
     open_records: dict[tuple[int, int], dict] = {}
     finished: list[dict] = []
     for snapshot, number in zip(snapshots, rounds):
-        marks = _gt_marks(snapshot)
+        marks = gt_marks(snapshot)
         if marks is None or marks[1] is None or not snapshot.passes.size:
             continue
         versions = {t.id: t for t in snapshot.tests}
@@ -360,7 +360,7 @@ def explain_selection(snapshot: Snapshot) -> list[str]:
                          "chosen one")
             lines.append(f"Plain best-of-N (the most passed UTs, ties to the lowest id) would pick code {bon} "
                          f"({counts.get(bon, 0)} passed UTs) instead{where}.")
-    marks = _gt_marks(snapshot)
+    marks = gt_marks(snapshot)
     if marks is not None:
         correct = dict(zip((c.id for c in snapshot.codes), marks[0]))
         if chosen in correct:

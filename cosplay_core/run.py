@@ -121,6 +121,7 @@ class Run:
             raise RunError("the run is finished")
         self._write_started()
         name = self.cursor
+        step_round = self.round  # the round this step belongs to (finishing a round moves self.round on)
         started = time.perf_counter()
         before = self.executor.executions
         changes: list[Change] = []
@@ -138,7 +139,7 @@ class Run:
             self.initial["executions"] = self.executions
         self.wall_s += time.perf_counter() - started - (baseline_wall - self._counted_baseline[1])
         self._counted_baseline = (baseline_executions, baseline_wall)
-        snapshot = self._snapshot(name, changes)
+        snapshot = self._snapshot(name, changes, step_round)
         self.history.append(snapshot)
         if self._trace:
             self._trace.write("step", **self._step_event(snapshot))
@@ -334,7 +335,7 @@ class Run:
             rows.append(tuple(cells))
         return tuple(rows)
 
-    def _snapshot(self, name: str, changes: list[Change]) -> Snapshot:
+    def _snapshot(self, name: str, changes: list[Change], step_round: int) -> Snapshot:
         snap = self.matrix.snapshot() if self.tests else MatrixSnapshot(
             tuple(self.codes), (), (), np.zeros((len(self.codes), 0), dtype=bool))
         codes = tuple(self.codes[c] for c in snap.code_ids) if snap.code_ids else tuple(self.codes.values())
@@ -342,7 +343,7 @@ class Run:
         stage = 1 if name in STAGE1 else 3 if name in STAGE3 else 2
         gt = self._gt_marks(snap) if self.tests else None
         return Snapshot(
-            step=self.step_index, stage=stage, name=name, round=self.round if stage == 2 else 0,
+            step=self.step_index, stage=stage, name=name, round=step_round if stage == 2 else 0,
             title=TITLES[name], codes=codes, tests=tests, passes=snap.passes, cells=self._cells(snap),
             changes=tuple(changes), done=self.done, stopped=self.stopped, selection=self.selection,
             hints=tuple(self.hints), plans=tuple(self.plans), attacks=tuple(tuple(a) for a in self.attacks),

@@ -37,7 +37,7 @@ OUTCOME_COLOURS = {
 
 GT_COLOURS = {True: "#2e9e5b", False: "#d64541", None: "#8a94a6"}
 COUPLING_COLOUR = "#111111"
-CHANGE_COLOUR = "#e07b00"
+CHANGE_COLOUR = "#c2188b"
 BAR_COLOUR = "#8a94a6"
 ERR_COLOUR = "#b8bec8"
 WINNER_COLOUR = "#e8a33d"
@@ -73,7 +73,7 @@ def _mark(flag: bool | None) -> str:
 
 
 def _gt(snapshot: Snapshot) -> tuple[list[bool] | None, list[bool] | None]:
-    marks = insights._gt_marks(snapshot)
+    marks = insights.gt_marks(snapshot)
     if marks is None:
         return None, None
     return marks
@@ -194,14 +194,14 @@ def matrix_figure(snapshot: Snapshot, show_gt: bool = False, sort: bool = True, 
     for i in rows:
         if snapshot.codes[i].id in changed["codes"]:
             y = row_at[i]
-            fig.add_shape(type="rect", x0=-0.5, x1=n_tests - 0.5, y0=y - 0.5, y1=y + 0.5, row=2, col=1,
-                          line={"color": CHANGE_COLOUR, "width": 2.5, "dash": "dot"}, fillcolor="rgba(0,0,0,0)")
+            fig.add_shape(type="rect", x0=-0.5, x1=n_tests - 0.5, y0=y - 0.46, y1=y + 0.46, row=2, col=1,
+                          line={"color": CHANGE_COLOUR, "width": 3, "dash": "dash"}, fillcolor="rgba(0,0,0,0)")
             frames += 1
     for j in cols:
         if snapshot.tests[j].id in changed["tests"]:
             x = col_at[j]
-            fig.add_shape(type="rect", x0=x - 0.5, x1=x + 0.5, y0=-0.5, y1=n_codes - 0.5, row=2, col=1,
-                          line={"color": CHANGE_COLOUR, "width": 2.5, "dash": "dot"}, fillcolor="rgba(0,0,0,0)")
+            fig.add_shape(type="rect", x0=x - 0.46, x1=x + 0.46, y0=-0.5, y1=n_codes - 0.5, row=2, col=1,
+                          line={"color": CHANGE_COLOUR, "width": 3, "dash": "dash"}, fillcolor="rgba(0,0,0,0)")
             frames += 1
     if frames:
         fig.add_trace(_legend_only("changed by this step (framed)", "square-open", CHANGE_COLOUR, 2))
@@ -318,9 +318,10 @@ def round_metrics_figure(summary: dict) -> go.Figure:
                                  meta={"metric": key},
                                  hovertemplate=f"round %{{x}}: %{{y}} {name}<extra></extra>"), row=2, col=1)
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(rangemode="tozero", row=2, col=1)
+    top = max([r.get(k) or 0 for r in rows for k in ("wrong_uts", "spurious_couplings")] + [1])
+    fig.update_yaxes(range=[-0.05 * top, top * 1.1], dtick=1 if top <= 10 else None, row=2, col=1)
     fig.update_xaxes(title_text="round", dtick=1, row=2, col=1)
-    fig.update_layout(template=TEMPLATE, title=title, height=480)
+    fig.update_layout(template=TEMPLATE, title=title, height=480, legend={"traceorder": "normal"})
     return fig
 
 
@@ -424,8 +425,8 @@ def signature_figure(selection: Selection | None) -> go.Figure:
             fig.add_shape(type="line", x0=-0.5, x1=width - 0.5, y0=start - 0.5, y1=start - 0.5,
                           line={"color": "#4a5568", "width": 2})
         start += size
-    labels = [f"{'★ ' if code_id == selection.code_id else ''}{_cluster_letter(k) if k >= 0 else '—'} · code {code_id}"
-              for code_id, k in rows]
+    labels = [f"{'★ ' if code_id == selection.code_id else ''}{_cluster_letter(k) if k >= 0 else '—'} "
+              f"· code {code_id}" for code_id, k in rows]
     fig.update_xaxes(range=[-0.5, width - 0.5], tickvals=list(range(width)),
                      ticktext=[f"in {x + 1}" for x in range(width)], tickangle=-90, showgrid=False, zeroline=False,
                      title_text="random inputs")
@@ -472,13 +473,18 @@ def cluster_figure(selection: Selection | None) -> go.Figure:
     title = "Clusters of the tied codes"
     if selection is None:
         return _message_figure(title, "No selection yet.")
+    if len(selection.tied) == 1:
+        return _message_figure(title, f"Code {selection.code_id} alone has the top pass count: "
+                                      "no clustering was needed.")
     if not selection.clusters:
         return _message_figure(title, f"{len(selection.tied)} codes tie at the top, but clustering is off: "
                                       f"code {selection.code_id}, the lowest id, was chosen.")
     winner = _winning_cluster(selection)
     labels, sizes, colours, hover = [], [], [], []
     for k, cluster in enumerate(selection.clusters):
-        labels.append(f"{_cluster_letter(k)}{' (chosen)' if k == winner else ''}")
+        members = "{" + ", ".join(str(c) for c in cluster) + "}"
+        labels.append(f"{_cluster_letter(k)} {members if len(members) <= 24 else ''}"
+                      f"{' (chosen)' if k == winner else ''}".replace("  ", " "))
         sizes.append(len(cluster))
         colours.append(WINNER_COLOUR if k == winner else OTHER_COLOUR)
         hover.append(f"cluster {_cluster_letter(k)}: codes {', '.join(str(c) for c in cluster)}")

@@ -19,7 +19,7 @@ if current is not None:
             st.markdown(f"- {line}")
         if len(selection.tied) > 1 and selection.signatures:
             left, right = st.columns([3, 1])
-            left.plotly_chart(viz.signature_figure(selection), key="signatures", width="stretch")
+            left.plotly_chart(viz.signature_figure(selection), key="signatures", width="content")
             right.plotly_chart(viz.cluster_figure(selection), key="clusters", width="stretch")
         code = next(c for c in latest.codes if c.id == selection.code_id)
         with st.expander(f"Code {code.id} ({code.origin})", expanded=True):

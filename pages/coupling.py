@@ -23,7 +23,7 @@ if current is not None:
         c2.metric("GT-correct UTs", "-" if tests is None else f"{sum(tests)} / {len(tests)}")
         records = insights.coupling_timeline(current.snapshots)
         c3.metric("spurious couplings seen", len(records))
-        st.plotly_chart(viz.matrix_figure(latest, show_gt=True), key="gt_matrix", width="stretch")
+        st.plotly_chart(viz.matrix_figure(latest, show_gt=True), key="gt_matrix", width="content")
         if not records:
             st.success("No spurious coupling appeared in this run.")
         for record in records:

@@ -177,7 +177,7 @@ def progress() -> None:
     if latest.selection is not None:
         st.success(f"Selected code {latest.selection.code_id}. " + " ".join(latest.selection.reasons))
     if latest.tests:
-        st.plotly_chart(viz.matrix_figure(latest, show_gt=False), key="live_matrix", width="stretch")
+        st.plotly_chart(viz.matrix_figure(latest, show_gt=False), key="live_matrix", width="content")
     if current.state == "done" and st.session_state.get("_was_running"):
         st.session_state["_was_running"] = False
         st.rerun()  # the whole page once more, so the buttons show the finished state

@@ -64,7 +64,7 @@ def matrix_view() -> None:
         st.caption("This step changed nothing.")
     figure = viz.matrix_figure(snapshot, show_gt=show_gt and snapshot.gt is not None)
     event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=f"matrix_{chosen}",
-                            width="stretch")
+                            width="content")
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
         getattr(getattr(event, "selection", None), "points", [])
     if points and points[0].get("customdata") is not None:
