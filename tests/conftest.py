@@ -54,22 +54,27 @@ def process_tree(pid: int) -> set[int]:
     return tree
 
 
-def sandbox_leftovers(*executors) -> list[int]:
-    """Processes beyond what the executors' idle servers are made of (a runner and its launchers).
+def sandbox_leftovers() -> list[int]:
+    """Processes beyond what the live executors' idle servers are made of (a runner and its launchers).
 
-    A process left behind by a program either stays in its server's tree (orphans are adopted by the sandbox's
-    init) or carries the runner's command line; either way it shows up here. Pass every executor alive.
+    A process left behind by a program stays in its server's tree (inside bubblewrap, orphans are adopted by the
+    sandbox's init) and carries the runner's command line, or another command line the test looks for by token.
     """
+    from cosplay_core.sandbox import Executor
+
     expected: set[int] = set()
     extra: list[int] = []
-    for executor in executors:
+    for executor in Executor.live():
         baseline = 3 if executor.isolation.method == "bwrap" else 1
         for server in list(executor._idle):
+            if server.proc is None:
+                continue
             tree = process_tree(server.proc.pid)
             expected |= tree
             if len(tree) > baseline:
                 extra.extend(sorted(tree)[baseline:])
-    extra.extend(pid for pid in processes_with(RUNNER_MARKER) if pid not in expected)
+    ours = process_tree(os.getpid())  # other sessions on a shared machine run sandboxes too
+    extra.extend(pid for pid in processes_with(RUNNER_MARKER) if pid not in expected and pid in ours)
     return extra
 
 

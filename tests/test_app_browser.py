@@ -81,7 +81,7 @@ def test_stage2_timeline_cell_click_and_histograms(page):
     point = charts.first.locator("g.scatterlayer path.point").first
     point.click(force=True)
     page.get_by_text("Actual output").wait_for(timeout=30000)
-    assert page.get_by_text("Expected output (agreed by the votes)").is_visible()
+    page.get_by_text("Expected output (agreed by the votes)").wait_for(timeout=30000)
     shot(page, "2-stage2-cell")
 
 

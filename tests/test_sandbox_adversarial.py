@@ -36,9 +36,9 @@ def run(executor, source, inputs=("",), limits=FAST, io="stdin", entry_point=Non
 def assert_clean(executor, token=None):
     """No runner or child left, no process carrying `token`, and the harness still runs programs."""
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and (sandbox_leftovers(executor) or (token and processes_with(token))):
+    while time.monotonic() < deadline and (sandbox_leftovers() or (token and processes_with(token))):
         time.sleep(0.05)
-    assert sandbox_leftovers(executor) == []
+    assert sandbox_leftovers() == []
     if token:
         assert processes_with(token) == []
     [check] = run(executor, "print(int(input()) * 2)", ["21\n"])

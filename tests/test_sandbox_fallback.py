@@ -41,7 +41,7 @@ def test_full_isolation_here_has_no_warnings():
 def test_statuses_without_bwrap_or_cgroups(bare, executor, source, status):
     [outcome] = bare.run(Program(textwrap.dedent(source)), ["41\n"], Limits(time_limit_s=1.0, memory_mb=256))
     assert outcome.status == status
-    assert sandbox_leftovers(bare, executor) == []
+    assert sandbox_leftovers() == []
 
 
 def test_network_is_still_cut_with_unshare(bare):

@@ -23,9 +23,9 @@ from typing import Any, Iterator
 from cosplay_core.problem import Problem, ProblemError, TestCase
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program
 
-__all__ = ["CHECK_TIME_LIMIT_S", "HumanEvalProblem", "assert_to_test_case", "NotJsonable", "extract_io_tests", "gt_check_outcomes",
-           "gt_check_program", "gt_pass_vector", "json_argument", "json_value", "literal_node", "load_humaneval",
-           "load_humaneval_record", "read_jsonl_records"]
+__all__ = ["CHECK_TIME_LIMIT_S", "HumanEvalProblem", "NotJsonable", "assert_to_test_case", "extract_io_tests",
+           "gt_check_outcomes", "gt_check_program", "gt_pass_vector", "json_argument", "json_value", "literal_node",
+           "load_humaneval", "load_humaneval_record", "read_jsonl_records"]
 
 CHECK_TIME_LIMIT_S = 3.0  # for one whole check program, and for one call in function mode
 SOURCE = "HumanEval"
@@ -99,6 +99,8 @@ def _problem_from_record(record: dict, where: str) -> HumanEvalProblem:
         tree = ast.parse(test)
     except SyntaxError as exc:
         raise ProblemError(f"{where}: the test code does not parse (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        raise ProblemError(f"{where}: the test code does not parse ({_one_line(exc)})") from None
     if not any(isinstance(node, ast.FunctionDef) and node.name == "check" for node in tree.body):
         raise ProblemError(f"{where}: the test code defines no check(candidate) function")
     io_tests, skipped = _extract_io_tests(tree, entry_point)
@@ -151,6 +153,7 @@ def load_humaneval_record(path: str | Path, task_id: str) -> HumanEvalProblem:
 _CHECK_TEMPLATE = '''\
 import builtins as _cosplay_builtins
 import os as _cosplay_os
+import sys as _cosplay_sys
 
 _cosplay_real_exit = _cosplay_os._exit
 
@@ -160,6 +163,8 @@ def _cosplay_refuse_exit(*args, **kwargs):
 
 
 _cosplay_namespace = {{"__name__": "__cosplay_candidate__", "__builtins__": _cosplay_builtins}}
+_cosplay_stdout = _cosplay_sys.stdout
+_cosplay_sys.stdout = open(_cosplay_os.devnull, "w")  # what the code prints is not part of the verdict
 _cosplay_os._exit = _cosplay_refuse_exit
 try:
     exec(compile({code!r}, "candidate.py", "exec", dont_inherit=True), _cosplay_namespace)
@@ -171,6 +176,7 @@ except SystemExit:
     raise SystemExit("the code ended the process before the check finished") from None
 finally:
     _cosplay_os._exit = _cosplay_real_exit
+    _cosplay_sys.stdout = _cosplay_stdout
 '''
 
 
@@ -180,7 +186,8 @@ def gt_check_program(problem: HumanEvalProblem, code: str) -> Program:
     A run with status "ok" means `code` passed every ground-truth assert; anything else (a failed assert, an
     exception, a syntax error, a timeout) means it did not. The verdict is the sandbox's exit status: as in
     HumanEval's harness, the code runs in a fresh namespace whose `__name__` is not "__main__" (main guards do not
-    run), and a code that exits the process during the run (sys.exit, exit, os._exit) fails instead of passing.
+    run), what it prints is discarded (so printing cannot hit the output limit), and a code that exits the
+    process during the run (sys.exit, exit, os._exit) fails instead of passing.
     """
     check_code = getattr(problem, "check_code", "")
     if not check_code or not problem.entry_point:

@@ -143,22 +143,20 @@ def _answer_block(text: str, tag: str) -> str | None:
 
 
 def _answer_json(text: str, accept: Callable[[Any], bool]) -> tuple[bool, Any]:
-    """The JSON value of the answer: the last json- or output-tagged block that parses and is accepted, then the
-    last other block that is not code, then the whole completion when it is JSON alone. JSON inside prose is not
-    looked for: reasoning quotes inputs and examples, which must not pass for the answer."""
+    """The JSON value of the answer: the content of the last json-, output- or input-tagged block (else of the last
+    block that is not code), or the whole completion when it has no fence and is JSON alone; (False, None) when that
+    does not parse or is not accepted. Only the last such block counts: reasoning before it quotes inputs and
+    examples, which must not pass for the answer; and JSON inside prose is never looked for."""
     blocks = _blocks(text)
-    answer_tags = _JSON_LANGUAGES | {"output", "input"}
-    groups = ([b for b in blocks if b.language in answer_tags],
-              [b for b in blocks if b.language not in answer_tags | _CODE_LANGUAGES])
-    for group in groups:
-        for block in reversed(group):
-            ok, value = _loads(block.content)
-            if ok and accept(value):
-                return True, value
     if not blocks:
         ok, value = _loads(_normalise(text))
-        if ok and accept(value):
-            return True, value
+        return (True, value) if ok and accept(value) else (False, None)
+    answer_tags = _JSON_LANGUAGES | {"output", "input"}
+    for group in ([b for b in blocks if b.language in answer_tags],
+                  [b for b in blocks if b.language not in answer_tags | _CODE_LANGUAGES]):
+        if group:
+            ok, value = _loads(group[-1].content)
+            return (True, value) if ok and accept(value) else (False, None)
     return False, None
 
 
@@ -497,6 +495,8 @@ class LMPlayer:
     async def random_inputs(self, count: int, index: int) -> list[Any]:
         """Random valid inputs from a model-written generator run in the sandbox; when it yields fewer than half of
         `count`, the model is asked for the missing inputs directly (a JSON list)."""
+        if count <= 0:
+            return []
         inputs: list[Any] = []
         source = await self.write_input_generator(index)
         if source is not None:

@@ -50,6 +50,13 @@ class Executor:
     Idle servers are kept for the next batch; `close()` (or leaving a `with` block, or exiting) stops them.
     """
 
+    _live: "weakref.WeakSet[Executor]" = weakref.WeakSet()
+
+    @classmethod
+    def live(cls) -> list["Executor"]:
+        """Every executor not yet closed or collected (for tests and diagnostics)."""
+        return list(cls._live)
+
     def __init__(self, workers: int | None = None, isolation: Isolation | None = None,
                  scratch_root: str | None = None, cache: bool = True):
         if workers is not None and workers < 1:
@@ -66,6 +73,7 @@ class Executor:
         self.executions = 0
         self.cache_hits = 0
         self._finalizer = weakref.finalize(self, _shut_down, self._pool, self._idle)
+        Executor._live.add(self)
 
     def __enter__(self) -> "Executor":
         return self
@@ -75,6 +83,7 @@ class Executor:
 
     def close(self) -> None:
         """Stops every server and worker thread; the executor cannot be used afterwards."""
+        Executor._live.discard(self)
         self._finalizer()
 
     def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
