@@ -8,6 +8,8 @@ channel), request and response:
     runner  -> harness  {"ready": true, "compile_error": str | null}
     harness -> runner   {"input": <str | list>}                      (any number, for the loaded program)
     runner  -> harness  {"status", "stdout", "value", "stderr", "time_s"}
+    harness -> runner   {"batch": [<list>, ...]}                     (function mode: inputs in one child)
+    runner  -> harness  {"results": [{"status", ...}, ...]}
 
 A loaded program is compiled once; each input runs in a fresh child forked from this runner, which itself never runs
 program code, so every input starts from the same pristine state: its own session, limits and pipes, and a crash or
@@ -98,8 +100,8 @@ def _resolve_entry_point(namespace, entry_point):
     return getattr(namespace[class_name](), method)
 
 
-def _set_limits(limits):
-    cpu = max(1, math.ceil(limits["time_limit_s"])) + 1
+def _set_limits(limits, cpu_seconds):
+    cpu = max(2, int(cpu_seconds))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_size_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
@@ -108,8 +110,8 @@ def _set_limits(limits):
         resource.setrlimit(resource.RLIMIT_AS, (limits["address_space_bytes"],) * 2)
 
 
-def _child(code, compile_error, request, setup, pipes):
-    """Runs in the forked child: becomes the program. Never returns."""
+def _become_child(setup, pipes, cpu_seconds):
+    """In a freshly forked child: own session, the pipes on fds 0-3, nothing else open, the limits set."""
     stdin_r, stdout_w, stderr_w, result_w = pipes
     try:
         os.setsid()
@@ -120,12 +122,31 @@ def _child(code, compile_error, request, setup, pipes):
         os.closerange(RESULT_FD + 1, 1 << 16)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        _set_limits(setup["limits"])
+        _set_limits(setup["limits"], cpu_seconds)
         # sys.stdin/stdout/stderr are the interpreter's own objects on fds 0-2, never used by the runner, so they
         # now read and write the child's pipes, with empty buffers (building new ones costs a third of a fork).
         sys.setrecursionlimit(setup["limits"]["recursion_limit"])
     except BaseException:
         os._exit(EXIT_NO_RESULT)
+
+
+def _flush_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _child(code, compile_error, request, setup, pipes):
+    """Runs in the forked child: becomes the program for one input. Never returns."""
+    _become_child(setup, pipes, math.ceil(setup["limits"]["time_limit_s"]) + 1)
     exit_code = 0
     try:
         function_mode = setup["io"] == "function"
@@ -137,9 +158,7 @@ def _child(code, compile_error, request, setup, pipes):
             value = _jsonable(func(*request["input"]))
             payload = json.dumps(value).encode()
             _join_threads()
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(RESULT_FD, view):]
+            _write_all(RESULT_FD, payload)
         else:
             _join_threads()
     except SystemExit as stop:
@@ -160,11 +179,7 @@ def _child(code, compile_error, request, setup, pipes):
         atexit._run_exitfuncs()
     except BaseException:
         pass
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
+    _flush_streams()
     os._exit(exit_code)
 
 
@@ -426,6 +441,192 @@ def _describe_exit(exit_status):
     return f"exit status {code}"
 
 
+# -- batch mode: a function-mode program's inputs one after another in one child ------------------------------------
+
+
+def _batch_child(code, setup, inputs, first, pipes, cpu_seconds):
+    """Runs in the forked child: the module once, then the entry point on inputs[first:], one result line each
+    on the result pipe ({"i", "value"} or {"i", "error", "memory"}). Never returns."""
+    _become_child(setup, pipes, cpu_seconds)
+    try:
+        namespace = {"__name__": "__cosplay_program__", "__builtins__": builtins, "__file__": "solution.py"}
+        exec(code, namespace)
+        func = _resolve_entry_point(namespace, setup["entry_point"])
+    except BaseException as exc:
+        _flush_streams()
+        _write_all(RESULT_FD, (json.dumps({"i": first, "error": _program_traceback(exc), "module": True,
+                                           "memory": isinstance(exc, MemoryError)}) + "\n").encode())
+        os._exit(1)
+    for index in range(first, len(inputs)):
+        try:
+            frame = {"i": index, "value": _jsonable(func(*inputs[index]))}
+            line = json.dumps(frame)
+        except BaseException as exc:
+            line = json.dumps({"i": index, "error": _program_traceback(exc), "memory": isinstance(exc, MemoryError)})
+        _flush_streams()
+        _write_all(RESULT_FD, (line + "\n").encode())
+    _flush_streams()
+    os._exit(0)
+
+
+def _program_traceback(exc):
+    """The program's part of a traceback, as text."""
+    try:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != "solution.py":
+            tb = tb.tb_next
+        return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))[-4000:]
+    except BaseException:
+        return type(exc).__name__
+
+
+def _run_batch(code, compile_error, request, setup):
+    """Every input of a batch, in order, in as few children as possible: a child that crashes or overruns loses
+    only the input it was on, and the rest continue in a fresh child. A batch time budget, when set, ends the
+    batch: inputs not yet run get `timeout` (CodeT's whole-suite limit)."""
+    inputs = request["batch"]
+    if compile_error is not None:
+        return [{"status": "error", "stdout": "", "value": None, "stderr": compile_error, "time_s": 0.0}
+                for _ in inputs]
+    limits = setup["limits"]
+    budget = limits.get("batch_time_limit_s")
+    batch_deadline = time.monotonic() + budget if budget else None
+    results = [None] * len(inputs)
+    position = 0
+    while position < len(inputs):
+        if batch_deadline is not None and time.monotonic() >= batch_deadline:
+            for index in range(position, len(inputs)):
+                results[index] = {"status": "timeout", "stdout": "", "value": None, "time_s": 0.0,
+                                  "stderr": "not run: the batch time limit was reached"}
+            break
+        position = _batch_round(code, setup, inputs, position, results, batch_deadline)
+    return results
+
+
+def _batch_round(code, setup, inputs, first, results, batch_deadline):
+    """One child over inputs[first:]; fills `results` and returns the position to go on from."""
+    limits = setup["limits"]
+    remaining = len(inputs) - first
+    cpu_seconds = math.ceil(limits["time_limit_s"] * remaining) + 1
+    if batch_deadline is not None:
+        cpu_seconds = min(cpu_seconds, math.ceil(batch_deadline - time.monotonic()) + 1)
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+    stderr_r, stderr_w = os.pipe()
+    result_r, result_w = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _batch_child(code, setup, inputs, first, (stdin_r, stdout_w, stderr_w, result_w), cpu_seconds)
+    for fd in (stdin_r, stdout_w, stderr_w, result_w, stdin_w):
+        os.close(fd)
+    current, current_started = first, started
+    out, err, pending = bytearray(), bytearray(), b""
+    poller = select.poll()
+    open_reads = {stdout_r, stderr_r, result_r}
+    for fd in open_reads:
+        poller.register(fd, select.POLLIN)
+    killed_by_us, exit_status, rusage = None, None, None
+
+    def drain(fd, sink):
+        while True:
+            try:
+                ready = select.select([fd], [], [], 0)[0]
+            except (OSError, ValueError):
+                return
+            if not ready:
+                return
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return
+            if len(sink) <= limits["output_limit_bytes"]:
+                sink += chunk
+
+    while current < len(inputs):
+        deadline = current_started + limits["time_limit_s"]
+        if batch_deadline is not None:
+            deadline = min(deadline, batch_deadline)
+        now = time.monotonic()
+        if exit_status is None:
+            waited, status, usage = os.wait4(pid, os.WNOHANG)
+            if waited:
+                exit_status, rusage = status, usage
+        if exit_status is not None and result_r not in open_reads:
+            break
+        if now >= deadline and exit_status is None:
+            killed_by_us = "timeout"
+            break
+        events = poller.poll(max(1, min(50, int((deadline - now) * 1000) + 1)))
+        for fd, _ in events:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                poller.unregister(fd)
+                open_reads.discard(fd)
+                continue
+            if fd == stdout_r:
+                out += chunk
+                if len(out) > limits["output_limit_bytes"]:
+                    killed_by_us = "output_limit"
+            elif fd == stderr_r:
+                if len(err) <= limits["stderr_limit_bytes"]:
+                    err += chunk
+            else:
+                pending += chunk
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    drain(stdout_r, out)
+                    drain(stderr_r, err)
+                    now = time.monotonic()
+                    result = _batch_result(line, out, err, now - current_started, limits)
+                    out, err = bytearray(), bytearray()
+                    if b'"module": true' in line:  # the module itself failed: so does every input
+                        for index in range(current, len(inputs)):
+                            results[index] = dict(result)
+                        current = len(inputs)
+                        break
+                    results[current] = result
+                    current, current_started = current + 1, now
+        if killed_by_us:
+            break
+    _kill_group(pid)
+    if exit_status is None:
+        _, exit_status, rusage = os.wait4(pid, 0)
+    for fd in open_reads:
+        os.close(fd)
+    for fd in (stdout_r, stderr_r, result_r):
+        if fd not in open_reads:
+            os.close(fd)
+    _kill_leftovers(pid, PRIVATE)
+    _clean_writable()
+    if current < len(inputs):
+        status, _ = _verdict(exit_status, rusage, killed_by_us, b"", limits, False)
+        if status == "ok":  # ended without answering this input (os._exit in the function, say)
+            status = "error"
+        stderr = bytes(err[: limits["stderr_limit_bytes"]]).decode("utf-8", "replace")
+        if status == "error" and not stderr:
+            stderr = "the program ended before returning a value for this input (" + _describe_exit(exit_status) + ")"
+        results[current] = {"status": status, "stdout": bytes(out[: limits["output_limit_bytes"]]).decode(
+            "utf-8", "replace"), "value": None, "stderr": stderr,
+            "time_s": round(time.monotonic() - current_started, 6)}
+        current += 1
+    return current
+
+
+def _batch_result(line, out, err, elapsed, limits):
+    stdout = bytes(out[: limits["output_limit_bytes"]]).decode("utf-8", "replace")
+    stderr = bytes(err[: limits["stderr_limit_bytes"]]).decode("utf-8", "replace")
+    try:
+        frame = json.loads(line)
+    except ValueError:
+        return {"status": "error", "stdout": stdout, "value": None, "stderr": "unreadable result",
+                "time_s": round(elapsed, 6)}
+    if "error" in frame:
+        status = "memory_limit" if frame.get("memory") else "error"
+        return {"status": status, "stdout": stdout, "value": None, "stderr": (stderr + frame["error"])[-4000:],
+                "time_s": round(elapsed, 6)}
+    return {"status": "ok", "stdout": stdout, "value": frame["value"], "stderr": stderr, "time_s": round(elapsed, 6)}
+
+
 def _set_not_dumpable():
     try:
         import ctypes
@@ -471,6 +672,8 @@ def main():
             setup = request["load"]
             code, compile_error = _load(setup)
             _send({"ready": True, "compile_error": compile_error})
+        elif "batch" in request:
+            _send({"results": _run_batch(code, compile_error, request, setup)})
         else:
             _send(_run_one(code, compile_error, request, setup))
 

@@ -75,6 +75,28 @@ class SandboxServer:
             status = "timeout" if died.args and died.args[0] == "timeout" else "error"
             return Outcome(status, stderr=f"sandbox: {died.args[1] if len(died.args) > 1 else died}")
 
+    def run_batch(self, inputs: list) -> list[Outcome]:
+        """Runs a function-mode program's inputs one after another in one child (see `Limits.isolate_inputs`)."""
+        try:
+            if self.proc is None:
+                self._start()
+            if not self._loaded:
+                self._send_load()
+            if self.compile_error is not None:
+                return [Outcome("error", stderr=self.compile_error) for _ in inputs]
+            self._send({"batch": list(inputs)})
+            budget = self.limits.time_limit_s * len(inputs)
+            if self.limits.batch_time_limit_s is not None:
+                budget = min(budget, self.limits.batch_time_limit_s)
+            reply = self._read_frame(budget + GRACE_S * 2)
+            return [Outcome.from_dict(r) for r in reply["results"]]
+        except ServerDied as died:
+            self._stop()
+            self.restarts += 1
+            status = "timeout" if died.args and died.args[0] == "timeout" else "error"
+            note = died.args[1] if len(died.args) > 1 else str(died)
+            return [Outcome(status, stderr=f"sandbox: {note}") for _ in inputs]
+
     def _start(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="cosplay-scratch-", dir=self.scratch_root))
         memory = self._memory_for(self.limits)

@@ -1,0 +1,78 @@
+"""Batch mode: a function-mode program's inputs one after another in one child (`Limits.isolate_inputs=False`)."""
+
+import textwrap
+
+from conftest import sandbox_leftovers
+from cosplay_core.sandbox import Limits, Program
+
+HOSTILE = textwrap.dedent("""
+    import os, signal, sys
+    calls = []
+    def f(x):
+        calls.append(x)
+        if x == "raise":
+            raise ValueError("bad input")
+        if x.startswith("loop"):
+            while True:
+                pass
+        if x == "exit":
+            os._exit(0)
+        if x == "print":
+            print("to stdout")
+            sys.stderr.write("to stderr")
+        if x == "memory":
+            return [0] * (10 ** 9)
+        if x == "kill parent":
+            os.kill(os.getppid(), signal.SIGKILL)
+        return [x, len(calls)]
+""")
+BATCH = Limits(time_limit_s=0.5, memory_mb=256, isolate_inputs=False)
+
+
+def statuses(outcomes):
+    return [o.status for o in outcomes]
+
+
+def test_inputs_share_one_child_until_one_fails(executor):
+    inputs = [["a"], ["b"], ["raise"], ["c"], ["loop"], ["d"], ["exit"], ["e"], ["print"], ["memory"], ["f"]]
+    outcomes = executor.run(Program(HOSTILE, "function", "f"), inputs, BATCH)
+    assert statuses(outcomes) == ["ok", "ok", "error", "ok", "timeout", "ok", "error", "ok", "ok", "memory_limit",
+                                  "ok"]
+    values = [o.value for o in outcomes]
+    # the module runs once per child: the call count shows which inputs shared a child
+    assert values[0] == ["a", 1] and values[1] == ["b", 2] and values[3] == ["c", 4]
+    assert values[5] == ["d", 1]  # a fresh child after the timeout
+    assert "bad input" in outcomes[2].stderr
+    assert outcomes[8].stdout == "to stdout\n" and "to stderr" in outcomes[8].stderr
+    assert 0.45 < outcomes[4].time_s < 2.0
+    assert sandbox_leftovers() == []
+
+
+def test_batch_time_budget_stops_the_rest(executor):
+    limits = Limits(time_limit_s=0.4, isolate_inputs=False, batch_time_limit_s=0.6)
+    outcomes = executor.run(Program(HOSTILE, "function", "f"), [["a"], ["loop"], ["loop again"], ["b"]], limits)
+    assert statuses(outcomes) == ["ok", "timeout", "timeout", "timeout"]
+    assert "batch time limit" in outcomes[3].stderr
+
+
+def test_killing_the_runner_in_batch_mode(executor):
+    outcomes = executor.run(Program(HOSTILE, "function", "f"), [["a"], ["kill parent"], ["b"]], BATCH)
+    assert statuses(outcomes)[1] == "error"
+    again = executor.run(Program(HOSTILE, "function", "f"), [["after"]], BATCH)
+    assert again[0].ok and again[0].value == ["after", 1]
+    assert sandbox_leftovers() == []
+
+
+def test_same_results_as_isolated_mode_for_pure_functions(executor):
+    source = "def f(n):\n    return sum(i * i for i in range(n))\n"
+    inputs = [[n] for n in range(50)]
+    isolated = executor.run(Program(source, "function", "f"), inputs, Limits())
+    batched = executor.run(Program(source, "function", "f"), inputs, Limits(isolate_inputs=False))
+    assert [o.value for o in isolated] == [o.value for o in batched]
+
+
+def test_a_module_that_fails_to_load_fails_every_input(executor):
+    outcomes = executor.run(Program("raise ImportError('no such module')\ndef f(x):\n    return x\n", "function",
+                                    "f"), [[1], [2]], BATCH)
+    assert statuses(outcomes) == ["error", "error"]
+    assert all("no such module" in o.stderr for o in outcomes)
