@@ -36,6 +36,7 @@ import traceback
 CONTROL_IN = 3
 CONTROL_OUT = 4
 RESULT_FD = 3
+ACK_FD = 4  # batch mode: the runner's go-ahead after it has taken an input's output
 EXIT_MEMORY = 211
 EXIT_NO_RESULT = 212
 
@@ -110,8 +111,9 @@ def _set_limits(limits, cpu_seconds):
         resource.setrlimit(resource.RLIMIT_AS, (limits["address_space_bytes"],) * 2)
 
 
-def _become_child(setup, pipes, cpu_seconds):
-    """In a freshly forked child: own session, the pipes on fds 0-3, nothing else open, the limits set."""
+def _become_child(setup, pipes, cpu_seconds, ack_r=None):
+    """In a freshly forked child: own session, the pipes on fds 0-3 (and the ack pipe on 4), nothing else open,
+    the limits set."""
     stdin_r, stdout_w, stderr_w, result_w = pipes
     try:
         os.setsid()
@@ -119,7 +121,9 @@ def _become_child(setup, pipes, cpu_seconds):
         os.dup2(stdout_w, 1)
         os.dup2(stderr_w, 2)
         os.dup2(result_w, RESULT_FD)
-        os.closerange(RESULT_FD + 1, 1 << 16)
+        if ack_r is not None:
+            os.dup2(ack_r, ACK_FD)
+        os.closerange(ACK_FD + 1 if ack_r is not None else RESULT_FD + 1, 1 << 16)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _set_limits(setup["limits"], cpu_seconds)
@@ -444,10 +448,11 @@ def _describe_exit(exit_status):
 # -- batch mode: a function-mode program's inputs one after another in one child ------------------------------------
 
 
-def _batch_child(code, setup, inputs, first, pipes, cpu_seconds):
+def _batch_child(code, setup, inputs, first, pipes, cpu_seconds, ack_r):
     """Runs in the forked child: the module once, then the entry point on inputs[first:], one result line each
-    on the result pipe ({"i", "value"} or {"i", "error", "memory"}). Never returns."""
-    _become_child(setup, pipes, cpu_seconds)
+    on the result pipe ({"i", "value"} or {"i", "error", "memory"}), each followed by a wait for the runner's
+    go-ahead, so that what an input printed is never mixed with the next one's. Never returns."""
+    _become_child(setup, pipes, cpu_seconds, ack_r)
     try:
         namespace = {"__name__": "__cosplay_program__", "__builtins__": builtins, "__file__": "solution.py"}
         exec(code, namespace)
@@ -465,6 +470,8 @@ def _batch_child(code, setup, inputs, first, pipes, cpu_seconds):
             line = json.dumps({"i": index, "error": _program_traceback(exc), "memory": isinstance(exc, MemoryError)})
         _flush_streams()
         _write_all(RESULT_FD, (line + "\n").encode())
+        if not os.read(ACK_FD, 1):
+            os._exit(0)
     _flush_streams()
     os._exit(0)
 
@@ -514,11 +521,12 @@ def _batch_round(code, setup, inputs, first, results, batch_deadline):
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
     result_r, result_w = os.pipe()
+    ack_r, ack_w = os.pipe()
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        _batch_child(code, setup, inputs, first, (stdin_r, stdout_w, stderr_w, result_w), cpu_seconds)
-    for fd in (stdin_r, stdout_w, stderr_w, result_w, stdin_w):
+        _batch_child(code, setup, inputs, first, (stdin_r, stdout_w, stderr_w, result_w), cpu_seconds, ack_r)
+    for fd in (stdin_r, stdout_w, stderr_w, result_w, stdin_w, ack_r):
         os.close(fd)
     current, current_started = first, started
     out, err, pending = bytearray(), bytearray(), b""
@@ -586,9 +594,14 @@ def _batch_round(code, setup, inputs, first, results, batch_deadline):
                         break
                     results[current] = result
                     current, current_started = current + 1, now
+                    try:
+                        os.write(ack_w, b"k")
+                    except OSError:
+                        pass
         if killed_by_us:
             break
     _kill_group(pid)
+    os.close(ack_w)
     if exit_status is None:
         _, exit_status, rusage = os.wait4(pid, 0)
     for fd in open_reads:
