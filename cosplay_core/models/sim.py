@@ -10,7 +10,8 @@ player's requests by sampling from that problem's program space with tunable ski
 - repair skill: the chance that a repair toward a unit test's expected output succeeds: toward a right test it
   yields the reference, toward a wrong test a program that matches the wrong test (one of the wrong solutions).
 
-Hints and attack ideas come from the problem's `ideas.toml`, inputs from its `gen.py` (run in the sandbox), outputs
+Hints and attack ideas come from the problem's `ideas.toml`, inputs from its `gen.py` (run in the sandbox: `random`
+inputs for random UTs, `edge` ones for UTs that target an attack idea, a mix with one `large` for stage 3), outputs
 from running the programs in the sandbox. Every answer is drawn from a random stream keyed by (seed, request,
 arguments), so a run is deterministic for a seed whatever the order in which concurrent requests complete.
 """
@@ -167,5 +168,13 @@ class SimPlayer:
         return rng.choice(self.problem.wrong).source
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:
+        """Mostly `random` inputs, every fifth an `edge` one, and (from 8 inputs on) one `large` one: a model asked
+        for random valid inputs writes a generator that reaches the constraints' limits now and then."""
         rng = self._rng("random_inputs", count, index)
-        return await self._generate("random", rng, count)
+        kinds = ["edge" if i % 5 == 4 else "random" for i in range(count)]
+        if count >= 8:
+            kinds[-1] = "large"
+        inputs = []
+        for kind in dict.fromkeys(kinds):
+            inputs += await self._generate(kind, rng, kinds.count(kind))
+        return inputs
