@@ -37,7 +37,7 @@ def choose_problem():
     try:
         if source == "Sample problem":
             folders = sorted(p.name for p in SAMPLES.iterdir() if (p / "problem.toml").exists())
-            slug = st.selectbox("Sample", folders, index=folders.index("max_subarray") if "max_subarray" in folders
+            slug = st.selectbox("Sample", folders, index=folders.index("weighted_jobs") if "weighted_jobs" in folders
                                 else 0, key="sample")
             return load_problem(SAMPLES / slug), None
         if source == "Paste a statement":

@@ -73,7 +73,6 @@ def matrix_view() -> None:
     else:
         st.caption("Click a cell to see the code, the input, the expected and actual outputs, and stderr.")
     del counted
-    st.subheader("Pass counts per round")
     st.plotly_chart(viz.pass_histograms(current.snapshots), key="histograms", width="stretch")
     if current.summary and any("metrics" in r for r in current.summary.get("rounds", [])):
         st.plotly_chart(viz.round_metrics_figure(current.summary), key="round_metrics", width="stretch")

@@ -1,4 +1,5 @@
-"""Regenerates the README's screenshot: starts the app headless, opens it in Debian's Chromium, saves a PNG.
+"""Regenerates the README's screenshot: starts the app headless, runs the default sample problem with sim in Debian's
+Chromium, and saves the stage 2 page (ground truth marked) as a PNG.
 
     python scripts/screenshot.py [--out docs/screenshot.png]
 """
@@ -52,11 +53,17 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.set_default_timeout(120000)
             page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=60000)
-            page.wait_for_selector("[data-testid='stDataFrame']", timeout=120000)
+            page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
             page.wait_for_timeout(1500)
-            page.screenshot(path=args.out, full_page=True)
+            page.get_by_role("button", name="▶ Run").click()
+            page.get_by_text("Selected code", exact=False).first.wait_for(timeout=300000)
+            page.get_by_role("link", name="Stage 2 · self-play").click()
+            page.get_by_text("Timeline").wait_for()
+            page.locator("[data-testid='stCheckbox'] label").first.click()  # mark ground truth
+            page.wait_for_timeout(2500)
+            page.screenshot(path=args.out, full_page=False)
             browser.close()
     finally:
         app.terminate()

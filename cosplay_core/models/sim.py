@@ -5,8 +5,9 @@ player's requests by sampling from that problem's program space with tunable ski
 
 - code skill: the chance that a new program is the reference (otherwise a wrong solution, uniformly);
 - test skill: the chance that a predicted output is the reference's output; a wrong prediction is the output of a
-  wrong solution on that input, so wrong unit tests share bugs with wrong codes and spurious coupling arises the way
-  it does with real models;
+  wrong solution on that input (the same one each time for a given input: the model's misconception), so wrong
+  votes can agree, wrong unit tests share bugs with wrong codes, and spurious coupling arises the way it does with
+  real models;
 - repair skill: the chance that a repair toward a unit test's expected output succeeds: toward a right test it
   yields the reference, toward a wrong test a program that matches the wrong test (one of the wrong solutions).
 
@@ -78,10 +79,14 @@ class SimPlayer:
 
     # -- randomness and execution ------------------------------------------------------------------------------
 
-    def _rng(self, request: str, *args: Any) -> random.Random:
+    def _key(self, request: str, *args: Any) -> str:
         blob = json.dumps([self.seed, request, args], sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def _rng(self, request: str, *args: Any) -> random.Random:
+        """The random stream of one request (each counts as a call of the simulated model)."""
         self.usage.calls += 1
-        return random.Random(hashlib.sha256(blob.encode()).hexdigest())
+        return random.Random(self._key(request, *args))
 
     async def _run(self, sources: list[str], test_input: Any, limits: Limits | None = None) -> list[Outcome]:
         """The outcomes of `sources` on `test_input` (cached by the executor)."""
@@ -140,10 +145,12 @@ class SimPlayer:
             return None
         if rng.random() < self.skills.test:
             return _output_of(self.problem, reference)
-        # A wrong prediction is what a wrong program outputs here (the bug a model shares with its own code):
-        # wrong programs are tried in a random order until one runs, so a too-slow one costs time only when drawn.
+        # A wrong prediction is what a wrong program outputs here: the simulated model holds one misconception
+        # per input (the same wrong program every time it errs on it), as a model with a bug in its reasoning
+        # repeats it, so wrong votes can agree and make a wrong UT that couples with the codes sharing the bug.
+        # Wrong programs too slow to show an output in a moment are skipped.
         wrong = [w.source for w in self.problem.wrong]
-        rng.shuffle(wrong)
+        random.Random(self._key("misconception", test_input)).shuffle(wrong)
         for source in wrong:
             [outcome] = await self._run([source], test_input, self._imagine_limits)
             if outcome.ok:
