@@ -39,7 +39,7 @@ def test_full_isolation_here_has_no_warnings():
     ("raise ValueError('no')", "error"),
 ])
 def test_statuses_without_bwrap_or_cgroups(bare, executor, source, status):
-    [outcome] = bare.run(Program(textwrap.dedent(source)), ["41\n"], Limits(time_limit_s=1.0, memory_mb=256))
+    [outcome] = bare.run(Program(textwrap.dedent(source)), ["41\n"], Limits(time_limit_s=2.0, memory_mb=256))
     assert outcome.status == status
     assert sandbox_leftovers() == []
 

@@ -265,15 +265,16 @@ def _remove_tree(path):
     os.rmdir(path)
 
 
+def _pipes(count):
+    return [os.pipe() for _ in range(count)]
+
+
 def _run_one(code, compile_error, request, setup):
     """Runs one input in a fresh child and returns its result record."""
     limits = setup["limits"]
     if compile_error is not None:
         return {"status": "error", "stdout": "", "value": None, "stderr": compile_error, "time_s": 0.0}
-    stdin_r, stdin_w = os.pipe()
-    stdout_r, stdout_w = os.pipe()
-    stderr_r, stderr_w = os.pipe()
-    result_r, result_w = os.pipe()
+    (stdin_r, stdin_w), (stdout_r, stdout_w), (stderr_r, stderr_w), (result_r, result_w) = _pipes(4)
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -517,11 +518,7 @@ def _batch_round(code, setup, inputs, first, results, batch_deadline):
     cpu_seconds = math.ceil(limits["time_limit_s"] * remaining) + 1
     if batch_deadline is not None:
         cpu_seconds = min(cpu_seconds, math.ceil(batch_deadline - time.monotonic()) + 1)
-    stdin_r, stdin_w = os.pipe()
-    stdout_r, stdout_w = os.pipe()
-    stderr_r, stderr_w = os.pipe()
-    result_r, result_w = os.pipe()
-    ack_r, ack_w = os.pipe()
+    (stdin_r, stdin_w), (stdout_r, stdout_w), (stderr_r, stderr_w), (result_r, result_w), (ack_r, ack_w) = _pipes(5)
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:

@@ -59,43 +59,34 @@ class SandboxServer:
 
     def run(self, program_input) -> Outcome:
         """Runs one input of the loaded program (a stdin string, or the list of arguments in function mode)."""
-        try:
-            if self.proc is None:
-                self._start()
-            if not self._loaded:
-                self._send_load()
-            if self.compile_error is not None:
-                return Outcome("error", stderr=self.compile_error)
-            self._send({"input": program_input})
-            reply = self._read_frame(self.limits.time_limit_s + GRACE_S)
-            return Outcome.from_dict(reply)
-        except ServerDied as died:
-            self._stop()
-            self.restarts += 1
-            status = "timeout" if died.args and died.args[0] == "timeout" else "error"
-            return Outcome(status, stderr=f"sandbox: {died.args[1] if len(died.args) > 1 else died}")
+        return self._request({"input": program_input}, 1, self.limits.time_limit_s + GRACE_S)[0]
 
     def run_batch(self, inputs: list) -> list[Outcome]:
         """Runs a function-mode program's inputs one after another in one child (see `Limits.isolate_inputs`)."""
+        budget = self.limits.time_limit_s * len(inputs)
+        if self.limits.batch_time_limit_s is not None:
+            budget = min(budget, self.limits.batch_time_limit_s)
+        return self._request({"batch": list(inputs)}, len(inputs), budget + GRACE_S * 2)
+
+    def _request(self, frame: dict, count: int, timeout_s: float) -> list[Outcome]:
+        """Sends one run request for `count` inputs and returns their outcomes; never raises for what a program
+        does: a runner that dies or hangs is stopped (the next request starts a fresh one)."""
         try:
             if self.proc is None:
                 self._start()
             if not self._loaded:
                 self._send_load()
             if self.compile_error is not None:
-                return [Outcome("error", stderr=self.compile_error) for _ in inputs]
-            self._send({"batch": list(inputs)})
-            budget = self.limits.time_limit_s * len(inputs)
-            if self.limits.batch_time_limit_s is not None:
-                budget = min(budget, self.limits.batch_time_limit_s)
-            reply = self._read_frame(budget + GRACE_S * 2)
-            return [Outcome.from_dict(r) for r in reply["results"]]
+                return [Outcome("error", stderr=self.compile_error) for _ in range(count)]
+            self._send(frame)
+            reply = self._read_frame(timeout_s)
+            return [Outcome.from_dict(r) for r in reply["results"]] if "results" in reply else [Outcome.from_dict(reply)]
         except ServerDied as died:
             self._stop()
             self.restarts += 1
             status = "timeout" if died.args and died.args[0] == "timeout" else "error"
             note = died.args[1] if len(died.args) > 1 else str(died)
-            return [Outcome(status, stderr=f"sandbox: {note}") for _ in inputs]
+            return [Outcome(status, stderr=f"sandbox: {note}") for _ in range(count)]
 
     def _start(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="cosplay-scratch-", dir=self.scratch_root))
