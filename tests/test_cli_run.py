@@ -1,0 +1,137 @@
+"""`cosplay run` and `cosplay bench` through the real command: sim runs, resume after a kill, bad input, and a run
+against a local server speaking the OpenAI wire format."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, SAMPLES
+from cosplay_core.trace import read_trace
+
+SMALL = ["--codes", "6", "--tests", "6", "--rounds", "2", "--inputs", "6"]
+
+
+def cosplay(*args, cwd=ROOT, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "cosplay_core", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, env=env)
+
+
+def test_run_with_sim_prints_the_summary(tmp_path):
+    out = tmp_path / "run"
+    result = cosplay("run", str(SAMPLES / "top_k_words"), "--model", "sim", "--seed", "4", *SMALL, "--out", str(out),
+                     "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["problem"] == "top_k_words" and summary["model"] == "sim" and summary["seed"] == 4
+    assert summary["selected"]["code_id"] in range(6)
+    assert summary["gt"]["codes_total"] == 6 and summary["config"]["codes"] == 6
+    assert json.loads((out / "summary.json").read_text()) == summary
+    assert read_trace(out).summary == summary
+    assert "simulation, not a language model" in result.stderr
+
+
+def test_same_seed_same_summary_from_the_command_line(tmp_path):
+    summaries = []
+    for name in ("a", "b"):
+        result = cosplay("run", str(SAMPLES / "run_length"), "--seed", "2", *SMALL, "--out", str(tmp_path / name),
+                         "--json", "--quiet")
+        summary = json.loads(result.stdout)
+        for key in ("wall_s", "executions", "gt_executions", "executions_stage1", "executions_baselines",
+                    "baselines_wall_s"):
+            summary.pop(key)
+        summaries.append(summary)
+    assert summaries[0] == summaries[1]
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "cosplay_core", "run", str(SAMPLES / "max_subarray"), "--seed", "1",
+            "--out", str(out), "--codes", "8", "--tests", "8", "--rounds", "3", "--inputs", "8"]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    seen = ""
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        seen += line
+        if "step 6:" in line:
+            break
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    steps_before = [e["step"] for e in read_trace(out).of_type("step")]
+    assert steps_before and steps_before[-1] >= 6, seen
+    result = subprocess.run(args + ["--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    steps = [e["step"] for e in read_trace(out).of_type("step")]
+    assert steps == list(range(len(steps))) and len(steps) > len(steps_before)
+    assert json.loads(result.stdout)["selected"] is not None
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "no/such/problem"], "no such problem folder"),
+    (["run", str(SAMPLES / "max_subarray"), "--codes", "0"], "--codes must be"),
+    (["run", str(SAMPLES / "max_subarray"), "--rounds", "-1"], "--rounds must be"),
+    (["run", str(SAMPLES / "max_subarray"), "--model", "gpt-5"], "Unknown backbone"),
+    (["run", str(SAMPLES / "max_subarray"), "--model", "anthropic:claude-sonnet-4-5"], "ANTHROPIC_API_KEY"),
+    (["run", str(SAMPLES / "max_subarray"), "--no", "teleport"], "unknown policy"),
+    (["run", str(SAMPLES / "max_subarray"), "--test-skill", "1.5"], "skill must be between 0 and 1"),
+    (["run", "missing.jsonl#HumanEval/0"], "missing.jsonl"),
+    (["bench", "no/such/dataset"], "no such dataset"),
+    (["bench", str(SAMPLES), "--jobs", "0"], "--jobs must be at least 1"),
+    (["bench", str(SAMPLES), "--model", "openai:gpt-4o"], "OPENAI_API_KEY"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")}
+    result = cosplay(*args, "--out", str(tmp_path / "out"), env=env)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_bench_on_two_problems_in_parallel_and_resumed(tmp_path):
+    dataset = tmp_path / "problems"
+    dataset.mkdir()
+    for slug in ("run_length", "top_k_words"):
+        (dataset / slug).symlink_to(SAMPLES / slug)
+    result = cosplay("bench", str(dataset), *SMALL, "--jobs", "2", "--out", str(tmp_path / "out"), "--json")
+    assert result.returncode == 0, result.stderr
+    table = json.loads(result.stdout)
+    assert table["problems"] == 2 and table["failed"] == 0
+    assert set(table["selectors"]) >= {"cosplay", "random", "bon", "codet", "mbr_exec", "largest_cluster",
+                                       "stage3_only"}
+    for row in table["selectors"].values():
+        assert row["bon"] is None or 0.0 <= row["bon"] <= 1.0
+    again = cosplay("bench", str(dataset), *SMALL, "--out", str(tmp_path / "out"))
+    assert again.returncode == 0 and "CoSPlay (self-play + cluster)" in again.stdout
+    assert json.loads((tmp_path / "out" / "bench.json").read_text())["selectors"] == table["selectors"]
+
+
+def test_run_against_an_openai_compatible_server(tmp_path):
+    """`--model openai:<name> --base-url` end to end: the real OpenAI SDK, a local server, the real sandbox."""
+    from fake_llm_server import FakeLLMServer
+    from test_lm_player import FUNCTION_INPUTS, GEN_FUNCTION, RunScript
+
+    from cosplay_core.problem import load_problem
+    from cosplay_core.sandbox import Executor
+
+    problem = load_problem(SAMPLES / "run_length")
+    with Executor(workers=1) as executor, FakeLLMServer(RunScript(problem, executor, FUNCTION_INPUTS,
+                                                                  GEN_FUNCTION)) as server:
+        result = cosplay("run", str(SAMPLES / "run_length"), "--model", "openai:fake-coder", "--base-url",
+                         server.openai_base_url, *SMALL, "--votes", "2", "--concurrency", "1", "--cache-dir",
+                         str(tmp_path / "cache"), "--out", str(tmp_path / "run"), "--json", timeout=600)
+        requests = len(server.requests)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["model"] == "openai:fake-coder" and summary["simulation"] is False
+    assert summary["usage"]["calls"] == requests > 0
+    assert summary["selected"] is not None and summary["gt"]["ut_accuracy"] == 1.0
+    trace = read_trace(tmp_path / "run")
+    assert len(trace.of_type("model_call")) >= requests
