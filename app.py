@@ -3,6 +3,8 @@
 import sys
 from pathlib import Path
 
+import pandas  # noqa: F401  (imported once, here: plotly imports it lazily, and two threads importing it at once
+import plotly.graph_objects  # noqa: F401  can see a half-initialised module; the polling fragment runs on its own)
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `pages.common` for the pages

@@ -96,5 +96,8 @@ def test_coupling_page(page):
     page.get_by_role("link", name="Ground truth & coupling").click()
     page.get_by_text("GT-correct codes").wait_for()
     settled(page)
-    page.locator("[data-testid='stPlotlyChart']").first.wait_for()
-    shot(page, "4-coupling")
+    try:
+        page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    finally:
+        shot(page, "4-coupling")
+    assert page.locator("[data-testid='stException']").count() == 0
