@@ -1,0 +1,682 @@
+"""HumanEval x CodeT: CoSPlay and the baselines on CodeT's recorded CodeGen-Mono-16B samples.
+
+    result = run_codet_benchmark("../shared/data/humaneval_codegen16b/problems.jsonl.gz",
+                                 "../shared/data/humaneval_codegen16b", jobs=2, out="runs/codet")
+    print(format_codet_table(result))
+
+For each problem, with its 100 recorded programs and the UTs parsed from its 100 recorded test samples:
+(a) the ground-truth verdict of every program (HumanEval's own `check`, `gt_pass_vector`);
+(b) the full pass matrix, every distinct program on every distinct UT input, in function mode, each program's
+    inputs run one after another in one child (`Limits(isolate_inputs=False)`) under CodeT's limits: 0.1 s per
+    input, and the whole batch at most 0.1 s per input;
+(c) signatures of the programs on R=16 random inputs: inputs of the pool's UTs, deduplicated, R chosen with the
+    seed (their outcomes are cells of the matrix: no extra execution);
+(d) the selectors on the full pools: pool pass@1 (a random pick), BoN by pass count, CodeT's dual execution
+    agreement with the paper's score (|codes| x |tests|) and with the released code's (tests counted with their
+    sampling multiplicity, times sqrt(|codes|), as `CodeT/src/agreement.py` computes it), MBR-exec (soft),
+    the largest output cluster, CoSPlay stage 3 only;
+(e) CoSPlay's self-play over the pools: a `Run` whose player replays the pools (`PoolPlayer`: 16 programs and 16
+    UT inputs drawn, refreshed from the rest round by round, repairs answered by fresh draws) and whose executions
+    are answered from the matrix of (b) (the same outcomes every selector sees; an input the matrix lacks runs).
+
+Two accuracies per selector: `bon`, the share of problems whose chosen program passes the ground truth (ties
+broken as the selector breaks them, by the lowest index); and `pass1`, CodeT's reading: ties at the top shared
+evenly (the expected accuracy of a uniform pick among the tied programs), and, for CodeT, a problem where no
+program passes any UT scores the pool's pass@1, as CodeT's `evaluation.py` does. CodeT's published 36.7 is a
+`pass1` of the released variant.
+
+Per-problem results are kept in `out/problems/<task>.json`; a second call with the same `out` reads them back and
+executes nothing for those problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from cosplay_core import metrics, selectors
+from cosplay_core.benchmarks.codet_pools import TEST_CASE_LIMIT, CodetPool, load_codet_pools
+from cosplay_core.benchmarks.humaneval import HumanEvalProblem, gt_check_program, gt_pass_vector, load_humaneval
+from cosplay_core.compare import outcome_matches
+from cosplay_core.config import RunConfig
+from cosplay_core.ground_truth import GroundTruth
+from cosplay_core.models.pool import PoolPlayer, input_key
+from cosplay_core.problem import ProblemError
+from cosplay_core.run import Run
+from cosplay_core.sandbox import Executor, Job, Limits, Outcome
+from cosplay_core.stages import consensus
+
+__all__ = ["CODET_REFERENCE", "CodetBenchSettings", "ExecutedPools", "SELECTORS", "aggregate_codet", "codet_pass1",
+           "cosplay_over_pools", "evaluate_problem", "execute_pools", "format_codet_table", "matrix_limits", "run_codet_benchmark"]
+
+SELECTORS = ("random", "bon", "codet", "codet_released", "mbr_exec", "largest_cluster", "stage3_only", "cosplay",
+             "cosplay_bon")
+LABELS = {"random": "random pick (pool pass@1)", "bon": "BoN by pass count", "codet": "CodeT (paper score)",
+          "codet_released": "CodeT (released score)", "mbr_exec": "MBR-exec (soft)",
+          "largest_cluster": "largest output cluster", "stage3_only": "CoSPlay stage 3 only",
+          "cosplay": "CoSPlay self-play + cluster", "cosplay_bon": "CoSPlay self-play + BoN"}
+# CodeT's published pass@1 for CodeGen-Mono-16B on HumanEval, and its released code re-run on these files
+# (../shared/data/README.md), in percent.
+CODET_REFERENCE = {"codet_paper": 36.7, "codet_released_rerun": 36.76, "random_rerun": 22.12}
+POOL_SIZES = ((16, 16), (16, None), (32, None), (64, None), (100, 16), (100, None))  # (codes, UT samples); None: all
+POOL_SIZE_SEEDS = 5
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CodetBenchSettings:
+    """What decides a per-problem result (stored with the results; `out` refuses results of other settings)."""
+
+    truncation: str = "codet"
+    seed: int = 0
+    time_limit_s: float = 0.1  # per input, as CodeT's executor (per assert)
+    gt_time_limit_s: float = 3.0  # one whole HumanEval check program
+    random_inputs: int = 16  # R, for the full-pool baselines' signatures
+    test_limit: int = TEST_CASE_LIMIT
+    run: dict = field(default_factory=lambda: _without_seed(RunConfig()))  # CoSPlay's settings; its seed: `seed`
+    version: int = RECORD_VERSION
+
+    def run_config(self) -> RunConfig:
+        return RunConfig.from_dict(dict(self.run, seed=self.seed))
+
+
+def _without_seed(config: RunConfig) -> dict:
+    settings = config.to_dict()
+    settings.pop("seed", None)
+    return settings
+
+
+def matrix_limits(time_limit_s: float, n_inputs: int) -> Limits:
+    """Limits for one program's batch of `n_inputs` inputs: run in one child with a whole-batch budget of
+    `time_limit_s` per input (CodeT's suite limit) when the sandbox has a batch mode, else each in its own child."""
+    names = {f.name for f in fields(Limits)}
+    if {"isolate_inputs", "batch_time_limit_s"} <= names:
+        return Limits(time_limit_s=time_limit_s, isolate_inputs=False,
+                      batch_time_limit_s=round(time_limit_s * max(n_inputs, 1) + 0.1, 6))
+    return Limits(time_limit_s=time_limit_s)
+
+
+# ---- selectors' tie-aware readings ------------------------------------------------------------------------------
+
+
+def _codet_key(weight: int, n_codes: int, variant: str) -> int:
+    return weight * n_codes if variant == "paper" else weight * weight * n_codes  # (w * sqrt(c))^2, exact
+
+
+def codet_pass1(gt, passes, counts=None, variant: str = "released") -> float:
+    """CodeT's pass@1 for one problem, computed as CodeT's released `agreement.py` and `evaluation.py` do.
+
+    Codes that pass exactly the same UTs form a consensus set (codes that pass none are left out); a set scores
+    `w * sqrt(c)` ("released": `w` the UTs it passes counted with their sampling multiplicity `counts`, `c` its
+    codes, duplicates included) or `w * c` ("paper": `w` the distinct UTs). The sets tied at the top score are
+    merged and the pass@1 is the share of GT-correct codes in them; when no code passes any UT, the pool's pass@1.
+    """
+    gt = np.asarray(gt, dtype=bool)
+    matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
+    weights = np.ones(matrix.shape[1], dtype=int) if counts is None or variant == "paper" \
+        else np.asarray(counts, dtype=int)
+    groups: dict[bytes, list[int]] = {}
+    for code in range(matrix.shape[0]):
+        if matrix[code].any():
+            groups.setdefault(np.packbits(matrix[code]).tobytes(), []).append(code)
+    if not groups:
+        return float(gt.mean()) if gt.size else 0.0
+    scored = [(_codet_key(int(weights[matrix[codes[0]]].sum()), len(codes), variant), codes)
+              for codes in groups.values()]
+    best = max(key for key, _ in scored)
+    top = [code for key, codes in scored if key == best for code in codes]
+    return float(gt[top].mean())
+
+
+def _share(gt: np.ndarray, codes) -> float:
+    codes = list(codes)
+    return float(gt[codes].mean()) if codes else 0.0
+
+
+def _bon_pass1(gt: np.ndarray, passes: np.ndarray) -> float:
+    counts = passes.sum(axis=1)
+    return _share(gt, np.flatnonzero(counts == counts.max()))
+
+
+def _mbr_pass1(gt: np.ndarray, signatures: list[tuple]) -> float:
+    scores = selectors.mbr_exec_scores(signatures, soft=True)
+    keys = [(-scores[i], selectors.has_no_output(signatures[i])) for i in range(len(signatures))]
+    best = min(keys)
+    return _share(gt, [i for i, key in enumerate(keys) if key == best])
+
+
+def _cluster_pass1(gt: np.ndarray, signatures: list[tuple]) -> float:
+    clusters = selectors.identical_output_clusters(signatures)
+    with_output = [c for c in clusters if not selectors.has_no_output(signatures[c[0]])] or clusters
+    size = max(len(c) for c in with_output)
+    return _share(gt, [code for c in with_output if len(c) == size for code in c])
+
+
+def score_selectors(gt, passes, counts, signatures: list[tuple], inputs: int) -> dict:
+    """Every full-pool selector on one problem: {name: {"code", "correct", "pass1"}} (see the module docstring)."""
+    gt = np.asarray(gt, dtype=bool)
+    matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
+    counts = list(counts) if counts is not None else [1] * matrix.shape[1]
+    weighted = np.repeat(matrix, np.asarray(counts, dtype=int), axis=1) if matrix.shape[1] else matrix
+    out: dict[str, dict] = {}
+
+    def put(name: str, code: int | None, pass1: float) -> None:
+        out[name] = {"code": None if code is None else int(code),
+                     "correct": None if code is None else bool(gt[code]), "pass1": float(pass1)}
+
+    put("random", None, float(gt.mean()))
+    put("bon", selectors.select_bon(matrix), _bon_pass1(gt, matrix))
+    put("codet", selectors.select_codet(matrix, "paper"), codet_pass1(gt, matrix, counts, "paper"))
+    put("codet_released", selectors.select_codet(weighted, "released"), codet_pass1(gt, matrix, counts, "released"))
+    if inputs:
+        mbr = selectors.select_mbr_exec(signatures, soft=True)
+        put("mbr_exec", mbr, _mbr_pass1(gt, signatures))
+        largest = selectors.select_largest_output_cluster(signatures)
+        put("largest_cluster", largest, _cluster_pass1(gt, signatures))
+    else:  # no input to run: nothing tells the codes apart, the lowest index is chosen
+        put("mbr_exec", 0, float(gt.mean()))
+        put("largest_cluster", 0, float(gt.mean()))
+    ids = tuple(range(len(gt)))
+    choice = consensus.select_code(ids, matrix.sum(axis=1), dict(enumerate(signatures)), list(range(inputs)),
+                                   cluster_ties=bool(inputs))
+    put("stage3_only", choice.code_id, float(gt[choice.code_id]))
+    return out
+
+
+def pool_size_curve(gt, passes, counts, task_id: str, seed: int) -> dict:
+    """CodeT (released score, pass@1) and the oracle (some code correct) on sub-pools, averaged over seeded draws:
+    `k` of the 100 programs and `m` UT samples drawn by multiplicity (or all UTs). No execution: matrix slices."""
+    gt = np.asarray(gt, dtype=bool)
+    matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
+    occurrences = [j for j, n in enumerate(counts) for _ in range(int(n))]
+    curve = {}
+    for k, m in POOL_SIZES:
+        codet, oracle = [], []
+        for draw in range(POOL_SIZE_SEEDS):
+            rng = random.Random(f"poolsize:{seed}:{task_id}:{k}:{m}:{draw}")
+            rows = sorted(rng.sample(range(len(gt)), min(k, len(gt))))
+            if m is None or len(occurrences) <= m:
+                sub_counts = np.asarray(counts, dtype=int)
+            else:
+                sub_counts = np.zeros(matrix.shape[1], dtype=int)
+                for j in rng.sample(occurrences, m):
+                    sub_counts[j] += 1
+            keep = np.flatnonzero(sub_counts > 0)
+            codet.append(codet_pass1(gt[rows], matrix[np.ix_(rows, keep)], sub_counts[keep], "released"))
+            oracle.append(float(gt[rows].any()))
+        curve[f"{k}x{'all' if m is None else m}"] = {"codet_released": statistics.mean(codet),
+                                                     "oracle": statistics.mean(oracle)}
+    return curve
+
+
+# ---- executing ----------------------------------------------------------------------------------------------------
+
+
+class _ReplayExecutor:
+    """Stands in for the executor of a CoSPlay run: answers from the benchmark's matrix outcomes (the same outcomes
+    every selector sees), runs what the matrix lacks through the shared executor, and counts as `executions` the
+    distinct (program, input) pairs the run asked for: what a run of its own would have executed."""
+
+    def __init__(self, outcomes: dict[tuple[str, str], Outcome], fallback: Executor):
+        self._outcomes = outcomes
+        self._fallback = fallback
+        self._asked: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self.cache_hits = 0
+        self.fallback_executions = 0
+
+    @property
+    def executions(self) -> int:
+        with self._lock:
+            return len(self._asked)
+
+    @property
+    def isolation(self):
+        return self._fallback.isolation
+
+    def run(self, program, inputs, limits: Limits | None = None) -> list[Outcome]:
+        return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
+
+    def iter_jobs(self, jobs: list[Job]):
+        yield from self.run_jobs(jobs)
+
+    def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
+        rows: list[list[Outcome | None]] = []
+        missing: list[tuple[int, list[int]]] = []
+        with self._lock:
+            for number, job in enumerate(jobs):
+                row, gaps = [], []
+                for position, value in enumerate(job.inputs):
+                    key = (job.program.source, input_key(value))
+                    self._asked.add(key)
+                    found = self._outcomes.get(key)
+                    if found is None:
+                        gaps.append(position)
+                    else:
+                        self.cache_hits += 1
+                    row.append(found)
+                rows.append(row)
+                if gaps:
+                    missing.append((number, gaps))
+        if missing:
+            extra = [Job(jobs[n].program, tuple(jobs[n].inputs[p] for p in gaps), jobs[n].limits)
+                     for n, gaps in missing]
+            for (number, gaps), outcomes in zip(missing, self._fallback.run_jobs(extra)):
+                with self._lock:
+                    self.fallback_executions += len(gaps)
+                    for position, outcome in zip(gaps, outcomes):
+                        rows[number][position] = outcome
+                        self._outcomes[(jobs[number].program.source, input_key(jobs[number].inputs[position]))] = \
+                            outcome
+        return rows  # type: ignore[return-value]
+
+
+class _KnownGroundTruth(GroundTruth):
+    """HumanEval's ground truth with the verdicts of the recorded programs already known (from step (a)); a
+    reference's outputs, when the problem has one, are cached by input."""
+
+    def __init__(self, problem: HumanEvalProblem, executor: Executor, known: dict[str, bool]):
+        super().__init__(problem, executor, check_program=lambda code: gt_check_program(problem, code))
+        self._code_verdicts.update(known)
+        self._reference_outputs: dict[str, Outcome] = {}
+
+    def tests_correct(self, tests):
+        if not self.problem.reference:
+            return None
+        todo = [x for x, _ in tests if input_key(x) not in self._reference_outputs]
+        if todo:
+            unique = {input_key(x): x for x in todo}
+            before = self.executor.executions
+            outcomes = self.executor.run(self.problem.program(self.problem.reference), list(unique.values()),
+                                         self.problem.limits())
+            self.executions += self.executor.executions - before
+            self._reference_outputs.update(zip(unique, outcomes))
+        return [expected is not None and outcome_matches(expected, self._reference_outputs[input_key(x)],
+                                                         self.problem.io, self.problem.comparison)
+                for x, expected in tests]
+
+
+def _signature_hash(entry) -> str | None:
+    return None if entry is None else hashlib.sha1(str(entry).encode()).hexdigest()[:12]
+
+
+def _bits(values) -> str:
+    return "".join("1" if v else "0" for v in values)
+
+
+@dataclass
+class ExecutedPools:
+    """Steps (a) and (b) for one problem: the programs (`codes`, 100 with duplicates; `distinct`), their ground
+    truth (`verdict_of` by source, `gt` per code), the distinct UT inputs (`keys`), every outcome (`table`, by
+    (source, input key)), the pass matrix (codes x UTs) and the UTs' sampling multiplicities (`counts`)."""
+
+    codes: list[str]
+    distinct: list[str]
+    verdict_of: dict[str, bool]
+    gt: np.ndarray
+    keys: list[str]
+    table: dict[tuple[str, str], Outcome]
+    passes: np.ndarray
+    counts: list[int]
+
+
+def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor,
+                  settings: CodetBenchSettings = CodetBenchSettings()) -> ExecutedPools:
+    """(a) the ground truth of every distinct program; (b) every distinct program on every distinct UT input, one
+    batch per program under `matrix_limits`."""
+    codes = list(pool.codes)
+    distinct = list(dict.fromkeys(codes))
+    gt_limits = problem.limits(time_limit_s=settings.gt_time_limit_s)
+    verdict_of = dict(zip(distinct, gt_pass_vector(problem, distinct, executor, gt_limits)))
+    gt = np.array([verdict_of[c] for c in codes], dtype=bool)
+    inputs: dict[str, Any] = {}
+    for test in pool.tests:
+        inputs.setdefault(input_key(test.input), test.input)
+    keys = list(inputs)
+    table: dict[tuple[str, str], Outcome] = {}
+    if keys:
+        limits = matrix_limits(settings.time_limit_s, len(keys))
+        rows = executor.run_jobs([Job(problem.program(c), tuple(inputs.values()), limits) for c in distinct])
+        for source, row in zip(distinct, rows):
+            table.update(((source, key), outcome) for key, outcome in zip(keys, row))
+    test_keys = [input_key(t.input) for t in pool.tests]
+    passes = np.array([[outcome_matches(t.output, table[(c, k)], problem.io, problem.comparison)
+                        for t, k in zip(pool.tests, test_keys)] for c in codes], dtype=bool).reshape(len(codes), -1)
+    counts = list(pool.test_counts) if len(pool.test_counts) == len(pool.tests) else [1] * len(pool.tests)
+    return ExecutedPools(codes, distinct, verdict_of, gt, keys, table, passes, counts)
+
+
+def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Executor,
+                     settings: CodetBenchSettings = CodetBenchSettings(), pools_name: str = "") -> dict:
+    """Steps (a)-(e) of the module docstring for one problem; a JSON-able record."""
+    started = time.perf_counter()
+    executed = execute_pools(problem, pool, executor, settings)
+    codes, distinct, verdict_of, gt = executed.codes, executed.distinct, executed.verdict_of, executed.gt
+    keys, table, passes, counts = executed.keys, executed.table, executed.passes, executed.counts
+    # (c) signatures on R random inputs: UT inputs chosen with the seed (cells of the matrix)
+    rng = random.Random(f"inputs:{settings.seed}:{problem.slug}")
+    chosen = sorted(rng.sample(range(len(keys)), min(settings.random_inputs, len(keys))))
+    signature_keys = [keys[i] for i in chosen]
+    signatures = [consensus.signature(problem, [table[(c, k)] for k in signature_keys]) for c in codes]
+    # (d) the selectors on the full pools
+    chosen_by = score_selectors(gt, passes, counts, signatures, len(signature_keys))
+    pool_ut_accuracy = metrics.ut_accuracy(gt, passes)
+    weighted_ut_accuracy = None
+    verdicts = metrics.ut_correctness(gt, passes)
+    if verdicts is not None and verdicts.size:
+        weighted_ut_accuracy = float(np.average(verdicts, weights=np.asarray(counts, dtype=float)))
+    matrix_pairs = len(distinct) * len(keys)
+    signature_pairs = len(distinct) * len(signature_keys)
+    for name, entry in chosen_by.items():
+        uses_tests = name in ("bon", "codet", "codet_released", "stage3_only")
+        entry["ut_accuracy"] = pool_ut_accuracy if uses_tests else None
+        entry["executions"] = matrix_pairs if uses_tests else signature_pairs if name in ("mbr_exec",
+                                                                                         "largest_cluster") else 0
+    # (e) CoSPlay's self-play, replaying the pools, executions answered from the matrix
+    cosplay = cosplay_over_pools(problem, pool, executor, settings, table, verdict_of, pools_name)
+    chosen_by["cosplay"] = {"code": cosplay["selected"], "correct": cosplay["correct"],
+                            "pass1": float(bool(cosplay["correct"])), "ut_accuracy": cosplay["ut_accuracy"],
+                            "executions": cosplay["executions"]}
+    chosen_by["cosplay_bon"] = {"code": None, "correct": cosplay["bon"], "pass1": float(bool(cosplay["bon"])),
+                                "ut_accuracy": cosplay["ut_accuracy"], "executions": cosplay["executions"]}
+    return {
+        "problem": problem.slug, "version": RECORD_VERSION,
+        "codes": len(codes), "distinct_codes": len(distinct), "tests": len(pool.tests), "inputs": len(keys),
+        "test_samples": pool.raw_test_count, "dropped_tests": pool.dropped_tests, "test_counts": counts,
+        "gt": _bits(gt), "passes": [_bits(row) for row in passes],
+        "signature_inputs": len(signature_keys),
+        "signatures": [[_signature_hash(e) for e in s] for s in signatures],
+        "statuses": _status_counts(table.values()),
+        "ut_accuracy_pool": pool_ut_accuracy, "ut_accuracy_pool_weighted": weighted_ut_accuracy,
+        "executions": {"gt": len(distinct), "matrix": matrix_pairs, "cosplay_fallback": cosplay.pop("fallback")},
+        "selectors": chosen_by, "cosplay": cosplay,
+        "pool_sizes": pool_size_curve(gt, passes, counts, problem.slug, settings.seed),
+        "wall_s": round(time.perf_counter() - started, 3),
+    }
+
+
+def _status_counts(outcomes) -> dict:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor,
+                       settings: CodetBenchSettings, table: dict, verdict_of: dict[str, bool], pools_name: str = "",
+                       config: RunConfig | None = None) -> dict:
+    """(e): CoSPlay's run replaying `pool`, its executions answered from `table`; a JSON-able record of it."""
+    config = config or settings.run_config()
+    player = PoolPlayer(problem, pool, seed=settings.seed, draw_codes=config.codes, draw_tests=config.tests,
+                        source=pools_name or None)
+    replay = _ReplayExecutor(dict(table), executor)
+    truth = _KnownGroundTruth(problem, executor, verdict_of)
+    run = Run(problem, player, config, replay, ground_truth=truth)  # type: ignore[arg-type]
+    try:
+        run.run_to_end()
+        summary = run.summary()
+    finally:
+        run.close()
+    gt = summary["gt"]
+    selection = run.selection
+    final_codes = [run.codes[c].source for c in sorted(run.codes)]
+    final_correct = [verdict_of.get(s, False) for s in final_codes]
+    tied = list(selection.tied) if selection else []
+    tied_correct = [verdict_of.get(run.codes[c].source, False) for c in tied]
+    if not any(final_correct):
+        outcome = "no_correct_code_in_pool"
+    elif gt["bon_cluster"]:
+        outcome = "correct"
+    elif not any(tied_correct):
+        outcome = "no_correct_code_at_top"
+    else:
+        outcome = "wrong_cluster"
+    initial = run.initial or {}
+    return {
+        "selected": selection.code_id if selection else None, "correct": gt["bon_cluster"], "bon": gt["bon"],
+        "ut_accuracy": gt["ut_accuracy"], "ut_accuracy_initial": gt["ut_accuracy_initial"],
+        "codes_correct": gt["codes_correct"], "codes_total": gt["codes_total"],
+        "initial_codes_correct": sum(verdict_of.get(s, False) for s in initial.get("codes", [])),
+        "tied": len(tied), "tied_correct": sum(tied_correct),
+        "clusters": len(selection.clusters) if selection else 0, "outcome": outcome,
+        "rounds": len(summary["rounds"]), "executions": summary["executions"],
+        "baselines_16": {name: entry.get("gt_correct") for name, entry in summary["baselines"].items()},
+        "usage": player.usage.to_dict(), "fallback": replay.fallback_executions,
+        "round_metrics": [r.get("metrics") for r in summary["rounds"]],
+    }
+
+
+# ---- the benchmark ------------------------------------------------------------------------------------------------
+
+
+def _record_path(out: Path, task_id: str) -> Path:
+    return out / "problems" / (task_id.replace("/", "_") + ".json")
+
+
+def _check_settings(out: Path, settings: dict) -> None:
+    path = out / "settings.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+        if stored != settings:
+            changed = sorted(k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k))
+            raise ValueError(f"{out} holds results of other settings ({', '.join(changed)}): choose another --out")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings, indent=2) + "\n")
+
+
+def _write_atomically(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+    temporary.write_text(json.dumps(data) + "\n")
+    temporary.replace(path)
+
+
+def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, limit: int | None = None,
+                        jobs: int = 2, out: str | Path | None = None, truncation: str = "codet", seed: int = 0,
+                        progress: Callable[[int, int, dict], None] | None = None,
+                        executor: Executor | None = None, time_limit_s: float = 0.1,
+                        config: RunConfig | None = None) -> dict:
+    """The HumanEval x CodeT benchmark (module docstring); returns `aggregate_codet` of the per-problem records.
+
+    `problems_path`: HumanEval-format JSONL (its `check` is the ground truth); `pools_folder`: CodeT-format pools
+    (`load_codet_pools`), matched by task id. `limit`: the first N problems. `jobs`: problems at a time (threads,
+    one shared executor). `out`: keeps each problem's record; records there are read back, not recomputed.
+    `progress(done, total, record)` is called after each problem. `config`: CoSPlay's run settings (default
+    RunConfig(); its seed is replaced by `seed`). `time_limit_s`: per UT input (CodeT's 0.1 s). Raises ProblemError for unreadable data and
+    ValueError for an `out` holding results of other settings.
+    """
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
+    started = time.perf_counter()
+    settings = CodetBenchSettings(truncation=truncation, seed=seed, time_limit_s=time_limit_s,
+                                  run=_without_seed(config or RunConfig()))
+    problems = load_humaneval(problems_path)
+    if limit is not None:
+        problems = problems[:limit]
+    out_dir = Path(out) if out is not None else None
+    if out_dir is not None:
+        _check_settings(out_dir, dict(asdict(settings), pools=str(pools_folder)))
+    stored: dict[str, dict] = {}
+    if out_dir is not None:
+        for problem in problems:
+            path = _record_path(out_dir, problem.slug)
+            if path.exists():
+                stored[problem.slug] = json.loads(path.read_text())
+    pools: dict[str, CodetPool] = {}
+    if len(stored) < len(problems):
+        pools = load_codet_pools(pools_folder, limit=settings.test_limit, truncation=truncation)
+    own_executor = executor is None
+    executor = executor or Executor()
+    before = executor.executions
+    lock = threading.Lock()
+    done = [0]
+
+    def one(problem: HumanEvalProblem) -> dict:
+        record = stored.get(problem.slug)
+        if record is None:
+            pool = pools.get(problem.slug)
+            try:
+                if pool is None:
+                    raise ProblemError(f"{problem.slug}: no recorded samples in {pools_folder}")
+                record = evaluate_problem(problem, pool, executor, settings, str(pools_folder))
+                if out_dir is not None:
+                    _write_atomically(_record_path(out_dir, problem.slug), record)
+            except Exception as exc:  # one problem's failure is reported, not fatal to the benchmark
+                record = {"problem": problem.slug, "error": f"{type(exc).__name__}: {exc}"}
+        with lock:
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], len(problems), record)
+        return record
+
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as workers:
+            records = list(workers.map(one, problems))
+    finally:
+        if own_executor:
+            executor.close()
+    result = aggregate_codet(records)
+    result["settings"] = asdict(settings)
+    result["executed"] = executor.executions - before
+    result["wall_s"] = round(time.perf_counter() - started, 2)
+    result["reused"] = len(stored)
+    if out_dir is not None:
+        (out_dir / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(statistics.mean(values)) if values else None
+
+
+def aggregate_codet(records: list[dict]) -> dict:
+    """Per selector over the problems: `bon` (chosen code GT-correct), `pass1` (ties shared, CodeT's reading),
+    `ut_accuracy` (CURE's, over problems with a GT-correct code), `executions`; plus the analyses."""
+    ok = [r for r in records if "error" not in r]
+    table = {}
+    for name in SELECTORS:
+        entries = [r["selectors"][name] for r in ok if name in r.get("selectors", {})]
+        table[name] = {
+            "bon": _mean([e["pass1"] if name == "random" else (None if e["correct"] is None else float(e["correct"]))
+                          for e in entries]),
+            "pass1": _mean([e["pass1"] for e in entries]),
+            "ut_accuracy": _mean([e["ut_accuracy"] for e in entries]),
+            "executions": int(sum(e["executions"] for e in entries)),
+            "problems": len(entries),
+        }
+    oracle = _mean([float("1" in r["gt"]) for r in ok])
+    mixed = sum(1 for r in ok if "1" in r["gt"] and "0" in r["gt"])
+    sizes: dict[str, dict] = {}
+    for r in ok:
+        for size, values in r.get("pool_sizes", {}).items():
+            slot = sizes.setdefault(size, {"codet_released": [], "oracle": []})
+            for key in slot:
+                slot[key].append(values[key])
+    cosplay = [r["cosplay"] for r in ok if "cosplay" in r]
+    outcomes: dict[str, int] = {}
+    for c in cosplay:
+        outcomes[c["outcome"]] = outcomes.get(c["outcome"], 0) + 1
+    usage_keys = ("code_draws", "test_draws", "fresh_draws", "wrapped_code_draws", "wrapped_test_draws",
+                  "predictions", "failed_requests")
+    baseline_names = sorted({n for c in cosplay for n in c.get("baselines_16", {})})
+    diagnostics = {
+        "outcomes": outcomes,
+        "final_pool_has_correct": _mean([float(c["codes_correct"] > 0) for c in cosplay if c["codes_total"]]),
+        "initial_pool_has_correct": _mean([float(c["initial_codes_correct"] > 0) for c in cosplay]),
+        "final_pool_pass_rate": _mean([c["codes_correct"] / c["codes_total"] for c in cosplay if c["codes_total"]]),
+        "initial_pool_pass_rate": _mean([c["initial_codes_correct"] / max(1, c.get("codes_total") or 16)
+                                         for c in cosplay]),
+        "ut_accuracy_initial": _mean([c["ut_accuracy_initial"] for c in cosplay]),
+        "ut_accuracy_final": _mean([c["ut_accuracy"] for c in cosplay]),
+        "tied_at_top": _mean([c["tied"] for c in cosplay]),
+        "usage": {k: int(sum(c["usage"].get(k, 0) for c in cosplay)) for k in usage_keys},
+        "baselines_on_initial_16x16": {n: _mean([None if c["baselines_16"].get(n) is None
+                                                 else float(c["baselines_16"][n]) for c in cosplay])
+                                       for n in baseline_names},
+    }
+    return {
+        "problems": len(records), "scored": len(ok), "failed": len(records) - len(ok),
+        "selectors": table, "oracle": oracle, "problems_with_correct_and_wrong": mixed,
+        "pool": {"tests": int(sum(r["tests"] for r in ok)), "inputs": int(sum(r["inputs"] for r in ok)),
+                 "dropped_tests": int(sum(r["dropped_tests"] for r in ok)),
+                 "problems_without_tests": sum(1 for r in ok if not r["tests"]),
+                 "ut_accuracy": _mean([r["ut_accuracy_pool"] for r in ok]),
+                 "ut_accuracy_weighted": _mean([r["ut_accuracy_pool_weighted"] for r in ok]),
+                 "statuses": _sum_dicts(r.get("statuses", {}) for r in ok)},
+        "gt_executions": int(sum(r["executions"]["gt"] for r in ok)),
+        "pool_sizes": {size: {k: _mean(v) for k, v in slot.items()} for size, slot in sizes.items()},
+        "cosplay": diagnostics,
+        "reference": dict(CODET_REFERENCE),
+        "errors": [f"{r['problem']}: {r['error']}" for r in records if "error" in r],
+    }
+
+
+def _sum_dicts(dicts) -> dict:
+    total: dict[str, int] = {}
+    for d in dicts:
+        for k, v in d.items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def format_codet_table(result: dict) -> str:
+    """The benchmark's table and the comparison with CodeT's figures, as text."""
+    lines = [f"{'selector':<30} {'BoN acc.':>9} {'pass@1':>8} {'UT acc.':>8} {'executions':>11}"]
+    for name, row in result["selectors"].items():
+        lines.append(f"{LABELS.get(name, name):<30} {_pct(row['bon']):>9} {_pct(row['pass1']):>8} "
+                     f"{_pct(row['ut_accuracy']):>8} {row['executions']:>11}")
+    reference = result.get("reference", CODET_REFERENCE)
+    codet = result["selectors"].get("codet_released", {}).get("pass1")
+    random_pick = result["selectors"].get("random", {}).get("pass1")
+    lines.append("")
+    lines.append(f"BoN acc.: share of the {result['scored']} problems whose chosen code passes HumanEval's check "
+                 "(ties to the lowest index); pass@1: ties shared evenly, as CodeT reports it.")
+    if codet is not None:
+        lines.append(f"CodeT (released score) pass@1 here {100 * codet:.2f} vs published {reference['codet_paper']} "
+                     f"({100 * codet - reference['codet_paper']:+.2f}) and vs CodeT's released code re-run on these "
+                     f"files {reference['codet_released_rerun']} ({100 * codet - reference['codet_released_rerun']:+.2f})")
+    if random_pick is not None:
+        lines.append(f"random pick here {100 * random_pick:.2f} vs CodeT's re-run {reference['random_rerun']}")
+    if result.get("oracle") is not None:
+        lines.append(f"oracle (some recorded code correct): {_pct(result['oracle'])}; "
+                     f"{result.get('problems_with_correct_and_wrong', '?')} problems have correct and wrong codes")
+    sizes = result.get("pool_sizes") or {}
+    if sizes:
+        lines.append("CodeT (released) pass@1 / oracle by pool size (codes x UT samples): " + "; ".join(
+            f"{size} {_pct(v['codet_released'])} / {_pct(v['oracle'])}" for size, v in sizes.items()))
+    diag = result.get("cosplay") or {}
+    if diag.get("outcomes"):
+        lines.append("CoSPlay self-play outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(diag["outcomes"].items()))
+                     + f"; UT accuracy initial {_pct(diag['ut_accuracy_initial'])} -> final "
+                       f"{_pct(diag['ut_accuracy_final'])}; pool pass rate initial "
+                       f"{_pct(diag['initial_pool_pass_rate'])} -> final {_pct(diag['final_pool_pass_rate'])}")
+        usage = diag["usage"]
+        lines.append(f"CoSPlay replay: {usage['code_draws']} codes drawn ({usage['fresh_draws']} fresh draws for "
+                     f"repairs, {usage['wrapped_code_draws']} after the pool ran out), {usage['test_draws']} UT inputs "
+                     f"drawn ({usage['wrapped_test_draws']} after the pool ran out)")
+    tail = f"{result['problems']} problems ({result['failed']} failed)"
+    if "wall_s" in result:
+        tail += f"; wall time {result['wall_s']} s; {result.get('executed', 0)} sandbox executions in this call"
+        if result.get("reused"):
+            tail += f" ({result['reused']} problems read back from --out)"
+    lines.append(tail)
+    lines += [f"failed: {e}" for e in result.get("errors", [])]
+    return "\n".join(lines)
