@@ -262,6 +262,35 @@ def _print_run_summary(summary: dict, out: Path) -> None:
     print(f"trace and summary: {out}")
 
 
+def _bench_pool(args, config) -> int:
+    """`cosplay bench FILE --model pool:<folder>`: the HumanEval x CodeT benchmark over recorded pools."""
+    from cosplay_core.bench import ProgressBar
+    from cosplay_core.benchmarks.codet_bench import format_codet_table, run_codet_benchmark
+    from cosplay_core.problem import ProblemError
+
+    folder = args.model.split(":", 1)[1].strip()
+    if not folder:
+        raise UsageError("pool replay needs the folder of recorded samples: use --model pool:<folder>")
+    if not Path(folder).is_dir():
+        raise UsageError(f"pool replay needs a folder of recorded samples: {folder} is not a folder")
+    if not Path(args.dataset).is_file():
+        raise UsageError(f"{args.dataset}: no such benchmark file (pool replay runs over a HumanEval JSONL file)")
+    executor = Executor()
+    _warn_isolation(executor)
+    try:
+        result = run_codet_benchmark(args.dataset, folder, limit=args.limit, jobs=args.jobs, out=args.out,
+                                     seed=args.seed, config=config, executor=executor,
+                                     progress=None if args.json else ProgressBar())
+    except (ProblemError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        executor.close()
+    print(json.dumps(result) if args.json else format_codet_table(result))
+    if result["failed"] == result["problems"] and result["problems"]:
+        raise UsageError(f"every problem failed; first: {result['errors'][0]}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from cosplay_core.bench import ProgressBar, aggregate, format_table, list_problems, run_benchmark
     from cosplay_core.models.base import ModelConfigError
@@ -273,6 +302,8 @@ def cmd_bench(args) -> int:
         raise UsageError("--jobs must be at least 1")
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
+    if args.model.strip().startswith("pool:"):
+        return _bench_pool(args, config)
     try:
         refs = list_problems(args.dataset)
     except ProblemError as exc:

@@ -154,7 +154,8 @@ class Run:
             self._write_started()
             payload = dict(event)
             event_type = payload.pop("type", "model_call")
-            self._trace.write(event_type if event_type in ("model_call", "parse_failure") else "model_call",
+            self._trace.write(event_type if event_type in ("model_call", "parse_failure", "fresh_draw")
+                              else "model_call",
                               step=self.step_index, **payload)
 
     def close(self) -> None:

@@ -69,6 +69,8 @@ def start_run(problem: Problem, config: RunConfig, executor: Executor, backbone:
                          max_calls=backbone.max_calls, max_tokens=backbone.max_tokens, sim_skills=backbone.sim_skills,
                          on_event=relay)
     gt = ground_truth if ground_truth is not None else GroundTruth(problem, executor)
+    if getattr(getattr(gt, "executor", None), "deferred", False):
+        gt.executor = executor  # a benchmark record's scorer shares the run's sandbox servers
     if out_dir is not None and resume and (Path(out_dir) / TRACE_NAME).exists():
         run = Run.resume(problem, player, config, executor, out_dir, gt)
     else:
