@@ -162,7 +162,7 @@ def _run_config(args) -> "RunConfig":
     from cosplay_core.config import Policies, RunConfig
 
     try:
-        policies = Policies().without(*args.no) if args.no else Policies()
+        policies = Policies().including(*args.with_policy).without(*args.no)
         return RunConfig(codes=args.codes, tests=args.tests, rounds=args.rounds, inputs=args.inputs, votes=args.votes,
                          hints=args.hints, seed=args.seed, policies=policies)
     except ValueError as exc:
@@ -360,6 +360,8 @@ def _add_run_settings(parser) -> None:
     parser.add_argument("--no", action="append", default=[], metavar="POLICY",
                         help="switch a policy off (ablation): attack_tests, self_consistency, clean_codes, "
                              "break_coupling, fix_codes, replace_trivial_tests, cluster_ties")
+    parser.add_argument("--with", dest="with_policy", action="append", default=[], metavar="POLICY",
+                        help="switch a policy on: cluster_all_codes (stage 3 clusters every code, not only the tied)")
     parser.add_argument("--concurrency", type=int, default=8, help="model calls in flight (default 8)")
     parser.add_argument("--max-calls", type=int, default=None, help="budget: model calls per run")
     parser.add_argument("--max-tokens", type=int, default=None, help="budget: tokens per run")

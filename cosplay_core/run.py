@@ -262,15 +262,17 @@ class Run:
         """Stage 3 on the final pools (tied codes only), then the baselines on the stage-1 pools (timed apart)."""
         snap = self.matrix.snapshot()
         inputs = self.random_inputs
-        tied = consensus.tied_top(snap.code_ids, snap.code_pass_counts)
-        cluster = self.config.policies.cluster_ties and bool(inputs) and len(tied) > 1
+        policies = self.config.policies
+        every = policies.cluster_all_codes and bool(inputs)
+        tied = list(snap.code_ids) if every else consensus.tied_top(snap.code_ids, snap.code_pass_counts)
+        cluster = (policies.cluster_ties or every) and bool(inputs) and len(tied) > 1
         signatures = {c: () for c in snap.code_ids}
         if cluster:
             rows = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
                                            [self.codes[c].source for c in tied], inputs)
             signatures.update(zip(tied, rows))
         self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, signatures, inputs,
-                                               self.config.policies.cluster_ties and bool(inputs))
+                                               policies.cluster_ties and bool(inputs), every)
         started, before = time.perf_counter(), self.executor.executions
         initial_sigs = []
         if self.initial and inputs:

@@ -22,7 +22,8 @@ BACKBONES = {"sim": "sim (offline simulation)", "anthropic": "Anthropic (Claude)
 POLICY_LABELS = {"attack_tests": "UTs targeting attack ideas", "self_consistency": "self-consistency votes",
                  "clean_codes": "step 1: replace codes passing no UT", "break_coupling": "step 2: refresh weakest UT",
                  "fix_codes": "step 3: repair against trusted UT", "replace_trivial_tests":
-                 "step 4: replace zero-discrimination UTs", "cluster_ties": "stage 3: cluster tied codes"}
+                 "step 4: replace zero-discrimination UTs", "cluster_ties": "stage 3: cluster tied codes",
+                 "cluster_all_codes": "stage 3: cluster every code"}
 
 st.title("CoSPlay Studio")
 st.caption("Candidate programs and unit tests written by a model improve each other through an execution matrix; "
@@ -104,11 +105,12 @@ def choose_settings() -> RunConfig | None:
         c4.number_input("budget: model calls (0 = none)", 0, 100000, 0, key="max_calls")
         st.markdown("**Policies** (switch off for ablations)")
         columns = st.columns(4)
-        off = [name for i, name in enumerate(Policies.names())
-               if not columns[i % 4].checkbox(POLICY_LABELS[name], True, key=f"policy_{name}")]
+        switches = {name: columns[i % 4].checkbox(POLICY_LABELS[name], getattr(Policies(), name),
+                                                  key=f"policy_{name}")
+                    for i, name in enumerate(Policies.names())}
     try:
         return RunConfig(codes=int(codes), tests=int(tests), rounds=int(rounds), inputs=int(inputs),
-                         votes=int(votes), seed=int(seed), policies=Policies().without(*off))
+                         votes=int(votes), seed=int(seed), policies=Policies(**switches))
     except ValueError as exc:
         st.error(f"Settings: {exc}")
         return None

@@ -160,6 +160,17 @@ def test_without_clustering_ties_go_to_the_lowest_id(problem, shared_executor):
         assert "clustering is off" in selection.reasons[0]
 
 
+def test_clustering_every_code(problem, shared_executor):
+    config = RunConfig(codes=8, tests=8, rounds=1, inputs=8, seed=3, policies=Policies().including("cluster_all_codes"))
+    run = make_run(problem, shared_executor, config)
+    run.run_to_end()
+    selection = run.selection
+    assert selection.tied == tuple(range(8))
+    assert sorted(c for cluster in selection.clusters for c in cluster) == list(range(8))
+    biggest = max(len(cluster) for cluster in selection.clusters)
+    assert any(selection.code_id in cluster and len(cluster) == biggest for cluster in selection.clusters)
+
+
 def test_without_self_consistency_one_vote_per_test(problem, shared_executor):
     config = RunConfig(codes=4, tests=4, rounds=1, inputs=4, seed=3, policies=Policies().without("self_consistency"))
     run = make_run(problem, shared_executor, config)

@@ -41,14 +41,17 @@ def tied_top(code_ids: tuple[int, ...], pass_counts: np.ndarray) -> list[int]:
 
 
 def select_code(code_ids: tuple[int, ...], pass_counts: np.ndarray, signatures: dict[int, tuple],
-                inputs: list[Any], cluster_ties: bool = True) -> Selection:
-    """Stage 3's choice among `code_ids` given their pass counts and signatures (code id -> signature)."""
-    tied = tied_top(code_ids, pass_counts)
+                inputs: list[Any], cluster_ties: bool = True, cluster_all: bool = False) -> Selection:
+    """Stage 3's choice among `code_ids` given their pass counts and signatures (code id -> signature).
+
+    By default the codes tied at the top pass count are clustered; with `cluster_all`, every code is (the largest
+    cluster wins, pass counts breaking ties), which needs every code's signature."""
+    tied = list(code_ids) if cluster_all and len(code_ids) > 1 else tied_top(code_ids, pass_counts)
     best = int(pass_counts.max()) if len(pass_counts) else 0
-    if len(tied) == 1:
+    if len(tied) == 1 and not cluster_all:
         return Selection(tied[0], tuple(tied), ((tied[0],),), {tied[0]: signatures.get(tied[0], ())}, tuple(inputs),
                          (f"code {tied[0]} alone passes the most UTs ({best}): no clustering needed",))
-    if not cluster_ties:
+    if not cluster_ties and not cluster_all:
         return Selection(tied[0], tuple(tied), (), {}, (),
                          (f"{len(tied)} codes tie at {best} passed UTs; clustering is off, so the lowest id, "
                           f"code {tied[0]}, is chosen",))
