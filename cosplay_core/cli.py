@@ -164,11 +164,13 @@ def _run_config(args) -> "RunConfig":
     try:
         policies = Policies().including(*args.with_policy).without(*args.no)
         return RunConfig(codes=args.codes, tests=args.tests, rounds=args.rounds, inputs=args.inputs, votes=args.votes,
-                         hints=args.hints, seed=args.seed, policies=policies)
+                         hints=args.hints, seed=args.seed, policies=policies,
+                         relative_time_limit=args.relative_time_limit or None)
     except ValueError as exc:
         raise UsageError(str(exc).replace("codes must", "--codes must").replace("tests must", "--tests must")
                          .replace("rounds must", "--rounds must").replace("inputs must", "--inputs must")
-                         .replace("votes must", "--votes must").replace("hints must", "--hints must")) from None
+                         .replace("votes must", "--votes must").replace("hints must", "--hints must")
+                         .replace("relative_time_limit must", "--relative-time-limit must")) from None
 
 
 def _backbone(args):
@@ -362,6 +364,9 @@ def _add_run_settings(parser) -> None:
                              "break_coupling, fix_codes, replace_trivial_tests, cluster_ties")
     parser.add_argument("--with", dest="with_policy", action="append", default=[], metavar="POLICY",
                         help="switch a policy on: cluster_all_codes (stage 3 clusters every code, not only the tied)")
+    parser.add_argument("--relative-time-limit", type=float, default=20.0, metavar="F",
+                        help="a candidate F times slower than the pool's median on an input times out early "
+                             "(default 20; 0: the problem's full limit on every input)")
     parser.add_argument("--concurrency", type=int, default=8, help="model calls in flight (default 8)")
     parser.add_argument("--max-calls", type=int, default=None, help="budget: model calls per run")
     parser.add_argument("--max-tokens", type=int, default=None, help="budget: tokens per run")

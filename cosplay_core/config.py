@@ -63,6 +63,7 @@ class RunConfig:
     rounds: int = 5
     inputs: int = 16
     seed: int = 0
+    relative_time_limit: float | None = 20.0  # pool-relative time limits (sandbox/relative.py); None: full limits
     policies: Policies = field(default_factory=Policies)
 
     def __post_init__(self):
@@ -73,6 +74,9 @@ class RunConfig:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"seed must be a whole number, not {self.seed!r}")
+        factor = self.relative_time_limit
+        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor < 2):
+            raise ValueError(f"relative_time_limit must be at least 2 (or none), not {factor!r}")
 
     @property
     def agreement_needed(self) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 
 from cosplay_core.compare import Comparison, outcome_matches
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program, pair_key
+from cosplay_core.sandbox.relative import run_relative
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,12 @@ class ExecutionMatrix:
     """Codes x unit tests, refreshed incrementally through a shared `Executor`."""
 
     def __init__(self, executor: Executor, io: str, entry_point: str | None, limits: Limits,
-                 comparison: Comparison = Comparison()):
+                 comparison: Comparison = Comparison(), relative_time_limit: float | None = None):
         self.executor = executor
         self.io = io
         self.entry_point = entry_point
         self.limits = limits
+        self.relative_time_limit = relative_time_limit  # see sandbox/relative.py; None: the full limit everywhere
         self.comparison = comparison
         self._codes: dict[int, Program] = {}
         self._tests: dict[int, tuple[Any, Any]] = {}
@@ -101,7 +103,7 @@ class ExecutionMatrix:
             if inputs:
                 jobs.append(Job(program, tuple(inputs), self.limits))
                 wanted.append(keys)
-        for keys, row in zip(wanted, self.executor.run_jobs(jobs)):
+        for keys, row in zip(wanted, run_relative(self.executor, jobs, self.relative_time_limit)):
             self._outcomes.update(zip(keys, row))
         return sum(len(keys) for keys in wanted)
 

@@ -63,7 +63,8 @@ class Run:
         self.executor = executor
         self.out_dir = Path(out_dir) if out_dir else None
         self.ground_truth = ground_truth if ground_truth is not None else GroundTruth(problem, executor)
-        self.matrix = ExecutionMatrix(executor, problem.io, problem.entry_point, problem.limits(), problem.comparison)
+        self.matrix = ExecutionMatrix(executor, problem.io, problem.entry_point, problem.limits(), problem.comparison,
+                                      config.relative_time_limit)
         self.codes: dict[int, Any] = {}
         self.tests: dict[int, Any] = {}
         self.hints: list[str] = []
@@ -269,7 +270,8 @@ class Run:
         signatures = {c: () for c in snap.code_ids}
         if cluster:
             rows = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
-                                           [self.codes[c].source for c in tied], inputs)
+                                           [self.codes[c].source for c in tied], inputs,
+                                           self.config.relative_time_limit)
             signatures.update(zip(tied, rows))
         self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, signatures, inputs,
                                                policies.cluster_ties and bool(inputs), every)
@@ -277,7 +279,7 @@ class Run:
         initial_sigs = []
         if self.initial and inputs:
             initial_sigs = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
-                                                   self.initial["codes"], inputs)
+                                                   self.initial["codes"], inputs, self.config.relative_time_limit)
         self.baselines = self._baselines(initial_sigs)
         self.baseline_executions += self.executor.executions - before
         self.baseline_wall_s += time.perf_counter() - started

@@ -13,6 +13,7 @@ import numpy as np
 
 from cosplay_core.problem import Problem
 from cosplay_core.sandbox import Executor, Job, Outcome
+from cosplay_core.sandbox.relative import run_relative
 from cosplay_core.selectors import consensus_select
 from cosplay_core.state import Selection, canonical
 
@@ -23,12 +24,14 @@ def signature(problem: Problem, outcomes: list[Outcome]) -> tuple:
                  if o.ok else None for o in outcomes)
 
 
-def run_signatures(executor: Executor, problem: Problem, sources: list[str], inputs: list[Any]) -> list[tuple]:
-    """Signatures of `sources` on `inputs`, run in parallel in the sandbox."""
+def run_signatures(executor: Executor, problem: Problem, sources: list[str], inputs: list[Any],
+                   relative_time_limit: float | None = None) -> list[tuple]:
+    """Signatures of `sources` on `inputs`, run in parallel in the sandbox (pool-relative limits when set)."""
     if not sources:
         return []
     limits = problem.limits()
-    rows = executor.run_jobs([Job(problem.program(s), tuple(inputs), limits) for s in sources])
+    rows = run_relative(executor, [Job(problem.program(s), tuple(inputs), limits) for s in sources],
+                        relative_time_limit)
     return [signature(problem, row) for row in rows]
 
 

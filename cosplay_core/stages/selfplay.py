@@ -126,7 +126,8 @@ async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], te
     candidates = {code_id: source for code_id, source in zip(failing, repaired) if source}
     verdicts = {}
     if candidates:
-        probe = ExecutionMatrix(matrix.executor, matrix.io, matrix.entry_point, matrix.limits, matrix.comparison)
+        probe = ExecutionMatrix(matrix.executor, matrix.io, matrix.entry_point, matrix.limits, matrix.comparison,
+                                matrix.relative_time_limit)
         probe.set_test(test_id, test.input, test.expected)
         for code_id, source in candidates.items():
             probe.set_code(code_id, source)
