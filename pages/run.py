@@ -103,6 +103,8 @@ def choose_settings() -> RunConfig | None:
         st.session_state.setdefault("concurrency", 8)
         c3.number_input("concurrent calls", 1, 32, key="concurrency")
         c4.number_input("budget: model calls (0 = none)", 0, 100000, 0, key="max_calls")
+        relative = c1.number_input("relative time limit (x pool median; 0 = full limits)", 0.0, 1000.0, 20.0,
+                                   key="relative_time_limit")
         st.markdown("**Policies** (switch off for ablations)")
         columns = st.columns(4)
         switches = {name: columns[i % 4].checkbox(POLICY_LABELS[name], getattr(Policies(), name),
@@ -110,7 +112,8 @@ def choose_settings() -> RunConfig | None:
                     for i, name in enumerate(Policies.names())}
     try:
         return RunConfig(codes=int(codes), tests=int(tests), rounds=int(rounds), inputs=int(inputs),
-                         votes=int(votes), seed=int(seed), policies=Policies(**switches))
+                         votes=int(votes), seed=int(seed), policies=Policies(**switches),
+                         relative_time_limit=float(relative) or None)
     except ValueError as exc:
         st.error(f"Settings: {exc}")
         return None
