@@ -4,6 +4,8 @@ Events (schema version 1), one JSON object per line, each with `v`, `type` and `
     run_started   problem, backbone, config
     blob          a large value (a unit test's input or expected output) written once, referenced by its hash
     model_call    one model request's record (prompt, completion, usage, latency, cached, error); never a key
+    parse_failure a completion that could not be parsed (the request is retried with a new sample index)
+    fresh_draw    pool replay: a request the pool cannot answer (a repair), answered by a fresh draw
     step          a finished step: stage, name, round, title, changes, the full state and the matrix cells
     run_stopped   why a run stopped before the end (budget, error, interruption)
     run_finished  the summary
