@@ -217,19 +217,28 @@ class NotJsonable(ValueError):
     """A Python literal with no faithful JSON form in the role asked for."""
 
 
-def json_argument(value: Any, depth: int = 0) -> Any:
-    """`value` as a JSON value to pass as an argument: tuples become lists; sets, bytes, complex numbers,
-    non-finite floats and dicts with non-string keys raise `NotJsonable` (they would change the call)."""
+def _json_scalar_or_list(value: Any, depth: int, convert) -> tuple[bool, Any]:
+    """What both conversions share: (True, JSON form) for None, bools, ints, strings, finite floats and
+    lists/tuples (items through `convert`); (False, None) for anything else."""
     if depth > 100:
         raise NotJsonable("nested too deeply")
     if value is None or isinstance(value, (bool, int, str)):
-        return value
+        return True, value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise NotJsonable("a non-finite float")
-        return value
+        return True, value
     if isinstance(value, (list, tuple)):
-        return [json_argument(v, depth + 1) for v in value]
+        return True, [convert(v, depth + 1) for v in value]
+    return False, None
+
+
+def json_argument(value: Any, depth: int = 0) -> Any:
+    """`value` as a JSON value to pass as an argument: tuples become lists; sets, bytes, complex numbers,
+    non-finite floats and dicts with non-string keys raise `NotJsonable` (they would change the call)."""
+    done, converted = _json_scalar_or_list(value, depth, json_argument)
+    if done:
+        return converted
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {k: json_argument(v, depth + 1) for k, v in value.items()}
     raise NotJsonable(f"a {type(value).__name__} argument has no JSON form")
@@ -239,16 +248,9 @@ def json_value(value: Any, depth: int = 0) -> Any:
     """`value` as an expected return value, converted the way the sandbox converts what a program returns:
     tuples become lists, sets sorted lists, dict keys strings. Bytes, complex numbers, non-finite floats and
     unsortable sets raise `NotJsonable`."""
-    if depth > 100:
-        raise NotJsonable("nested too deeply")
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise NotJsonable("a non-finite float")
-        return value
-    if isinstance(value, (list, tuple)):
-        return [json_value(v, depth + 1) for v in value]
+    done, converted = _json_scalar_or_list(value, depth, json_value)
+    if done:
+        return converted
     if isinstance(value, (set, frozenset)):
         items = [json_value(v, depth + 1) for v in value]
         try:
