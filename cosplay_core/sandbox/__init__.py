@@ -91,8 +91,23 @@ class Executor:
         return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
 
     def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
-        """Outcomes for every job, in the order of `jobs`, each in the order of its inputs."""
-        return list(self.iter_jobs(jobs))
+        """Outcomes for every job, in the order of `jobs`, each in the order of its inputs.
+
+        Jobs of the same program under the same limits run as one (pools hold many identical programs), so an
+        identical pair is never executed twice, not even by two jobs running at the same time.
+        """
+        merged: dict[tuple, dict[str, object]] = {}
+        for job in jobs:
+            unique = merged.setdefault((job.program, job.limits), {})
+            for item in job.inputs:
+                unique.setdefault(_input_text(item), item)
+        groups = [(program, limits, list(unique.values())) for (program, limits), unique in merged.items()]
+        answers = {}
+        rows = self.iter_jobs([Job(program, tuple(inputs), limits) for program, limits, inputs in groups])
+        for (program, limits, inputs), row in zip(groups, rows):
+            for item, outcome in zip(inputs, row):
+                answers[(program, limits, _input_text(item))] = outcome
+        return [[answers[(job.program, job.limits, _input_text(item))] for item in job.inputs] for job in jobs]
 
     def iter_jobs(self, jobs: list[Job]) -> Iterator[list[Outcome]]:
         """Like `run_jobs`, but yields each job's outcomes as soon as it and every job before it are done.
@@ -156,6 +171,10 @@ class Executor:
         if server is not None:
             server.close()
         return outcomes
+
+
+def _input_text(item) -> str:
+    return item if isinstance(item, str) else json.dumps(item, sort_keys=True)
 
 
 def _batched(job: Job) -> bool:
