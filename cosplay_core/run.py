@@ -247,6 +247,10 @@ class Run:
         self.rounds.append(record)
 
     async def _refresh(self) -> None:
+        await asyncio.to_thread(self._refresh_sync)
+
+    def _refresh_sync(self) -> None:
+        """Makes the matrix hold exactly the current pools and executes the cells it lacks."""
         for code_id in list(self.matrix.code_ids):
             if code_id not in self.codes:
                 self.matrix.remove_code(code_id)
@@ -257,7 +261,7 @@ class Run:
             self.matrix.set_code(code.id, code.source)
         for test in self.tests.values():
             self.matrix.set_test(test.id, test.input, test.expected)
-        await asyncio.to_thread(self.matrix.refresh)
+        self.matrix.refresh()
 
     async def _select(self) -> None:
         """Stage 3 on the final pools (tied codes only), then the baselines on the stage-1 pools (timed apart)."""
@@ -471,14 +475,6 @@ class Run:
         if run.done and not trace.of_type("run_finished") and run._trace:
             run._trace.write("run_finished", summary=run.summary())
         return run
-
-    def _refresh_sync(self) -> None:
-        for code in self.codes.values():
-            self.matrix.set_code(code.id, code.source)
-        for test in self.tests.values():
-            self.matrix.set_test(test.id, test.input, test.expected)
-        self.matrix.refresh()
-
 
 def problem_card(problem: Problem) -> dict:
     """What a trace records about a problem: never the ground truth."""
