@@ -179,7 +179,7 @@ class ProblemModel(RunScript):
     def __init__(self, problem: Problem, data: dict, unusable_every: int, hard_every: int):
         generator = (problem.generator or "") + (
             "\n\n_problem_generate = generate\n\n\n"
-            "def generate(rng):\n"
+            "def generate(rng, kind):\n"
             "    return _problem_generate(rng, \"random\")\n")
         super().__init__(problem, _LazyExecutor(), data["pools"],
                          f"Here is a generator:\n\n```python\n{generator.strip()}\n```\n")

@@ -17,6 +17,15 @@ from cosplay_core.sandbox import Outcome
 
 EventSink = Callable[[dict], None]
 
+def stage3_input_kinds(count: int) -> list[str]:
+    """The kinds of the `count` random inputs stage 3 asks every backbone for: mostly `random`, every fifth `edge`,
+    and from 8 inputs on one `large` (at the constraints' limits), so that a candidate too slow for the problem's
+    time limit shows as ERR in its signature and loses the within-cluster choice to one that finishes."""
+    kinds = ["edge" if i % 5 == 4 else "random" for i in range(count)]
+    if count >= 8:
+        kinds[-1] = "large"
+    return kinds
+
 
 @dataclass
 class PlayerUsage:
@@ -69,4 +78,4 @@ class Player(Protocol):
         """`code` repaired so that it produces `expected` on `test_input`, given what it actually did."""
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:
-        """Up to `count` random valid inputs (stage 3)."""
+        """Up to `count` random valid inputs (stage 3), of the kinds `stage3_input_kinds(count)` names."""

@@ -13,6 +13,7 @@ from cosplay_core.backbone import BackboneOptions, describe_backbones, make_play
 from cosplay_core.models import ModelConfigError
 from cosplay_core.models.lm_player import LMPlayer
 from cosplay_core.models.sim import SimPlayer, SimSkills
+from cosplay_core.player import stage3_input_kinds
 from cosplay_core.problem import Problem, load_problem
 from fake_llm_server import FakeLLMServer
 
@@ -45,6 +46,17 @@ def test_sim(problem, executor):
     assert isinstance(player, SimPlayer)
     assert player.info.simulation is True and player.info.name == "sim" and player.seed == 5
     assert player.skills == SimSkills()
+
+
+def test_sim_stage3_inputs_follow_the_shared_mix(problem, executor):
+    """The sim asks gen.py for the kinds every backbone is asked for: one `large` input among 16, last."""
+    player = make_player("sim", problem, executor, seed=2)
+    inputs = asyncio.run(player.random_inputs(16, 7))
+    assert stage3_input_kinds(16).count("large") == 1 and stage3_input_kinds(16)[-1] == "large"
+    assert len(inputs) == 16 and inputs == asyncio.run(player.random_inputs(16, 7))
+    sizes = [int(text.split()[0]) for text in inputs]
+    assert sizes[-1] == max(sizes) and sizes[-1] > 10 * sorted(sizes)[-2]  # gen.py's `large` is at the limits
+    assert len(asyncio.run(player.random_inputs(7, 7))) == 7 and stage3_input_kinds(7).count("large") == 0
 
 
 def test_sim_skills_as_a_dataclass_or_a_dict(problem, executor):

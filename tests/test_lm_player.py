@@ -17,6 +17,7 @@ from cosplay_core import prompts
 from cosplay_core.config import RunConfig
 from cosplay_core.models import Budget, BudgetExceeded, ModelClient, ResponseCache, create_model
 from cosplay_core.models.lm_player import LMPlayer
+from cosplay_core.player import stage3_input_kinds
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Outcome
@@ -155,8 +156,8 @@ GEN_STDIN = '''Here is a generator:
 import random
 
 
-def generate(rng: random.Random) -> str:
-    n = rng.randint(1, 12)
+def generate(rng: random.Random, kind: str) -> str:
+    n = {"edge": 1, "large": 5000}.get(kind) or rng.randint(2, 12)
     values = [rng.randint(-20, 20) for _ in range(n)]
     return f"{n}\\n{' '.join(map(str, values))}\\n"
 ```
@@ -167,7 +168,7 @@ import json
 import random
 
 
-def generate(rng: random.Random) -> str:
+def generate(rng: random.Random, kind: str) -> str:
     s = "".join(rng.choice("ab Z") * rng.randint(1, 3) for _ in range(rng.randint(0, 8)))
     return json.dumps([s])
 ```
@@ -481,14 +482,34 @@ def test_random_inputs_run_the_model_generator_in_the_sandbox(stdin_problem, exe
         inputs = run(using(player, lambda p: p.random_inputs(8, 3)))
         again = run(using(player, lambda p: p.random_inputs(8, 3)))
         assert [request_kind(r) for r in server.requests] == ["input_generator", "input_generator"]
+        prompt = server.requests[0].prompt
+    assert "generate(rng: random.Random, kind: str)" in prompt and '`"large"`' in prompt
     assert executor.executions - before >= 8  # one sandboxed call per seed
     assert 4 <= len(inputs) <= 8 and len(set(inputs)) == len(inputs)
     assert inputs == again  # seeds derive from the request index: reproducible
+    sizes = []
     for text in inputs:
         n, values = text.split("\n", 1)
         assert int(n) == len(values.split()) and text.endswith("\n")
+        sizes.append(int(n))
+    # stage 3's mix (stage3_input_kinds): the generator was asked for one edge and one large input among 8
+    assert stage3_input_kinds(8).count("large") == 1 and stage3_input_kinds(8).count("edge") == 1
+    assert sizes[-1] == 5000 and sizes.count(5000) == 1 and 1 in sizes
     outcomes = executor.run(stdin_problem.program(stdin_problem.reference), inputs)
     assert all(o.ok for o in outcomes)
+    assert events == []
+
+
+def test_a_generator_that_ignores_the_kind_still_gives_inputs(stdin_problem, executor):
+    legacy = GEN_STDIN.replace("rng: random.Random, kind: str", "rng").replace(
+        '{"edge": 1, "large": 5000}.get(kind) or ', "")
+    assert "kind" not in legacy
+    with FakeLLMServer(Script(input_generator=legacy)) as server:
+        events = []
+        player = make_player("anthropic", server, stdin_problem, executor, events=events)
+        inputs = run(using(player, lambda p: p.random_inputs(8, 4)))
+        assert [request_kind(r) for r in server.requests] == ["input_generator"]
+    assert len(inputs) >= 4 and all(2 <= int(text.split("\n", 1)[0]) <= 12 for text in inputs)
     assert events == []
 
 
@@ -574,7 +595,9 @@ def test_prompts_show_the_statement_and_never_the_ground_truth(slug, provider, e
     secrets = [problem.reference.strip(), problem.generator.strip(), *(w.source.strip() for w in problem.wrong)]
     secrets += _distinctive_lines(problem.reference, statement)
     secrets += [line for w in problem.wrong for line in _distinctive_lines(w.source, statement)]
-    secrets += _distinctive_lines(problem.generator, statement)
+    # gen.py's signature line is the public generator contract that the input_generator template states
+    secrets += _distinctive_lines(problem.generator, statement + prompts.render(
+        "input_generator", generator_returns=""))
     secrets += [*problem.hints, *problem.attacks]
     for test in problem.tests:
         for value in (test.input, test.output):

@@ -40,7 +40,7 @@ from cosplay_core.models.client import ModelClient
 from cosplay_core.models.sdk_adapter import public_url
 # parse.py's fence scanner is private there; it is the one fence grammar of the project, so it is reused here
 from cosplay_core.parse import _fenced_blocks, _normalise, extract_code, extract_list
-from cosplay_core.player import EventSink, PlayerInfo, PlayerUsage
+from cosplay_core.player import EventSink, PlayerInfo, PlayerUsage, stage3_input_kinds
 from cosplay_core.problem import Problem, decode_generated_input
 from cosplay_core.sandbox import Executor, Limits, Outcome, Program
 
@@ -458,19 +458,25 @@ class LMPlayer:
         return await self._ask("repair", "repair", fields, self._parse_code, index)
 
     async def write_input_generator(self, index: int) -> str | None:
-        """The source of a `generate(rng) -> str` input generator written by the model, or None."""
+        """The source of a `generate(rng, kind) -> str` input generator written by the model, or None."""
         return await self._ask("input_generator", "input_generator",
                                {"generator_returns": self._shapes["generator_returns"]}, self._parse_code, index)
 
-    async def run_generator(self, source: str, count: int, index: int) -> list[Any]:
-        """Up to `count` distinct valid inputs from a model-written generator, run in the sandbox (one call per
-        seed; the seeds derive from `index` and the player's seed)."""
+    async def run_generator(self, source: str, kinds: list[str], index: int) -> list[Any]:
+        """Distinct valid inputs from a model-written generator, one per entry of `kinds`, run in the sandbox (the
+        seeds derive from `index` and the player's seed). A generator that ignores the contract and takes only
+        `rng` is called with `rng` alone."""
         program = Program(source + (
-            f"\n\n\ndef {GENERATOR_ENTRY}(seed):\n"
-            "    import random as _cosplay_random\n"
-            "    return generate(_cosplay_random.Random(seed))\n"), "function", GENERATOR_ENTRY)
+            f"\n\n\ndef {GENERATOR_ENTRY}(seed, kind):\n"
+            "    import inspect as _cosplay_inspect, random as _cosplay_random\n"
+            "    rng = _cosplay_random.Random(seed)\n"
+            "    try:\n"
+            "        _cosplay_inspect.signature(generate).bind(rng, kind)\n"
+            "    except (TypeError, ValueError):\n"
+            "        return generate(rng)\n"
+            "    return generate(rng, kind)\n"), "function", GENERATOR_ENTRY)
         rng = random.Random(f"cosplay-inputs:{self.seed}:{index}")
-        seeds = [[rng.randrange(2 ** 31)] for _ in range(count)]
+        seeds = [[rng.randrange(2 ** 31), kind] for kind in kinds]
         outcomes = await asyncio.to_thread(self.executor.run, program, seeds, GENERATOR_LIMITS)
         inputs, errors = [], []
         for outcome in outcomes:
@@ -489,7 +495,7 @@ class LMPlayer:
             inputs.append(value)
         if errors:
             self._emit({"type": "generator_errors", "request": "input_generator", "index": index,
-                        "failed": len(errors), "of": count, "first": str(errors[0])[:300]})
+                        "failed": len(errors), "of": len(kinds), "first": str(errors[0])[:300]})
         return _dedupe(inputs)
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:
@@ -500,7 +506,7 @@ class LMPlayer:
         inputs: list[Any] = []
         source = await self.write_input_generator(index)
         if source is not None:
-            inputs = await self.run_generator(source, count, index)
+            inputs = await self.run_generator(source, stage3_input_kinds(count), index)
         if 2 * len(inputs) >= count:
             return inputs[:count]
         missing = count - len(inputs)

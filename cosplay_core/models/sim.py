@@ -12,7 +12,7 @@ player's requests by sampling from that problem's program space with tunable ski
   yields the reference, toward a wrong test a program that matches the wrong test (one of the wrong solutions).
 
 Hints and attack ideas come from the problem's `ideas.toml`, inputs from its `gen.py` (run in the sandbox: `random`
-inputs for random UTs, `edge` ones for UTs that target an attack idea, a mix with one `large` for stage 3), outputs
+inputs for random UTs, `edge` ones for UTs that target an attack idea, stage 3's mix with one `large`), outputs
 from running the programs in the sandbox. Every answer is drawn from a random stream keyed by (seed, request,
 arguments), so a run is deterministic for a seed whatever the order in which concurrent requests complete.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 from cosplay_core.compare import outcome_matches
 from cosplay_core.models.base import ModelConfigError
-from cosplay_core.player import PlayerInfo, PlayerUsage
+from cosplay_core.player import PlayerInfo, PlayerUsage, stage3_input_kinds
 from cosplay_core.problem import Problem, decode_generated_input, generator_program
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome
 
@@ -175,12 +175,9 @@ class SimPlayer:
         return rng.choice(self.problem.wrong).source
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:
-        """Mostly `random` inputs, every fifth an `edge` one, and (from 8 inputs on) one `large` one: a model asked
-        for random valid inputs writes a generator that reaches the constraints' limits now and then."""
+        """Inputs of the kinds `stage3_input_kinds` names, from the problem's gen.py (as a model's generator)."""
         rng = self._rng("random_inputs", count, index)
-        kinds = ["edge" if i % 5 == 4 else "random" for i in range(count)]
-        if count >= 8:
-            kinds[-1] = "large"
+        kinds = stage3_input_kinds(count)
         inputs = []
         for kind in dict.fromkeys(kinds):
             inputs += await self._generate(kind, rng, kinds.count(kind))

@@ -45,15 +45,19 @@ def run_relative(executor: Executor, jobs: list[Job], factor: float | None) -> l
                 if limit > probe:
                     retry.setdefault(round(limit, 3), []).append((j, i))
     rows = [list(row) for row in rows]
-    for limit, cells in retry.items():
+    # Every retry in one call, whatever its limit, so that retries under different limits share the workers; the
+    # longest limits first, so that the short ones fill the gaps.
+    groups = []
+    for limit, cells in sorted(retry.items(), reverse=True):
         by_job: dict[int, list[int]] = {}
         for j, i in cells:
             by_job.setdefault(j, []).append(i)
-        again = executor.run_jobs([Job(jobs[j].program, tuple(jobs[j].inputs[i] for i in idx),
-                                       replace(limits, time_limit_s=limit)) for j, idx in by_job.items()])
-        for (j, idx), outcomes in zip(by_job.items(), again):
-            for i, outcome in zip(idx, outcomes):
-                rows[j][i] = outcome
+        groups += [(j, idx, replace(limits, time_limit_s=limit)) for j, idx in by_job.items()]
+    again = executor.run_jobs([Job(jobs[j].program, tuple(jobs[j].inputs[i] for i in idx), retry_limits)
+                               for j, idx, retry_limits in groups])
+    for (j, idx, _), outcomes in zip(groups, again):
+        for i, outcome in zip(idx, outcomes):
+            rows[j][i] = outcome
     for row in rows:
         for i, outcome in enumerate(row):
             if outcome.status == "timeout" and "relative" not in outcome.stderr:
