@@ -13,6 +13,7 @@ from typing import Callable
 
 from cosplay_core.config import RunConfig
 from cosplay_core.problem import ProblemError
+from cosplay_core.run import RunError, RunInterrupted
 from cosplay_core.sandbox import Executor
 from cosplay_core.session import SUMMARY_NAME, BackboneSettings, resolve_problem, start_run, write_summary
 
@@ -64,19 +65,28 @@ def run_one(ref: ProblemRef, config: RunConfig, backbone: BackboneSettings, exec
             return write_summary(run)
         finally:
             run.close()
-    except ProblemError as exc:
+    except RunInterrupted as exc:
+        return {"problem": ref.slug, "error": str(exc), "interrupted": True}
+    except (ProblemError, RunError) as exc:
         return {"problem": ref.slug, "error": str(exc)}
 
 
 def run_benchmark(refs: list[ProblemRef], config: RunConfig, backbone: BackboneSettings, executor: Executor,
                   out_dir: Path | None, jobs: int = 1,
                   progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
-    """Every problem's summary, in the order of `refs`; `jobs` problems run at once."""
+    """Every problem's summary, in the order of `refs`; `jobs` problems run at once. When the model cannot answer,
+    the problems not yet started are not run (their summaries say so, with `"interrupted": true`)."""
     lock = threading.Lock()
     done = [0]
+    model_down = threading.Event()  # once the model cannot answer, the problems not yet started are left for later
 
     def one(ref: ProblemRef) -> dict:
-        summary = run_one(ref, config, backbone, executor, out_dir)
+        if model_down.is_set():
+            summary = {"problem": ref.slug, "error": "not run: the model could not answer", "interrupted": True}
+        else:
+            summary = run_one(ref, config, backbone, executor, out_dir)
+            if summary.get("interrupted"):
+                model_down.set()
         with lock:
             done[0] += 1
             if progress:

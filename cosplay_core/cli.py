@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -195,6 +196,21 @@ def default_run_folder(slug: str, model: str, seed: int) -> Path:
     return Path("runs") / safe
 
 
+def _output_folder(path: Path, make: bool = True) -> Path:
+    """`path`, made if missing (with `make`); UsageError with one line when it cannot be a folder to write in."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} is a file, not a folder")
+    if not make:
+        return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the output folder {path}: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"cannot write in the output folder {path}")
+    return path
+
+
 def _say(message: str) -> None:
     print(f"cosplay: {message}", file=sys.stderr)
 
@@ -202,7 +218,7 @@ def _say(message: str) -> None:
 def cmd_run(args) -> int:
     from cosplay_core.models.base import ModelConfigError
     from cosplay_core.problem import ProblemError
-    from cosplay_core.run import RunError
+    from cosplay_core.run import RunError, RunInterrupted
     from cosplay_core.session import resolve_problem, start_run, write_summary
 
     config = _run_config(args)
@@ -213,7 +229,8 @@ def cmd_run(args) -> int:
         raise UsageError(str(exc)) from None
     executor = Executor()
     _warn_isolation(executor)
-    out = Path(args.out) if args.out else default_run_folder(problem.slug, args.model, args.seed)
+    out = _output_folder(Path(args.out) if args.out else default_run_folder(problem.slug, args.model, args.seed),
+                         make=False)  # the trace makes it: a run that cannot start leaves no empty folder
     try:
         run = start_run(problem, config, executor, backbone, out, ground_truth, resume=not args.fresh)
     except (ModelConfigError, RunError) as exc:
@@ -231,6 +248,9 @@ def cmd_run(args) -> int:
     except KeyboardInterrupt:
         _say(f"interrupted; finished steps are kept in {out}: run the same command again to resume")
         return 130
+    except RunInterrupted as exc:
+        _say(f"{exc}; finished steps are kept in {out}: run the same command again to resume")
+        return 2
     finally:
         run.close()
         executor.close()
@@ -270,6 +290,8 @@ def _bench_pool(args, config) -> int:
     from cosplay_core.benchmarks.codet_bench import format_codet_table, run_codet_benchmark
     from cosplay_core.problem import ProblemError
 
+    if args.out:
+        _output_folder(Path(args.out))
     folder = args.model.split(":", 1)[1].strip()
     if not folder:
         raise UsageError("pool replay needs the folder of recorded samples: use --model pool:<folder>")
@@ -295,7 +317,6 @@ def _bench_pool(args, config) -> int:
 
 def cmd_bench(args) -> int:
     from cosplay_core.bench import ProgressBar, aggregate, format_table, list_problems, run_benchmark
-    from cosplay_core.models.base import ModelConfigError
     from cosplay_core.problem import ProblemError
 
     config = _run_config(args)
@@ -311,7 +332,7 @@ def cmd_bench(args) -> int:
     except ProblemError as exc:
         raise UsageError(str(exc)) from None
     refs = refs[: args.limit] if args.limit else refs
-    out = Path(args.out) if args.out else None
+    out = _output_folder(Path(args.out)) if args.out else None
     executor = Executor()
     _check_backbone_on(refs[0], backbone, executor)
     _warn_isolation(executor)
@@ -328,6 +349,12 @@ def cmd_bench(args) -> int:
         print(json.dumps(result))
     else:
         print(format_table(result))
+    interrupted = sorted((s for s in summaries if s.get("interrupted")), key=lambda s: s["error"].startswith("not run"))
+    if interrupted:
+        kept = f"finished problems are kept in {out}: run the same command again to go on" if out else \
+            "give --out to keep finished problems across attempts"
+        _say(f"{interrupted[0]['problem']}: {interrupted[0]['error']}; {kept}")
+        return 2
     if result["failed"] == result["problems"] and result["problems"]:
         raise UsageError(f"every problem failed; first: {result['errors'][0]}")
     return 0
@@ -431,3 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a disk that fills up, a folder that vanishes: one line, and what is written stays
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"cosplay: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable
 
-from cosplay_core.run import Run
+from cosplay_core.run import Run, RunInterrupted
 from cosplay_core.state import Snapshot
 
 IDLE, RUNNING, PAUSED, DONE, FAILED = "idle", "running", "paused", "done", "failed"
@@ -104,6 +104,13 @@ class RunController:
                     with self._lock:
                         self._run = run
                 self._run.step()
+            except RunInterrupted as exc:  # the model cannot answer: pause, so that the user can go on later
+                with self._lock:
+                    self._state = PAUSED
+                    self._message = str(exc)
+                    self._steps_wanted = 0
+                    self._busy = False
+                continue
             except Exception as exc:  # a failed step: keep every finished one, say what went wrong
                 with self._lock:
                     self._state = FAILED
@@ -114,6 +121,7 @@ class RunController:
                 continue
             with self._lock:
                 self._busy = False
+                self._message = None  # a step went through: an earlier interruption is over
                 if self._steps_wanted > 0:
                     self._steps_wanted -= 1
                 if self._run.done:

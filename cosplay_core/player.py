@@ -2,7 +2,8 @@
 
 A player is bound to one problem. Every request is async and returns a typed result, or None when the backbone
 could not produce a usable answer after its retries (the failure is recorded through `on_event`, never raised).
-Budget exhaustion is the one exception: `BudgetExceeded` propagates so that the run can stop cleanly.
+Two exceptions propagate so that the run can stop cleanly: `BudgetExceeded` (the budget is spent) and
+`ModelUnavailable` (the model cannot answer at all).
 
 Implementations: `LMPlayer` (a language model through prompts), `SimPlayer` (the offline simulation, which is not a
 language model), `PoolPlayer` (replays recorded samples).

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from cosplay_core import metrics, selectors
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
-from cosplay_core.models.base import BudgetExceeded
+from cosplay_core.models.base import BudgetExceeded, ModelUnavailable
 from cosplay_core.player import Player
 from cosplay_core.problem import Problem
 from cosplay_core.sandbox import Executor
@@ -50,6 +49,12 @@ CELL_TEXT_LIMIT = 2000
 
 class RunError(Exception):
     """A run that cannot start or continue (bad settings, an unusable trace); one clear line."""
+
+
+class RunInterrupted(RunError):
+    """A step could not finish because the model cannot answer (a rejected key, a missing model, a server that
+    cannot be reached). The run is as it was before that step (its trace too) and can go on, or resume from the
+    trace, once the model answers."""
 
 
 class Run:
@@ -90,6 +95,7 @@ class Run:
         self._trace = TraceWriter(self.out_dir / TRACE_NAME, fresh=True) if self.out_dir else None
         self._started_event_written = False
         self._counted_baseline = (0, 0.0)
+        self._interrupted = False  # the last step stopped because the model could not answer
 
     # -- public API ----------------------------------------------------------------------------------------------
 
@@ -121,19 +127,31 @@ class Run:
         if self.done:
             raise RunError("the run is finished")
         self._write_started()
+        if self._interrupted:  # the model could not answer last time: let the player try it again
+            retry = getattr(self.player, "retry_model", None)
+            if retry is not None:
+                retry()
+            self._interrupted = False
         name = self.cursor
         step_round = self.round  # the round this step belongs to (finishing a round moves self.round on)
         started = time.perf_counter()
         before = self.executor.executions
         changes: list[Change] = []
+        before_step = self._pools()
         try:
             changes = await self._do(name)
+        except ModelUnavailable as exc:
+            await self._restore(before_step)
+            self._interrupted = True
+            where = f"after step {self.step_index - 1}" if self.step_index else "before its first step"
+            raise RunInterrupted(f"the model cannot answer ({exc}); the run is paused {where}, with every finished "
+                                 "step kept: go on once the model answers") from None
         except BudgetExceeded as exc:
             self.stopped = f"budget exhausted: {exc}"
             if self._trace:
                 self._trace.write("run_stopped", reason=self.stopped, step=name)
             if name != "select":
-                await self._finish_on_budget()
+                await self._finish_early()
         baseline_executions, baseline_wall = self.baseline_executions, self.baseline_wall_s
         self.executions += self.executor.executions - before - (baseline_executions - self._counted_baseline[0])
         if name == "tests" and self.initial is not None:
@@ -288,8 +306,26 @@ class Run:
         self.baseline_executions += self.executor.executions - before
         self.baseline_wall_s += time.perf_counter() - started
 
-    async def _finish_on_budget(self) -> None:
-        """With the budget spent: select now, from what the run has (no clustering if no inputs can be had)."""
+    def _pools(self) -> dict:
+        """What a step may change before it finishes (pools are dicts of immutable entries: shallow copies do)."""
+        return {"codes": dict(self.codes), "tests": dict(self.tests), "hints": list(self.hints),
+                "plans": list(self.plans), "attacks": list(self.attacks), "counter": self.indices.last,
+                "cursor": self.cursor, "round": self.round, "round_changes": self.round_changes,
+                "rounds": list(self.rounds), "initial": self.initial, "random_inputs": list(self.random_inputs),
+                "selection": self.selection, "baselines": self.baselines}
+
+    async def _restore(self, pools: dict) -> None:
+        """Puts back what `_pools` saved, and the matrix with it."""
+        self.codes, self.tests, self.hints = pools["codes"], pools["tests"], pools["hints"]
+        self.plans, self.attacks, self.indices.last = pools["plans"], pools["attacks"], pools["counter"]
+        self.cursor, self.round, self.round_changes = pools["cursor"], pools["round"], pools["round_changes"]
+        self.rounds, self.initial, self.random_inputs = pools["rounds"], pools["initial"], pools["random_inputs"]
+        self.selection, self.baselines = pools["selection"], pools["baselines"]
+        if self.tests or self.matrix.code_ids:
+            await self._refresh()
+
+    async def _finish_early(self) -> None:
+        """With no further model call possible: select now, from what the run has (no clustering without inputs)."""
         if not self.codes or not self.tests:
             self.cursor = "done"
             return

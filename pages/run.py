@@ -171,12 +171,14 @@ def progress() -> None:
     latest = current.latest
     state = STATE_LABELS.get(current.state, current.state)
     if latest is None:
-        st.write(f"**{state}**: starting…")
-        return
-    st.write(f"**{state}** · step {snapshot_label(latest)} · {latest.title}")
-    st.caption(cost_line(latest))
+        st.write(f"**{state}**: " + ("starting…" if current.state == "running" else "no step finished yet"))
+    else:
+        st.write(f"**{state}** · step {snapshot_label(latest)} · {latest.title}")
+        st.caption(cost_line(latest))
     if current.message:
         (st.error if current.state == "failed" else st.warning)(current.message)
+    if latest is None:
+        return
     for change in latest.changes[:8]:
         st.markdown(f"- {change.reason}")
     if latest.selection is not None:

@@ -4,7 +4,7 @@ import difflib
 
 import streamlit as st
 
-from cosplay_core import insights, viz
+from cosplay_core import viz
 from pages.common import backbone_badge, cost_line, is_running, need_run, show_value, snapshot_label
 
 st.title("Stage 2 · self-play on the execution matrix")

@@ -136,3 +136,27 @@ def test_missing_key_is_a_clear_message(monkeypatch):
     at.run()
     assert any("ANTHROPIC_API_KEY" in e.value for e in at.error)
     assert not at.exception
+
+
+def test_a_server_that_cannot_be_reached_pauses_the_run_with_a_clear_message(tmp_path, monkeypatch):
+    from fake_llm_server import FakeLLMServer
+
+    monkeypatch.chdir(tmp_path)  # the run folder and the response cache go here
+    with FakeLLMServer() as server:
+        dead = server.openai_base_url  # nothing listens there once the server has stopped
+    at = new_app()
+    at.selectbox(key="backbone_kind").set_value("compatible")
+    at.run()
+    at.text_input(key="base_url").input(dead)
+    at.run()
+    at.button(key="run_button").click()
+    at.run()
+    controller = at.session_state["controller"]
+    deadline = time.monotonic() + 120
+    while not controller.view().message and time.monotonic() < deadline:
+        time.sleep(0.2)
+    view = controller.view()
+    assert view.state == "paused" and "cannot answer" in view.message and "connection failed" in view.message
+    at.run()
+    assert any("cannot answer" in w.value for w in at.warning) and not at.exception
+    assert not at.button(key="run_button").disabled  # Run goes on once the server answers

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 import signal
 import subprocess
 import sys
@@ -86,6 +87,8 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     (["bench", "no/such/dataset"], "no such dataset"),
     (["bench", str(SAMPLES), "--jobs", "0"], "--jobs must be at least 1"),
     (["bench", str(SAMPLES), "--model", "openai:gpt-4o"], "OPENAI_API_KEY"),
+    (["run", str(SAMPLES / "max_subarray"), "--model", "openai:local", "--base-url", "localhost:8000"],
+     "must be an http:// or https:// address"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")}
@@ -93,6 +96,16 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert message in result.stderr, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "bench"])
+def test_an_output_folder_that_is_a_file_is_one_line_and_exit_2(command, tmp_path):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("keep me\n")
+    target = SAMPLES / "max_subarray" if command == "run" else SAMPLES
+    result = cosplay(command, str(target), *SMALL, "--out", str(taken))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "is a file, not a folder" in result.stderr and taken.read_text() == "keep me\n"
 
 
 def test_bench_on_two_problems_in_parallel_and_resumed(tmp_path):
@@ -111,6 +124,64 @@ def test_bench_on_two_problems_in_parallel_and_resumed(tmp_path):
     again = cosplay("bench", str(dataset), *SMALL, "--out", str(tmp_path / "out"))
     assert again.returncode == 0 and "CoSPlay (self-play + cluster)" in again.stdout
     assert json.loads((tmp_path / "out" / "bench.json").read_text())["selectors"] == table["selectors"]
+
+
+def test_a_model_that_stops_answering_pauses_the_run_and_the_same_command_resumes(tmp_path):
+    """The key is rejected mid-run: one clear line and exit 2, finished steps kept; the same command, once the model
+    answers, goes on from there, with every request answered before served from the cache."""
+    import threading
+
+    from fake_llm_server import FakeLLMServer
+    from test_lm_player import FUNCTION_INPUTS, GEN_FUNCTION, RunScript
+
+    from cosplay_core.problem import load_problem
+    from cosplay_core.sandbox import Executor
+
+    problem = load_problem(SAMPLES / "run_length")
+    command = ["run", str(SAMPLES / "run_length"), "--model", "openai:fake-coder", *SMALL, "--votes", "2",
+               "--concurrency", "1", "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "run")]
+    with Executor(workers=1) as executor, FakeLLMServer(RunScript(problem, executor, FUNCTION_INPUTS,
+                                                                  GEN_FUNCTION)) as server:
+        def revoke_the_key_later():
+            if server.wait_for_requests(12, timeout_s=120):
+                server.fail("unauthorized")
+
+        revoker = threading.Thread(target=revoke_the_key_later, daemon=True)
+        revoker.start()
+        first = cosplay(*command, "--base-url", server.openai_base_url, timeout=600)
+        revoker.join(timeout=5)
+        answered = sum(1 for r in server.requests if r.answer == "ok")
+        assert first.returncode == 2, first.stderr
+        last = first.stderr.strip().splitlines()[-1]
+        assert "Traceback" not in first.stderr
+        assert "the model cannot answer" in last and "API key was rejected" in last
+        assert "run the same command again to resume" in last
+        finished = len(read_trace(tmp_path / "run").of_type("step"))
+        assert finished >= 1 and not (tmp_path / "run" / "summary.json").exists()
+
+        second = cosplay(*command, "--base-url", server.openai_base_url, "--json", timeout=600)
+    # nothing the model answered is asked of it again: each (prompt, sample index) reached it once
+    calls = [c for c in read_trace(tmp_path / "run").of_type("model_call") if not c["cached"] and not c["error"]]
+    asked = Counter(json.dumps([c["messages"], c["config"]["sample_index"]]) for c in calls)
+    assert answered >= 12 and max(asked.values()) == 1 and len(calls) > answered
+    assert second.returncode == 0, second.stderr
+    summary = json.loads(second.stdout)
+    assert summary["stopped"] is None and summary["selected"] is not None
+    assert len(read_trace(tmp_path / "run").of_type("step")) > finished
+
+
+def test_bench_stops_when_the_model_server_cannot_be_reached(tmp_path):
+    from fake_llm_server import FakeLLMServer
+
+    with FakeLLMServer() as server:
+        dead = server.openai_base_url  # nothing listens there once the server has stopped
+    result = cosplay("bench", str(SAMPLES), "--model", "openai:fake-coder", "--base-url", dead, *SMALL,
+                     "--jobs", "2", "--out", str(tmp_path / "bench"), "--cache-dir", str(tmp_path / "cache"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert "the model cannot answer" in last and "connection failed" in last and str(tmp_path / "bench") in last
+    assert "not run: the model could not answer" in result.stdout  # the rest waits for the next attempt
+    assert not list((tmp_path / "bench").glob("*/summary.json"))
 
 
 def test_run_against_an_openai_compatible_server(tmp_path):

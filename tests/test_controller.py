@@ -8,6 +8,7 @@ import pytest
 from conftest import SAMPLES
 from cosplay_core.config import RunConfig
 from cosplay_core.controller import DONE, FAILED, PAUSED, RunController
+from cosplay_core.models.base import ModelUnavailable
 from cosplay_core.models.sim import SimPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
@@ -44,7 +45,14 @@ def make(executor, fail_at=None, slow=False):
         async def random_inputs(self, count, index):
             if fail_at == "inputs":
                 raise RuntimeError("the model server went away")
+            if fail_at == "unavailable" and not self.retried:
+                raise ModelUnavailable("connection", "sim-test: connection failed: the server is down")
             return await super().random_inputs(count, index)
+
+        def retry_model(self):
+            self.retried = True
+
+    Flaky.retried = False
 
     return lambda: Run(problem, Flaky(problem, executor, seed=2), CONFIG, executor)
 
@@ -82,4 +90,18 @@ def test_a_failing_step_keeps_the_finished_ones(executor):
     view = wait_for(controller, lambda v: v.state == FAILED)
     assert "the model server went away" in view.message
     assert len(view.snapshots) >= 5 and view.snapshots[4].name == "tests"
+    controller.close()
+
+
+def test_a_model_that_cannot_answer_pauses_the_run_and_run_goes_on(executor):
+    controller = RunController(make(executor, fail_at="unavailable"))
+    controller.run()
+    view = wait_for(controller, lambda v: v.state == PAUSED and v.message)
+    assert "cannot answer" in view.message and "the server is down" in view.message
+    assert view.latest.name != "inputs" and controller.details is None  # the failed step left nothing behind
+    finished = len(view.snapshots)
+    controller.run()  # the server is back
+    view = wait_for(controller, lambda v: v.state == DONE)
+    assert view.message is None and len(view.snapshots) > finished and view.summary["selected"] is not None
+    assert [s.name for s in view.snapshots].count("inputs") == 1
     controller.close()

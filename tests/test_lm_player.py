@@ -19,7 +19,7 @@ from cosplay_core.models import Budget, BudgetExceeded, ModelClient, ResponseCac
 from cosplay_core.models.lm_player import LMPlayer
 from cosplay_core.player import stage3_input_kinds
 from cosplay_core.problem import load_problem
-from cosplay_core.run import Run
+from cosplay_core.run import Run, RunInterrupted
 from cosplay_core.sandbox import Outcome
 from fake_llm_server import FakeLLMServer
 
@@ -384,7 +384,7 @@ def test_only_the_last_fence_is_the_answer(function_problem, stdin_problem, exec
 def test_a_failed_call_is_recorded_and_gives_none(provider, stdin_problem, executor):
     events = []
     with FakeLLMServer(Script(hints=HINTS)) as server:
-        server.fail("bad_request", "unauthorized")  # neither is worth a retry
+        server.fail("bad_request", "refusal")  # neither is worth a retry
         player = make_player(provider, server, stdin_problem, executor, events=events)
 
         async def play(p):
@@ -393,7 +393,7 @@ def test_a_failed_call_is_recorded_and_gives_none(provider, stdin_problem, execu
         code, no_hints, hints = run(using(player, play))
     assert code is None and no_hints == [] and len(hints) == 4
     assert [(e["type"], e["request"], e["fault"]) for e in events] == [
-        ("request_failed", "code", "bad_request"), ("request_failed", "hints", "unauthorized")]
+        ("request_failed", "code", "bad_request"), ("request_failed", "hints", "refusal")]
     assert "sk-test-key-123" not in json.dumps(events) and "sk-ant-test-key-123" not in json.dumps(events)
     assert player.usage.failed_requests == 2 and player.usage.calls == 1
 
@@ -710,3 +710,41 @@ def test_a_whole_run_driven_by_the_language_model_player(slug, provider, inputs,
     assert summary["gt"]["bon_cluster"] is True
     assert (tmp_path / "run" / "trace.jsonl").exists()
     assert not [e for e in events if e["type"] == "request_failed"]
+
+
+def test_a_run_pauses_when_the_model_cannot_answer_and_goes_on_later(executor, tmp_path):
+    """A rejected key mid-step: the step is undone (pools, cursor, indices, trace), the run says why and is paused;
+    once the model answers again the same run goes on and finishes, as if nothing had happened."""
+    problem = load_problem(SAMPLES / "max_subarray")
+    script = RunScript(problem, executor, STDIN_INPUTS, GEN_STDIN)
+    with FakeLLMServer(script) as server:
+        player = make_player("openai", server, problem, executor, concurrency=2)
+        config = RunConfig(codes=4, tests=4, rounds=1, inputs=4, votes=2)
+        the_run = Run(problem, player, config, executor, out_dir=tmp_path / "run")
+        trace = tmp_path / "run" / "trace.jsonl"
+
+        async def go():
+            try:
+                for _ in range(3):  # hints, plans, attacks
+                    await the_run.astep()
+                before = (the_run.cursor, len(the_run.history), the_run.indices.last, dict(the_run.codes),
+                          trace.read_text())
+                server.fail("unauthorized")
+                with pytest.raises(RunInterrupted, match="cannot answer .*API key was rejected"):
+                    await the_run.astep()  # codes
+                steps = before[4].count('"type":"step"')
+                assert steps == 3 and trace.read_text().count('"type":"step"') == steps
+                assert (the_run.cursor, len(the_run.history), the_run.indices.last, dict(the_run.codes)) == before[:4]
+                sent = len(server.requests)
+                await asyncio.sleep(0.2)
+                assert len(server.requests) == sent  # no request of the abandoned step goes on in the background
+                await the_run.arun_to_end()
+            finally:
+                await player.aclose()
+                the_run.close()
+
+        asyncio.run(go())
+    summary = the_run.summary()
+    assert the_run.done and summary["stopped"] is None and summary["selected"] is not None
+    assert [s.name for s in the_run.history][:4] == ["hints", "plans", "attacks", "codes"]
+    assert len(the_run.codes) == 4 and summary["gt"]["bon_cluster"] is True

@@ -16,6 +16,8 @@ from cosplay_core.models import (
     Message,
     ModelCallError,
     ModelClient,
+    ModelUnavailable,
+    ResponseCache,
     create_model,
 )
 from cosplay_core.parse import extract_code
@@ -98,6 +100,68 @@ def test_a_final_fault_is_not_retried_and_ends_in_one_clear_error(fake_server, p
     message = str(err)
     assert "\n" not in message and message.startswith(("anthropic:claude-test:", "openai:test-model:"))
     assert len(records) == 1 and records[0]["error"]["type"] == name and "retry_in_s" not in records[0]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("fault", ["unauthorized", "forbidden", "not_found"])
+def test_a_model_that_cannot_answer_stops_every_further_call_until_retried(fake_server, provider, fault, tmp_path):
+    """A rejected key or a missing model fails every call the same way: the client says so once (ModelUnavailable,
+    still a ModelCallError) and sends nothing more, though the cache still answers, until `retry_model()`."""
+    cache = ResponseCache(tmp_path / "cache")
+    client = make_client(provider, fake_server, cache=cache)
+    cached_config = GenerateConfig(timeout_s=10, max_tokens=256, sample_index=7)
+
+    async def session():
+        async with client:
+            await client.complete(PROMPT, cached_config)  # answered, and cached
+            fake_server.fail(fault)
+            with pytest.raises(ModelUnavailable) as first:
+                await client.complete(PROMPT, FAST)
+            assert isinstance(first.value, ModelCallError) and first.value.fault == fault
+            sent = len(fake_server.requests)
+            with pytest.raises(ModelUnavailable) as again:
+                await client.complete(PROMPT, GenerateConfig(timeout_s=10, sample_index=3))
+            assert again.value.fault == fault and str(again.value) == client.unavailable
+            assert str(first.value).startswith(client.unavailable)
+            assert len(fake_server.requests) == sent  # nothing more reached the server
+            assert (await client.complete(PROMPT, cached_config)).cached  # the cache still answers
+            client.retry_model()
+            return await client.complete(PROMPT, FAST)
+
+    completion = run(session())
+    cache.close()
+    assert extract_code(completion.text) == "print(sum(map(int, input().split())))"
+
+
+def test_a_server_that_cannot_be_reached_is_unavailable_after_the_retries():
+    with FakeLLMServer() as server:
+        model = make_model("openai", server)
+    # the server is gone: every attempt fails to connect
+    client = ModelClient(model, max_retries=2, backoff_base_s=0.01, backoff_max_s=0.02)
+    with pytest.raises(ModelUnavailable) as info:
+        run(complete(client))
+    assert info.value.fault == "connection" and info.value.attempts == 3
+    assert client.unavailable and "connection failed" in client.unavailable
+    assert client.totals.attempts == 3
+
+
+def test_transient_and_request_specific_faults_leave_the_model_available(fake_server):
+    client = make_client("anthropic", fake_server, max_retries=1)
+
+    async def session():
+        async with client:
+            for fault in ("bad_request", "refusal"):
+                fake_server.fail(fault)
+                with pytest.raises(ModelCallError) as info:
+                    await client.complete(PROMPT, FAST)
+                assert not isinstance(info.value, ModelUnavailable)
+            fake_server.fail("server_error", "server_error")
+            with pytest.raises(ModelCallError) as info:
+                await client.complete(PROMPT, FAST)
+            assert not isinstance(info.value, ModelUnavailable)
+            return await client.complete(PROMPT, FAST)
+
+    assert run(session()).text and client.unavailable is None
 
 
 def test_401_message_says_the_key_was_rejected(fake_server):

@@ -16,6 +16,7 @@ from cosplay_core.models.base import (
     ModelAttemptError,
     ModelCallError,
     ModelConfigError,
+    ModelUnavailable,
     ModelError,
     Usage,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "ModelCallError",
     "ModelClient",
     "ModelConfigError",
+    "ModelUnavailable",
     "ModelError",
     "ResponseCache",
     "Usage",

@@ -181,3 +181,8 @@ class ModelCallError(ModelError):
 
 class BudgetExceeded(ModelError):
     """The run's budget of calls or tokens is spent; no further call is made."""
+
+
+class ModelUnavailable(ModelCallError):
+    """The model cannot answer at all (its key is rejected, the model or endpoint does not exist, the server cannot be
+    reached): no further call is made, and a run stops cleanly as on a spent budget, resumable later."""

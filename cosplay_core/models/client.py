@@ -21,6 +21,7 @@ from cosplay_core.models.base import (
     Model,
     ModelAttemptError,
     ModelCallError,
+    ModelUnavailable,
     Usage,
 )
 from cosplay_core.models.cache import ResponseCache, request_key
@@ -28,6 +29,10 @@ from cosplay_core.models.cache import ResponseCache, request_key
 log = logging.getLogger(__name__)
 
 CallRecord = dict[str, Any]
+
+# Final faults after which every further call would fail the same way, whatever it asks: the key, the model name or
+# the endpoint is wrong, or the server cannot be reached (a connection that failed through every retry).
+UNAVAILABLE_FAULTS = frozenset({"unauthorized", "forbidden", "not_found", "connection"})
 
 
 class Budget:
@@ -117,7 +122,9 @@ class ModelClient:
     """Calls a Model with bounded concurrency, retries, a budget, a cache and a per-attempt record.
 
     `complete` returns a Completion, or raises ModelCallError (failed for good: a non-retryable fault, or
-    `max_retries` retries spent) or BudgetExceeded. Cancelling the awaiting task cancels the call in flight and
+    `max_retries` retries spent), BudgetExceeded, or ModelUnavailable: once a call fails for good on a rejected key,
+    a missing model or endpoint, or a server it cannot reach, that call and every further one that the cache cannot
+    answer raise it (at once), until `retry_model()`. Cancelling the awaiting task cancels the call in flight and
     frees its slot. `on_call(record)` receives a plain dict for every attempt and every cache hit; it never holds
     a key. An exception raised by `on_call` propagates to the caller (a trace that cannot be written should stop
     the run, not be lost silently).
@@ -151,6 +158,8 @@ class ModelClient:
         self.cache = cache
         self.on_call = on_call
         self._rng = rng or random.Random()
+        self.unavailable: str | None = None  # why the model cannot answer, once that is known
+        self._unavailable_fault = ""
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
         self.in_flight = 0
@@ -214,7 +223,9 @@ class ModelClient:
             if delay is None:
                 self._failures += 1
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
-                raise ModelCallError(error.fault, f"{error.message}{tries}", attempts=attempt, status=error.status)
+                self._note_final_failure(error)
+                failure = ModelUnavailable if self.unavailable is not None else ModelCallError
+                raise failure(error.fault, f"{error.message}{tries}", attempts=attempt, status=error.status)
             self._retries += 1
             log.info("%s: %s; retry %d of %d in %.2f s", self.model.name, error.fault, attempt, self.max_retries, delay)
             await asyncio.sleep(delay)
@@ -233,6 +244,15 @@ class ModelClient:
 
     # ---- internals ---------------------------------------------------------------------------------------------
 
+    def retry_model(self) -> None:
+        """Lets calls reach the model again after ModelUnavailable (the server may be back, the key replaced)."""
+        self.unavailable, self._unavailable_fault = None, ""
+
+    def _note_final_failure(self, error: ModelAttemptError) -> None:
+        """Marks the model unavailable when a call's final fault says that every call would fail."""
+        if self.unavailable is None and error.fault in UNAVAILABLE_FAULTS:
+            self.unavailable, self._unavailable_fault = error.message, error.fault
+
     def _from_cache(self, key: str, messages: list[Message], config: GenerateConfig) -> Completion | None:
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
@@ -247,8 +267,10 @@ class ModelClient:
         self, messages: list[Message], config: GenerateConfig, attempt: int, started: float
     ) -> tuple[Completion | ModelAttemptError, float]:
         """One attempt in a slot, charged to the budget: the completion or the attempt's error, and its latency."""
+        self._check_available()
         self.budget.check()  # before waiting for a slot: a spent budget need not queue
         async with self._slot():
+            self._check_available()
             self.budget.take_call()
             self._attempts += 1
             t0 = time.monotonic()
@@ -265,6 +287,10 @@ class ModelClient:
                 self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
                            error={"type": type(err).__name__, "message": str(err)[:300]})
                 raise
+
+    def _check_available(self) -> None:
+        if self.unavailable is not None:
+            raise ModelUnavailable(self._unavailable_fault, self.unavailable, attempts=0)
 
     def _accept(self, key: str | None, completion: Completion) -> None:
         """Count an answer from the model and cache it."""

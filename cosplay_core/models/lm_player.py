@@ -10,7 +10,8 @@ applies), sends it through a `ModelClient`, and parses the completion:
   `attempts` times; then the request gives up (`{"type": "request_failed", ...}`), counts in
   `usage.failed_requests`, and returns None (or [] for list requests);
 - a `ModelCallError` (the client's retries are spent) gives up at once, the same way;
-- `BudgetExceeded` propagates: the run stops cleanly on it.
+- `BudgetExceeded` and `ModelUnavailable` (a rejected key, a missing model, a server that cannot be reached)
+  propagate: the run stops cleanly on them.
 
 Sample indices: the first attempt of request `index` is sample `index` (seed 0); attempt `a` of it under seed `s`
 is sample `s * SEED_STRIDE + a * RETRY_STRIDE + index`, so that retries and seeds never share a cache entry.
@@ -34,6 +35,7 @@ from cosplay_core.models.base import (
     GenerateConfig,
     Message,
     ModelCallError,
+    ModelUnavailable,
     Usage,
 )
 from cosplay_core.models.client import ModelClient
@@ -330,6 +332,8 @@ class LMPlayer:
                                     timeout_s=self.timeout_s)
             try:
                 completion = await self.client.complete(messages, config)
+            except ModelUnavailable:
+                raise  # every further call would fail too: the run stops cleanly (and can resume later)
             except ModelCallError as err:
                 self.usage.failed_requests += 1
                 self._emit({"type": "request_failed", "request": request, "index": index, "fault": err.fault,
@@ -516,6 +520,10 @@ class LMPlayer:
         direct = await self._ask("inputs", "inputs", {"count": missing, "item_shape": self._shapes["item_shape"]},
                                  self._parse_inputs, index)
         return _dedupe(inputs + (direct or []))[:count]
+
+    def retry_model(self) -> None:
+        """After a run was interrupted because the model could not answer: let the next requests try it again."""
+        self.client.retry_model()
 
     async def aclose(self) -> None:
         """Close the model's connections."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from cosplay_core.models.base import Model, ModelConfigError
 
@@ -61,6 +62,17 @@ def _need_model_id(provider: str, model_id: str) -> str:
     return model_id
 
 
+def _checked_base_url(base_url: str | None, variable: str) -> str | None:
+    """`base_url` (or the provider's environment variable), if it is an http(s) URL; ModelConfigError if not."""
+    base_url = (base_url or os.environ.get(variable) or "").strip() or None
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ModelConfigError(f"The base URL must be an http:// or https:// address such as "
+                                   f"http://localhost:8000/v1, not {base_url!r}")
+    return base_url
+
+
 def _anthropic(model_id: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any) -> Model:
     model_id = _need_model_id("anthropic", model_id)
     api_key = api_key or os.environ.get("ANTHROPIC_API_KEY")
@@ -68,7 +80,7 @@ def _anthropic(model_id: str, *, api_key: str | None = None, base_url: str | Non
         raise ModelConfigError(
             f"No API key for anthropic:{model_id}: set ANTHROPIC_API_KEY in the environment (or enter a key)"
         )
-    base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+    base_url = _checked_base_url(base_url, "ANTHROPIC_BASE_URL")
     from cosplay_core.models.anthropic_model import AnthropicModel
 
     return AnthropicModel(model_id, api_key=api_key, base_url=base_url, **options)
@@ -76,7 +88,7 @@ def _anthropic(model_id: str, *, api_key: str | None = None, base_url: str | Non
 
 def _openai(model_id: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any) -> Model:
     model_id = _need_model_id("openai", model_id)
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    base_url = _checked_base_url(base_url, "OPENAI_BASE_URL")
     api_key = api_key or os.environ.get("OPENAI_API_KEY")
     if not api_key:
         if not base_url:

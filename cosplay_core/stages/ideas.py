@@ -6,7 +6,6 @@ agree, otherwise the test is regenerated (a bounded number of times); the votes 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import random
 from collections import Counter
@@ -15,6 +14,7 @@ from typing import Any
 from cosplay_core.config import RunConfig
 from cosplay_core.player import Player
 from cosplay_core.problem import Problem
+from cosplay_core.stages.together import gather_all
 from cosplay_core.state import Code, UnitTest, canonical
 
 class Indices:
@@ -56,12 +56,12 @@ def plan_hint_subsets(hint_count: int, plan_count: int, per_plan: int, seed: int
 async def write_plans(player: Player, hints: list[str], config: RunConfig, next_index: Indices) -> list[str]:
     subsets = plan_hint_subsets(len(hints), config.codes, config.hints_per_plan, config.seed)
     requests = [player.write_plan([hints[i] for i in subset], next_index()) for subset in subsets]
-    plans = await asyncio.gather(*requests)
+    plans = await gather_all(*requests)
     return [plan or "Solve the problem directly." for plan in plans]
 
 
 async def attack_ideas(player: Player, plans: list[str], next_index: Indices) -> list[list[str]]:
-    return list(await asyncio.gather(*[player.attack_ideas(plan, next_index()) for plan in plans]))
+    return list(await gather_all(*[player.attack_ideas(plan, next_index()) for plan in plans]))
 
 
 async def write_codes(player: Player, plans: list[str], next_index: Indices, attempts: int = 3) -> list[Code]:
@@ -75,7 +75,7 @@ async def write_codes(player: Player, plans: list[str], next_index: Indices, att
         return Code(slot, "# the model produced no program for this plan\nraise SystemExit(1)\n",
                     f"plan {slot + 1} (no program after {attempts} attempts)")
 
-    return list(await asyncio.gather(*[one(slot, plan, next_index.block(attempts))
+    return list(await gather_all(*[one(slot, plan, next_index.block(attempts))
                                        for slot, plan in enumerate(plans)]))
 
 
@@ -83,7 +83,7 @@ async def predict_expected(player: Player, problem: Problem, test_input: Any, co
                            next_index: Indices) -> tuple[Any, tuple, int]:
     """(expected output, all votes, agreement count); agreement is 0 when fewer than ceil(3k/4) agree."""
     k = config.votes if config.policies.self_consistency else 1
-    votes = await asyncio.gather(*[player.predict_output(test_input, next_index()) for _ in range(k)])
+    votes = await gather_all(*[player.predict_output(test_input, next_index()) for _ in range(k)])
     valid = [v for v in votes if v is not None]
     if not valid:
         return None, tuple(votes), 0
@@ -135,7 +135,7 @@ def test_attacks(attacks: list[list[str]], config: RunConfig) -> list[str | None
 async def write_tests(player: Player, problem: Problem, attacks: list[list[str]], config: RunConfig,
                       next_index: Indices) -> list[UnitTest]:
     targets = test_attacks(attacks, config)
-    return list(await asyncio.gather(*[
+    return list(await gather_all(*[
         make_test(player, problem, test_id, attack, config, next_index.block(test_block_size(config)),
                   "attack idea" if attack else "random valid input")
         for test_id, attack in enumerate(targets)]))

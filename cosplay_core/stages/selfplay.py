@@ -14,6 +14,7 @@ from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
 from cosplay_core.player import Player
 from cosplay_core.problem import Problem
 from cosplay_core.stages.ideas import Indices, make_test, predict_expected, test_block_size
+from cosplay_core.stages.together import gather_all
 from cosplay_core.state import Change, Code, UnitTest, bump, canonical
 
 
@@ -64,7 +65,7 @@ async def clean_codes(player: Player, codes: dict[int, Code], snap: MatrixSnapsh
     zero = [snap.code_ids[i] for i in np.flatnonzero(snap.code_pass_counts == 0)]
     if not zero:
         return []
-    sources = await asyncio.gather(*[player.write_code(None, next_index()) for _ in zero])
+    sources = await gather_all(*[player.write_code(None, next_index()) for _ in zero])
     changes = []
     for code_id, source in zip(zero, sources):
         if not source:
@@ -122,7 +123,7 @@ async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], te
     for code_id in failing:
         actual = matrix.outcome(code_id, test_id)
         requests.append(player.repair_code(codes[code_id].source, test.input, test.expected, actual, next_index()))
-    repaired = await asyncio.gather(*requests)
+    repaired = await gather_all(*requests)
     candidates = {code_id: source for code_id, source in zip(failing, repaired) if source}
     verdicts = {}
     if candidates:
@@ -159,7 +160,7 @@ async def replace_trivial_tests(player: Player, problem: Problem, tests: dict[in
         return []
     n = len(snap.code_ids)
     olds = [tests[snap.test_ids[j]] for j in columns]
-    news = await asyncio.gather(*[
+    news = await gather_all(*[
         make_test(player, problem, old.id, old.attack, config, next_index.block(test_block_size(config)),
                   "replacement for a zero-discrimination UT", old.version + 1) for old in olds])
     changes = []
