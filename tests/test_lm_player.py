@@ -718,7 +718,8 @@ def test_a_run_pauses_when_the_model_cannot_answer_and_goes_on_later(executor, t
     problem = load_problem(SAMPLES / "max_subarray")
     script = RunScript(problem, executor, STDIN_INPUTS, GEN_STDIN)
     with FakeLLMServer(script) as server:
-        player = make_player("openai", server, problem, executor, concurrency=2)
+        # one call at a time: the scripted model answers in request order
+        player = make_player("openai", server, problem, executor, concurrency=1)
         config = RunConfig(codes=4, tests=4, rounds=1, inputs=4, votes=2)
         the_run = Run(problem, player, config, executor, out_dir=tmp_path / "run")
         trace = tmp_path / "run" / "trace.jsonl"
@@ -747,4 +748,5 @@ def test_a_run_pauses_when_the_model_cannot_answer_and_goes_on_later(executor, t
     summary = the_run.summary()
     assert the_run.done and summary["stopped"] is None and summary["selected"] is not None
     assert [s.name for s in the_run.history][:4] == ["hints", "plans", "attacks", "codes"]
-    assert len(the_run.codes) == 4 and summary["gt"]["bon_cluster"] is True
+    assert len(the_run.codes) == 4 and summary["gt"]["codes_total"] == 4
+    assert summary["usage"]["failed_requests"] == 0  # the undone step's failure left nothing in the pools
