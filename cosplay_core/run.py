@@ -137,11 +137,11 @@ class Run:
         started = time.perf_counter()
         before = self.executor.executions
         changes: list[Change] = []
-        before_step = self._pools()
+        saved = self._state_before_step()
         try:
             changes = await self._do(name)
         except ModelUnavailable as exc:
-            await self._restore(before_step)
+            await self._undo_step(saved)
             self._interrupted = True
             where = f"after step {self.step_index - 1}" if self.step_index else "before its first step"
             raise RunInterrupted(f"the model cannot answer ({exc}); the run is paused {where}, with every finished "
@@ -306,7 +306,7 @@ class Run:
         self.baseline_executions += self.executor.executions - before
         self.baseline_wall_s += time.perf_counter() - started
 
-    def _pools(self) -> dict:
+    def _state_before_step(self) -> dict:
         """What a step may change before it finishes (pools are dicts of immutable entries: shallow copies do)."""
         return {"codes": dict(self.codes), "tests": dict(self.tests), "hints": list(self.hints),
                 "plans": list(self.plans), "attacks": list(self.attacks), "counter": self.indices.last,
@@ -314,13 +314,13 @@ class Run:
                 "rounds": list(self.rounds), "initial": self.initial, "random_inputs": list(self.random_inputs),
                 "selection": self.selection, "baselines": self.baselines}
 
-    async def _restore(self, pools: dict) -> None:
-        """Puts back what `_pools` saved, and the matrix with it."""
-        self.codes, self.tests, self.hints = pools["codes"], pools["tests"], pools["hints"]
-        self.plans, self.attacks, self.indices.last = pools["plans"], pools["attacks"], pools["counter"]
-        self.cursor, self.round, self.round_changes = pools["cursor"], pools["round"], pools["round_changes"]
-        self.rounds, self.initial, self.random_inputs = pools["rounds"], pools["initial"], pools["random_inputs"]
-        self.selection, self.baselines = pools["selection"], pools["baselines"]
+    async def _undo_step(self, saved: dict) -> None:
+        """Puts back what `_state_before_step` saved, and the matrix with it."""
+        self.codes, self.tests, self.hints = saved["codes"], saved["tests"], saved["hints"]
+        self.plans, self.attacks, self.indices.last = saved["plans"], saved["attacks"], saved["counter"]
+        self.cursor, self.round, self.round_changes = saved["cursor"], saved["round"], saved["round_changes"]
+        self.rounds, self.initial, self.random_inputs = saved["rounds"], saved["initial"], saved["random_inputs"]
+        self.selection, self.baselines = saved["selection"], saved["baselines"]
         if self.tests or self.matrix.code_ids:
             await self._refresh()
 
