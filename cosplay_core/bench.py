@@ -47,7 +47,11 @@ def list_problems(dataset: str) -> list[ProblemRef]:
     if path.is_file():
         from cosplay_core.benchmarks import record_ids
 
-        return [ProblemRef(f"{dataset}#{rid}", rid.replace("/", "_")) for rid in record_ids(dataset)]
+        refs = [ProblemRef(f"{dataset}#{rid}", rid.replace("/", "_")) for rid in record_ids(dataset, runnable=True)]
+        if not refs:
+            raise ProblemError(f"{dataset}: none of its records can be run (call-based APPS records are not "
+                               "supported)")
+        return refs
     raise ProblemError(f"{dataset}: no such dataset (a folder of problem folders or a JSONL file)")
 
 

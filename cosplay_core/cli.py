@@ -331,6 +331,12 @@ def cmd_bench(args) -> int:
         refs = list_problems(args.dataset)
     except ProblemError as exc:
         raise UsageError(str(exc)) from None
+    if Path(args.dataset).is_file():
+        from cosplay_core.benchmarks import record_ids
+
+        left_out = len(record_ids(args.dataset)) - len(refs)
+        if left_out:
+            _say(f"{left_out} records left out: call-based APPS records are not supported")
     refs = refs[: args.limit] if args.limit else refs
     out = _output_folder(Path(args.out)) if args.out else None
     executor = Executor()

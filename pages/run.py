@@ -58,7 +58,8 @@ def choose_problem():
 
             examples = extract_io_blocks(examples_text) if examples_text.strip() else []
             return problem_from_text(statement, io, entry or None, float(limit), compare, examples), None
-        path = st.text_input("Benchmark file (JSONL, HumanEval format) and record id", key="record_path",
+        path = st.text_input("Benchmark file (JSONL: HumanEval, or APPS stdin records) and record id",
+                             key="record_path",
                              placeholder="../shared/data/HumanEval.jsonl.gz#HumanEval/0")
         if not path.strip():
             return None, None

@@ -1,12 +1,13 @@
-"""Benchmark data sets as problems and recorded pools: HumanEval (with its `check` ground truth) and CodeT's
-recorded CodeGen-16B samples for it.
+"""Benchmark data sets as problems and recorded pools: HumanEval (with its `check` ground truth), CodeT's recorded
+CodeGen-16B samples for it, and APPS's stdin/stdout records (their tests as ground truth).
 
     problems = load_humaneval("../shared/data/HumanEval.jsonl.gz")
     passed = gt_pass_vector(problems[0], [problems[0].reference], Executor())
     pools = load_codet_pools("../shared/data/humaneval_codegen16b")   # {task_id: CodetPool}
 
 `record_ids(path)` and `load_record(path, record_id)` are what `cosplay run FILE.jsonl#ID` and `cosplay bench FILE`
-use: a HumanEval-format record as a problem, with a ground-truth scorer that runs HumanEval's own `check`.
+use: a HumanEval-format record as a problem, with a ground-truth scorer that runs HumanEval's own `check`, or an
+APPS record as a stdin problem.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from cosplay_core.benchmarks.apps import APPS_TIME_LIMIT_S, apps_problem, apps_record_id, is_apps_record
 from cosplay_core.benchmarks.codet_pools import (
     CodetPool,
     codet_truncate,
@@ -33,15 +35,17 @@ from cosplay_core.benchmarks.humaneval import (
     read_jsonl_records,
 )
 from cosplay_core.ground_truth import GroundTruth
-from cosplay_core.problem import ProblemError
+from cosplay_core.problem import Problem, ProblemError
 from cosplay_core.sandbox import Executor
 
 __all__ = [
+    "APPS_TIME_LIMIT_S",
     "CodetPool",
     "HumanEvalProblem",
     "codet_truncate",
     "extract_io_tests",
     "gt_check_outcomes",
+    "apps_problem",
     "gt_check_program",
     "ground_truth_for",
     "gt_pass_vector",
@@ -68,24 +72,34 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def record_ids(path: str | Path) -> list[str]:
-    """The task_ids of a HumanEval-format JSONL file (gzipped or not), in file order.
+def record_ids(path: str | Path, runnable: bool = False) -> list[str]:
+    """The record ids of a benchmark JSONL file (gzipped or not), in file order: HumanEval's `task_id`s, or APPS's
+    `id`s. With `runnable`, only the records `load_record` accepts (APPS's call-based records are left out).
 
-    Raises `ProblemError` (one line) for a missing or unreadable file, a malformed line, a record without a
-    string task_id, a task_id seen twice, or a file with no records.
+    Raises `ProblemError` (one line) for a missing or unreadable file, a malformed line, a record without an id, an
+    id used by two different records (a record repeated as it is counts once), or a file with no records.
     """
     ids: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, dict]] = {}
     for number, record in read_jsonl_records(path):
-        task_id = record.get("task_id")
-        if not isinstance(task_id, str) or not task_id.strip():
-            raise ProblemError(f"{path}:{number}: missing key 'task_id'" if task_id is None
-                               else f"{path}:{number}: 'task_id' must be a non-empty string")
-        if task_id in seen:
-            raise ProblemError(f"{path}:{number}: task_id {task_id!r} already used on line {seen[task_id]}")
-        seen[task_id] = number
-        ids.append(task_id)
-    if not ids:
+        if is_apps_record(record):
+            record_id = apps_record_id(record)
+            if not record_id:
+                raise ProblemError(f"{path}:{number}: missing key 'id'")
+        else:
+            record_id = record.get("task_id")
+            if not isinstance(record_id, str) or not record_id.strip():
+                raise ProblemError(f"{path}:{number}: missing key 'task_id'" if record_id is None
+                                   else f"{path}:{number}: 'task_id' must be a non-empty string")
+        if record_id in seen:
+            first, earlier = seen[record_id]
+            if record == earlier:
+                continue  # the same record twice (APPS's selection repeats four): one problem
+            raise ProblemError(f"{path}:{number}: id {record_id!r} already used on line {first}")
+        seen[record_id] = (number, record)
+        if not (runnable and is_apps_record(record) and str(record.get("starter_code") or "").strip()):
+            ids.append(record_id)
+    if not seen:
         raise ProblemError(f"{path}: no records")
     return ids
 
@@ -122,12 +136,15 @@ class _DeferredExecutor:
         return getattr(self._real(), name)
 
 
-def load_record(path: str | Path, record_id: str) -> tuple[HumanEvalProblem, GroundTruth]:
-    """The record with this task_id as a function-mode problem, with its ground-truth scorer (HumanEval's `check`).
-
-    The scorer runs in an executor created when it is first needed (one for the whole process); rebind it to
-    share a run's executor: `ground_truth.executor = executor`, or build it with `ground_truth_for`.
+def load_record(path: str | Path, record_id: str) -> tuple[Problem, GroundTruth | None]:
+    """The record with this id as a problem, with its ground-truth scorer: for HumanEval, a function-mode problem
+    scored by HumanEval's own `check` (run in an executor created when first needed, one for the whole process;
+    rebind it to share a run's executor: `ground_truth.executor = executor`, or build it with `ground_truth_for`);
+    for APPS, a stdin problem whose tests are its ground truth (scorer None: the problem's tests).
     Raises `ProblemError` when the file or the record is missing or malformed.
     """
+    for number, record in read_jsonl_records(path):
+        if is_apps_record(record) and apps_record_id(record) == record_id:
+            return apps_problem(record, f"{path}:{number}"), None
     problem = load_humaneval_record(path, record_id)
     return problem, ground_truth_for(problem, _DeferredExecutor())  # type: ignore[arg-type]
