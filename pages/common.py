@@ -137,11 +137,17 @@ def cost_line(snapshot: Snapshot) -> str:
             f"{usage.get('output_tokens', 0):,} out tokens · {snapshot.executions:,} executions")
 
 
+SHOWN_CHARACTERS = 5000  # of one input or output on a page; a large input at the constraints' limits runs to megabytes
+
+
 def show_value(value, language: str | None = None) -> None:
-    """A program input or output, shown as text (stdin) or JSON (function mode)."""
+    """A program input or output, shown as text (stdin) or JSON (function mode), its start only when it is long."""
     import json
 
-    if isinstance(value, str):
-        st.code(value if value else "(empty)", language=language)
-    else:
-        st.code(json.dumps(value, indent=None), language="json")
+    text = value if isinstance(value, str) else json.dumps(value, indent=None)
+    language = language if isinstance(value, str) else "json"
+    if len(text) <= SHOWN_CHARACTERS:
+        st.code(text if text else "(empty)", language=language)
+        return
+    st.code(text[:SHOWN_CHARACTERS] + "\n…", language=language)
+    st.caption(f"The first {SHOWN_CHARACTERS:,} of {len(text):,} characters.")

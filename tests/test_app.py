@@ -160,3 +160,22 @@ def test_a_server_that_cannot_be_reached_pauses_the_run_with_a_clear_message(tmp
     at.run()
     assert any("cannot answer" in w.value for w in at.warning) and not at.exception
     assert not at.button(key="run_button").disabled  # Run goes on once the server answers
+
+
+def test_a_long_input_shows_its_start_and_its_length():
+    def script(root):
+        import sys
+
+        sys.path.insert(0, root)
+        from pages.common import show_value
+
+        show_value("7 " * 10_000)
+        show_value([[1, 2], "short"])
+
+    at = AppTest.from_function(script, args=(str(ROOT),), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    long, short = at.code
+    assert long.value.startswith("7 7 ") and long.value.endswith("…") and len(long.value) < 5100
+    assert at.caption[0].value == "The first 5,000 of 20,000 characters."
+    assert short.value == '[[1, 2], "short"]' and short.language == "json"
