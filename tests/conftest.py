@@ -16,6 +16,13 @@ RUNNER_MARKER = "sandbox/runner.py"  # in the command line of every runner and o
 sys.path.insert(0, str(ROOT))
 
 
+def require_shared(path: Path) -> Path:
+    """`path` (a file of ../shared/data), or a skip that says the shared data set is absent."""
+    if not path.exists():
+        pytest.skip(f"the shared data set is absent: {path} (see ../shared/data/README.md)")
+    return path
+
+
 def processes_with(token: str) -> list[int]:
     """Pids (other than ours) whose command line contains `token`."""
     found = []

@@ -9,18 +9,21 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import ROOT
+from conftest import SHARED_DATA, require_shared
 from cosplay_core.benchmarks import APPS_TIME_LIMIT_S, load_record, record_ids
 from cosplay_core.bench import list_problems
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.problem import ProblemError, WrongSolution
 
-APPS = ROOT.parent / "shared" / "data" / "apps" / "apps_selected300.jsonl.gz"
+APPS = SHARED_DATA / "apps" / "apps_selected300.jsonl.gz"
 GOLF = "4259"  # "Takahashi the Jumbo will practice golf": is there a multiple of K in [A, B]?
 GOLF_RIGHT = "K = int(input())\nA, B = map(int, input().split())\nprint('OK' if B // K * K >= A else 'NG')\n"
 GOLF_WRONG = "K = int(input())\nA, B = map(int, input().split())\nprint('OK' if A % K == 0 or B % K == 0 else 'NG')\n"
 
-pytestmark = pytest.mark.skipif(not APPS.exists(), reason="../shared/data/apps is not beside the project")
+
+@pytest.fixture(autouse=True)
+def shared_data():
+    require_shared(APPS)
 
 
 def records() -> list[dict]:

@@ -2,33 +2,27 @@
 
 import gzip
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import SHARED_DATA, require_shared
 from cosplay_core.benchmarks import load_record, record_ids
 from cosplay_core.benchmarks.codet_bench import (SELECTORS, codet_pass1, format_codet_table, matrix_limits,
                                                  run_codet_benchmark, score_selectors)
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.problem import ProblemError
 
-ROOT = Path(__file__).resolve().parents[1]
-POOLS = ROOT.parent / "shared" / "data" / "humaneval_codegen16b"
+POOLS = SHARED_DATA / "humaneval_codegen16b"
 # Four of the first five problems, and HumanEval/30, whose test samples are all junk (no UT at all). HumanEval/1 is
 # left out for time: 70 distinct programs on 162 inputs with hundreds of CodeT-limit timeouts.
 TASKS = ("HumanEval/0", "HumanEval/2", "HumanEval/3", "HumanEval/4", "HumanEval/30")
 
 
-def _require_data():
-    if not (POOLS / "code_solution.jsonl.gz").is_file():
-        pytest.skip(f"the shared data set is absent: {POOLS} (see ../shared/data/README.md)")
-
-
 @pytest.fixture(scope="module")
 def problems_file(tmp_path_factory):
     """A HumanEval-format file holding TASKS, copied from CodeT's problems file."""
-    _require_data()
+    require_shared(POOLS / "code_solution.jsonl.gz")
     path = tmp_path_factory.mktemp("codet") / "problems.jsonl"
     with gzip.open(POOLS / "problems.jsonl.gz", "rt", encoding="utf-8") as stream:
         records = {r["task_id"]: r for r in map(json.loads, stream)}

@@ -4,28 +4,22 @@ import ast
 import gzip
 import json
 import warnings
-from pathlib import Path
 
 import pytest
 
+from conftest import SHARED_DATA, require_shared
 from cosplay_core.benchmarks.codet_pools import (codet_truncate, load_codet_pools, parse_test_sample,
                                                  split_test_sample, truncate_code_sample)
 from cosplay_core.benchmarks.humaneval import gt_pass_vector, load_humaneval
 from cosplay_core.problem import ProblemError
 from cosplay_core.problem import TestCase as UT  # not collected by pytest as a test class
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-POOLS = DATA / "humaneval_codegen16b"
-
-
-def _require_data():
-    if not (POOLS / "code_solution.jsonl.gz").is_file():
-        pytest.skip(f"the shared data set is absent: {POOLS} (see ../shared/data/README.md)")
+POOLS = SHARED_DATA / "humaneval_codegen16b"
 
 
 @pytest.fixture(scope="module")
 def problems():
-    _require_data()
+    require_shared(POOLS / "code_solution.jsonl.gz")
     return {p.slug: p for p in load_humaneval(POOLS / "problems.jsonl.gz")}
 
 
@@ -54,7 +48,7 @@ def test_records(problems):
 
 @pytest.fixture(scope="module")
 def pools():
-    _require_data()
+    require_shared(POOLS / "code_solution.jsonl.gz")
     return load_codet_pools(POOLS)
 
 

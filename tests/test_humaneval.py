@@ -2,10 +2,10 @@
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
 
+from conftest import SHARED_DATA, require_shared
 from cosplay_core.benchmarks.humaneval import (HumanEvalProblem, NotJsonable, extract_io_tests, gt_check_outcomes,
                                                gt_check_program, gt_pass_vector, json_argument, json_value,
                                                load_humaneval, load_humaneval_record)
@@ -14,23 +14,18 @@ from cosplay_core.problem import Problem, ProblemError
 from cosplay_core.problem import TestCase as UT  # not collected by pytest as a test class
 from cosplay_core.sandbox import Job
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-HUMANEVAL = DATA / "HumanEval.jsonl.gz"
-CODET_PROBLEMS = DATA / "humaneval_codegen16b" / "problems.jsonl.gz"
+HUMANEVAL = SHARED_DATA / "HumanEval.jsonl.gz"
+CODET_PROBLEMS = SHARED_DATA / "humaneval_codegen16b" / "problems.jsonl.gz"
 
 
 @pytest.fixture(scope="module")
 def problems() -> dict[str, HumanEvalProblem]:
-    if not HUMANEVAL.is_file():
-        pytest.skip(f"the shared data set is absent: {HUMANEVAL} (see ../shared/data/README.md)")
-    return {p.slug: p for p in load_humaneval(HUMANEVAL)}
+    return {p.slug: p for p in load_humaneval(require_shared(HUMANEVAL))}
 
 
 @pytest.fixture(scope="module")
 def raw_records() -> list[dict]:
-    if not HUMANEVAL.is_file():
-        pytest.skip(f"the shared data set is absent: {HUMANEVAL}")
-    with gzip.open(HUMANEVAL, "rt", encoding="utf-8") as stream:
+    with gzip.open(require_shared(HUMANEVAL), "rt", encoding="utf-8") as stream:
         return [json.loads(line) for line in stream]
 
 
@@ -52,9 +47,7 @@ def test_loads_all_164_problems_as_function_mode_problems(problems, raw_records)
 
 
 def test_loads_codets_layout_and_a_record_without_canonical_solution(problems, tmp_path):
-    if not CODET_PROBLEMS.is_file():
-        pytest.skip(f"the shared data set is absent: {CODET_PROBLEMS}")
-    codet = load_humaneval(CODET_PROBLEMS)
+    codet = load_humaneval(require_shared(CODET_PROBLEMS))
     assert [p.slug for p in codet] == list(problems)
     # CodeT's prompts drop the docstring examples; the tests are HumanEval's.
     assert ">>>" not in codet[0].statement and ">>>" in problems["HumanEval/0"].statement

@@ -2,10 +2,10 @@
 
 import asyncio
 import dataclasses
-from pathlib import Path
 
 import pytest
 
+from conftest import ROOT, SHARED_DATA, require_shared
 from cosplay_core.backbone import make_player
 from cosplay_core.benchmarks import ground_truth_for, load_codet_pools, load_humaneval
 from cosplay_core.config import RunConfig
@@ -15,24 +15,18 @@ from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Outcome
 
-ROOT = Path(__file__).resolve().parents[1]
-POOLS = ROOT.parent / "shared" / "data" / "humaneval_codegen16b"
-
-
-def _require_data():
-    if not (POOLS / "code_solution.jsonl.gz").is_file():
-        pytest.skip(f"the shared data set is absent: {POOLS} (see ../shared/data/README.md)")
+POOLS = SHARED_DATA / "humaneval_codegen16b"
 
 
 @pytest.fixture(scope="module")
 def problems():
-    _require_data()
+    require_shared(POOLS / "code_solution.jsonl.gz")
     return {p.slug: p for p in load_humaneval(POOLS / "problems.jsonl.gz")}
 
 
 @pytest.fixture(scope="module")
 def pools():
-    _require_data()
+    require_shared(POOLS / "code_solution.jsonl.gz")
     return load_codet_pools(POOLS, truncation="codet")
 
 
