@@ -30,6 +30,7 @@ from cosplay_core.benchmarks.humaneval import (
     gt_check_outcomes,
     gt_check_program,
     gt_pass_vector,
+    humaneval_problem,
     load_humaneval,
     load_humaneval_record,
     read_jsonl_records,
@@ -143,8 +144,11 @@ def load_record(path: str | Path, record_id: str) -> tuple[Problem, GroundTruth 
     for APPS, a stdin problem whose tests are its ground truth (scorer None: the problem's tests).
     Raises `ProblemError` when the file or the record is missing or malformed.
     """
-    for number, record in read_jsonl_records(path):
-        if is_apps_record(record) and apps_record_id(record) == record_id:
-            return apps_problem(record, f"{path}:{number}"), None
-    problem = load_humaneval_record(path, record_id)
-    return problem, ground_truth_for(problem, _DeferredExecutor())  # type: ignore[arg-type]
+    for number, record in read_jsonl_records(path):  # one pass, whichever the layout
+        if is_apps_record(record):
+            if apps_record_id(record) == record_id:
+                return apps_problem(record, f"{path}:{number}"), None
+        elif record.get("task_id") == record_id:
+            problem = humaneval_problem(record, f"{path}:{number}")
+            return problem, ground_truth_for(problem, _DeferredExecutor())  # type: ignore[arg-type]
+    raise ProblemError(f"{path}: no record with task_id {record_id!r}")

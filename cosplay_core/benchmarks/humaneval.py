@@ -83,7 +83,8 @@ def _one_line(exc: BaseException) -> str:
 # ---- records to problems ---------------------------------------------------------------------------------------
 
 
-def _problem_from_record(record: dict, where: str) -> HumanEvalProblem:
+def humaneval_problem(record: dict, where: str) -> HumanEvalProblem:
+    """The function-mode problem of one HumanEval-format record; ProblemError (one line naming `where`) if malformed."""
     for key in _REQUIRED:
         if key not in record:
             raise ProblemError(f"{where}: missing key {key!r}")
@@ -130,7 +131,7 @@ def load_humaneval(path: str | Path) -> list[HumanEvalProblem]:
     seen: dict[str, int] = {}
     for number, record in read_jsonl_records(path):
         where = f"{path}:{number}"
-        problem = _problem_from_record(record, where)
+        problem = humaneval_problem(record, where)
         if problem.slug in seen:
             raise ProblemError(f"{where}: task_id {problem.slug!r} already used on line {seen[problem.slug]}")
         seen[problem.slug] = number
@@ -144,7 +145,7 @@ def load_humaneval_record(path: str | Path, task_id: str) -> HumanEvalProblem:
     """The record with this task_id (for `FILE.jsonl#ID` references); `ProblemError` if absent or malformed."""
     for number, record in read_jsonl_records(path):
         if record.get("task_id") == task_id:
-            return _problem_from_record(record, f"{path}:{number}")
+            return humaneval_problem(record, f"{path}:{number}")
     raise ProblemError(f"{path}: no record with task_id {task_id!r}")
 
 
