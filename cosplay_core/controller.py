@@ -104,20 +104,14 @@ class RunController:
                     with self._lock:
                         self._run = run
                 self._run.step()
-            except RunInterrupted as exc:  # the model cannot answer: pause, so that the user can go on later
-                with self._lock:
-                    self._state = PAUSED
-                    self._message = str(exc)
-                    self._steps_wanted = 0
-                    self._busy = False
-                continue
             except Exception as exc:  # a failed step: keep every finished one, say what went wrong
+                interrupted = isinstance(exc, RunInterrupted)  # the model cannot answer: pause, go on later
                 with self._lock:
-                    self._state = FAILED
-                    self._message = f"{type(exc).__name__}: {exc}"
+                    self._state = PAUSED if interrupted else FAILED
+                    self._message = str(exc) if interrupted else f"{type(exc).__name__}: {exc}"
                     self._steps_wanted = 0
                     self._busy = False
-                    self.details = traceback.format_exc()
+                    self.details = None if interrupted else traceback.format_exc()
                 continue
             with self._lock:
                 self._busy = False
