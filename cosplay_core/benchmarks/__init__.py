@@ -15,7 +15,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from cosplay_core.benchmarks.apps import APPS_TIME_LIMIT_S, apps_problem, apps_record_id, is_apps_record
+from cosplay_core.benchmarks.apps import (APPS_TIME_LIMIT_S, apps_problem, apps_record_id, is_apps_record,
+                                          is_call_based)
 from cosplay_core.benchmarks.codet_pools import (
     CodetPool,
     codet_truncate,
@@ -98,7 +99,7 @@ def record_ids(path: str | Path, runnable: bool = False) -> list[str]:
                 continue  # the same record twice (APPS's selection repeats four): one problem
             raise ProblemError(f"{path}:{number}: id {record_id!r} already used on line {first}")
         seen[record_id] = (number, record)
-        if not (runnable and is_apps_record(record) and str(record.get("starter_code") or "").strip()):
+        if not (runnable and is_apps_record(record) and is_call_based(record)):
             ids.append(record_id)
     if not seen:
         raise ProblemError(f"{path}: no records")

@@ -25,6 +25,11 @@ def is_apps_record(record: dict) -> bool:
     return "description" in record and "test_list" in record
 
 
+def is_call_based(record: dict) -> bool:
+    """True for an APPS record that asks for a function (`starter_code`): not supported, see the module docstring."""
+    return bool(str(record.get("starter_code") or "").strip())
+
+
 def apps_record_id(record: dict) -> str:
     """A record's id (`id`, else `name`), as text; '' when it has neither."""
     value = record.get("id", record.get("name"))
@@ -34,7 +39,7 @@ def apps_record_id(record: dict) -> str:
 def apps_problem(record: dict, where: str) -> Problem:
     """The stdin problem of an APPS record; ProblemError (one line naming `where`) for a call-based or malformed one."""
     record_id = apps_record_id(record)
-    if str(record.get("starter_code") or "").strip():
+    if is_call_based(record):
         raise ProblemError(f"{where}: APPS record {record_id} is call-based; only stdin/stdout records are supported "
                            "(call-based ones store their arguments as untyped text)")
     description = record.get("description")
