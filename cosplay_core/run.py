@@ -15,6 +15,7 @@ no finished step.
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 import time
 from pathlib import Path
@@ -45,6 +46,9 @@ TITLES = {"hints": "Hints: distinct solution approaches", "plans": "Plans built 
           "coupling": "Breaking spurious coupling", "fix": "Code fixing", "trivial": "Replacing zero-discrimination UTs",
           "inputs": "Random valid inputs", "select": "Output-consensus selection"}
 CELL_TEXT_LIMIT = 2000
+# The run's fields a step may change (with the request counter): undoing an interrupted step puts them back.
+STEP_STATE = ("codes", "tests", "hints", "plans", "attacks", "cursor", "round", "round_changes", "rounds", "initial",
+              "random_inputs", "selection", "baselines")
 
 
 class RunError(Exception):
@@ -307,20 +311,14 @@ class Run:
         self.baseline_wall_s += time.perf_counter() - started
 
     def _state_before_step(self) -> dict:
-        """What a step may change before it finishes (pools are dicts of immutable entries: shallow copies do)."""
-        return {"codes": dict(self.codes), "tests": dict(self.tests), "hints": list(self.hints),
-                "plans": list(self.plans), "attacks": list(self.attacks), "counter": self.indices.last,
-                "cursor": self.cursor, "round": self.round, "round_changes": self.round_changes,
-                "rounds": list(self.rounds), "initial": self.initial, "random_inputs": list(self.random_inputs),
-                "selection": self.selection, "baselines": self.baselines}
+        """What a step may change before it finishes (shallow copies do: pool entries are immutable)."""
+        return {"counter": self.indices.last, **{name: copy.copy(getattr(self, name)) for name in STEP_STATE}}
 
     async def _undo_step(self, saved: dict) -> None:
         """Puts back what `_state_before_step` saved, and the matrix with it."""
-        self.codes, self.tests, self.hints = saved["codes"], saved["tests"], saved["hints"]
-        self.plans, self.attacks, self.indices.last = saved["plans"], saved["attacks"], saved["counter"]
-        self.cursor, self.round, self.round_changes = saved["cursor"], saved["round"], saved["round_changes"]
-        self.rounds, self.initial, self.random_inputs = saved["rounds"], saved["initial"], saved["random_inputs"]
-        self.selection, self.baselines = saved["selection"], saved["baselines"]
+        for name in STEP_STATE:
+            setattr(self, name, saved[name])
+        self.indices.last = saved["counter"]
         if self.tests or self.matrix.code_ids:
             await self._refresh()
 
