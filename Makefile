@@ -29,8 +29,13 @@ system-deps:
 		echo "note: not root or no apt-get: install bubblewrap and chromium yourself for full isolation and browser tests"; \
 	fi
 
+# The app answers this machine only (HOST=127.0.0.1). To serve others on purpose: make run HOST=0.0.0.0; the keys in
+# this environment are then used for visitors only with SERVER_KEYS=1 (otherwise each visitor types a key).
+HOST ?= 127.0.0.1
+SERVER_KEYS ?=
 run: install
-	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	COSPLAY_SERVER_KEYS=$(SERVER_KEYS) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+		--browser.gatherUsageStats false
 
 test: system-deps install-dev
 	$(PY) -m pytest -q

@@ -11,6 +11,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `pages.common` for t
 
 st.set_page_config(page_title="CoSPlay Studio", page_icon="🎭", layout="wide")
 
+from pages.safety import refused_client  # noqa: E402  (after sys.path)
+
+refusal = refused_client(st.get_option("server.address"), st.context.ip_address)
+if refusal:  # a client from another machine while the app was not set to serve others
+    st.error(refusal)
+    st.stop()
+
 navigation = st.navigation({
     "CoSPlay": [
         st.Page("pages/run.py", title="Run", icon="▶️", default=True),

@@ -14,6 +14,7 @@ from cosplay_core.models.sim import SIM_NOTICE, SimSkills
 from cosplay_core.problem import ProblemError, load_problem, problem_from_text
 from cosplay_core.run import RunError, problem_card
 from cosplay_core.session import BackboneSettings, resolve_problem, start_run, write_summary
+from pages.safety import SERVER_KEYS_VARIABLE, checked_path, checked_record, server_keys_allowed
 from pages.common import (RUNS, SAMPLES, STATE_LABELS, backbone_badge, controller, cost_line, executor, is_running,
                           sandbox_warnings, set_live, shown, snapshot_label)
 
@@ -63,7 +64,11 @@ def choose_problem():
                              placeholder="../shared/data/HumanEval.jsonl.gz#HumanEval/0")
         if not path.strip():
             return None, None
-        return resolve_problem(path.strip())
+        reference, refusal = checked_record(path)
+        if refusal:
+            st.error(refusal)
+            return None, None
+        return resolve_problem(reference)
     except ProblemError as exc:
         st.error(f"Problem: {exc}")
         return None, None
@@ -81,14 +86,29 @@ def choose_backbone() -> BackboneSettings | None:
     if kind == "pool":
         folder = st.text_input("Recorded samples folder", placeholder="../shared/data/humaneval_codegen16b",
                                key="pool_folder")
-        return BackboneSettings(f"pool:{folder.strip()}") if folder.strip() else None
+        if not folder.strip():
+            return None
+        path, refusal = checked_path(folder)
+        if refusal:
+            st.error(refusal)
+            return None
+        return BackboneSettings(f"pool:{path}")
     defaults = {"anthropic": "claude-sonnet-4-5", "openai": "gpt-4o", "compatible": "llama3.1:8b"}
     model = st.text_input("Model", defaults[kind], key=f"model_{kind}")
     base_url = st.text_input("Base URL", "http://localhost:11434/v1", key="base_url") if kind == "compatible" else None
     variable = "ANTHROPIC_API_KEY" if kind == "anthropic" else "OPENAI_API_KEY"
-    key = st.text_input(f"API key (empty: ${variable} from the environment)", type="password",
-                        key=f"key_{kind}", help="Held in memory for this session only; never written anywhere.")
+    server_keys = server_keys_allowed(st.get_option("server.address"))
+    label = f"API key (empty: ${variable} from the environment)" if server_keys else \
+        "API key (this app serves other machines: the server's own keys are not used)"
+    key = st.text_input(label, type="password", key=f"key_{kind}",
+                        help="Held in memory for this session only; never written anywhere.")
     prefix = "anthropic" if kind == "anthropic" else "openai"
+    if not key and not server_keys:
+        if kind != "compatible":
+            st.warning("Type a key: this app serves other machines, and the keys in its environment are used only "
+                       f"when it is started with {SERVER_KEYS_VARIABLE}=1.")
+            return None
+        key = "EMPTY"  # a local server that checks no key; never the server's OPENAI_API_KEY
     return BackboneSettings(f"{prefix}:{model.strip()}", base_url=base_url or None, api_key=key or None)
 
 

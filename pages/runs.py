@@ -8,6 +8,7 @@ import streamlit as st
 from cosplay_core import viz
 from cosplay_core.bench import LABELS, format_table
 from pages.common import RUNS, open_trace
+from pages.safety import checked_path
 
 st.title("Runs")
 folders = sorted((p for p in RUNS.glob("*") if (p / "trace.jsonl").exists()), key=lambda p: p.stat().st_mtime,
@@ -15,8 +16,10 @@ folders = sorted((p for p in RUNS.glob("*") if (p / "trace.jsonl").exists()), ke
 left, right = st.columns([3, 1])
 typed = left.text_input("Run folder (holding trace.jsonl) or bench folder (holding bench.json)", key="open_path")
 if right.button("Open", key="open_button") and typed.strip():
-    path = Path(typed.strip()).expanduser()
-    if (path / "bench.json").exists():
+    path, refusal = checked_path(typed)
+    if refusal:
+        st.error(refusal)
+    elif (path / "bench.json").exists():
         st.session_state["bench_path"] = str(path)
     else:
         error = open_trace(str(path))

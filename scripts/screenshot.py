@@ -28,7 +28,7 @@ def free_port() -> int:
 def start_app(port: int) -> subprocess.Popen:
     """Starts `streamlit run app.py` on `port` and waits until it answers its health check."""
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
