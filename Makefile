@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test install install-dev system-deps bench check clean
+.PHONY: run test install install-dev system-deps bench bench-evalplus check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: system-deps install-dev
 
 bench: install
 	$(PY) benchmarks/exec_throughput.py
+
+# evalplus's own harness against `cosplay exec`; evalplus is installed here only, without its code-generation deps.
+bench-evalplus: install
+	$(PY) -m pip install --quiet --no-deps -r benchmarks/requirements-evalplus.txt
+	$(PY) benchmarks/evalplus_compare.py
 
 check: install
 	$(PY) -m cosplay_core check sample_problems/*/

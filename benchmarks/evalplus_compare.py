@@ -1,0 +1,265 @@
+"""`cosplay exec` against evalplus 0.3.1's own `untrusted_check`: same programs, same inputs, one run.
+
+    make bench-evalplus        (installs benchmarks/requirements-evalplus.txt, then runs this)
+    python benchmarks/evalplus_compare.py [--per-problem N] [--repeat N] [--workers N] [--seed N]
+
+The workload (benchmarks/evalplus_workload.py): 40 HumanEval problems (every 4th task, less `find_zero`), each with
+its canonical solution and about N inputs: the calls of its own check() grown by evalplus's type-aware mutator.
+Each repetition runs, one after the other:
+- evalplus: `untrusted_check` on each problem's canonical program and inputs, called as evalplus's evaluator calls
+  it (`evaluate --test-details`: `check_correctness` in a ProcessPoolExecutor of `--workers` processes, each
+  starting one process per program; its time limits from the reference times: max(1 s, 4 x reference) per input);
+- cosplay, isolated: `cosplay exec --jobs JOBS.jsonl --workers W --json` as a subprocess, a fresh child per input;
+- cosplay, batch: the same command with `"batch": true` per job where the command has it (a program's inputs in one
+  child); otherwise the library with `Limits(isolate_inputs=False)` (said in the output).
+Every input gets a verdict from each harness (cosplay's: status ok and a value evalplus would accept); the report
+lists every input where they differ. Target: cosplay's batch form at least 1.5x evalplus's inputs/s, no mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "HumanEval.jsonl.gz"
+TARGET_RATIO = 1.5
+INSTALL = "pip install --no-deps -r benchmarks/requirements-evalplus.txt"
+
+EVALPLUS_ISOLATION = ("a forked process per program running all its inputs; in-process limits only: RLIMIT_AS/DATA/"
+                      "STACK of min(4 GiB, RAM), a SIGALRM timer per input, os/shutil/subprocess functions set to "
+                      "None; same filesystem, network, user and PID space as the harness (its own words: \"NOT a "
+                      "security sandbox\")")
+
+
+# ---- evalplus -----------------------------------------------------------------------------------------------------
+
+
+def evalplus_time_limits(ref_time: list[float]) -> list[float]:
+    """evalplus's per-input limits, as `untrusted_check` derives them from the reference times."""
+    from evalplus.config import DEFAULT_GT_TIME_LIMIT_FACTOR, DEFAULT_MIN_TIME_LIMIT
+
+    return [max(DEFAULT_MIN_TIME_LIMIT, DEFAULT_GT_TIME_LIMIT_FACTOR * t) for t in ref_time]
+
+
+def _evalplus_check(task) -> tuple[str, list[bool]]:
+    """What evalplus's `check_correctness` does for one sample's base inputs (`--test-details`: no fast check)."""
+    from evalplus.config import DEFAULT_GT_TIME_LIMIT_FACTOR, DEFAULT_MIN_TIME_LIMIT
+    from evalplus.eval import untrusted_check
+
+    status, details = untrusted_check("humaneval", task.code, task.inputs, task.entry_point, expected=task.expected,
+                                      atol=0, ref_time=task.ref_time, fast_check=False,
+                                      min_time_limit=DEFAULT_MIN_TIME_LIMIT,
+                                      gt_time_limit_factor=DEFAULT_GT_TIME_LIMIT_FACTOR)
+    return status, [bool(x) for x in details]
+
+
+def run_evalplus(tasks, workers: int) -> tuple[float, list[list[bool | None]]]:
+    """Seconds, and per task per input whether evalplus passed it (None: not reached)."""
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(_evalplus_check, tasks))
+    elapsed = time.perf_counter() - started
+    return elapsed, [details + [None] * (len(task.inputs) - len(details))
+                     for task, (_, details) in zip(tasks, results)]
+
+
+# ---- cosplay ------------------------------------------------------------------------------------------------------
+
+
+def cosplay_command() -> list[str]:
+    """The installed `cosplay` command next to this interpreter, or `python -m cosplay_core`."""
+    script = Path(sys.executable).parent / "cosplay"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cosplay_core"]
+
+
+def command_has_batch() -> bool:
+    """Whether `cosplay exec` takes `--batch` (and so honours `"batch": true` in a jobs file)."""
+    done = subprocess.run(cosplay_command() + ["exec", "--help"], capture_output=True, text=True)
+    return "--batch" in done.stdout
+
+
+def write_jobs(tasks, path: Path, batch: bool) -> None:
+    """JOBS.jsonl: one function-mode job per program with all its inputs, under evalplus's largest per-input limit."""
+    with path.open("w") as out:
+        for task in tasks:
+            out.write(json.dumps({"id": task.task_id, "program": task.code, "inputs": task.inputs, "io": "function",
+                                  "entry_point": task.entry_point,
+                                  "time_limit_s": max(evalplus_time_limits(task.ref_time)), "batch": batch}) + "\n")
+
+
+def run_cosplay_command(jobs_file: Path, workers: int) -> tuple[float, list[list[dict]]]:
+    """Seconds for the whole `cosplay exec --jobs` subprocess, and its results per job."""
+    command = cosplay_command() + ["exec", "--jobs", str(jobs_file), "--workers", str(workers), "--json"]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"cosplay exec exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    return elapsed, [json.loads(line)["results"] for line in done.stdout.splitlines() if line.strip()]
+
+
+def run_cosplay_library_batch(tasks, workers: int) -> tuple[float, list[list[dict]]]:
+    """Seconds for a fresh Executor running every job with `Limits(isolate_inputs=False)`, and its results."""
+    from cosplay_core.sandbox import Executor, Job, Limits, Program
+
+    started = time.perf_counter()
+    with Executor(workers=workers, cache=False) as executor:
+        rows = executor.run_jobs([
+            Job(Program(task.code, "function", task.entry_point), tuple(task.inputs),
+                Limits(time_limit_s=max(evalplus_time_limits(task.ref_time)), isolate_inputs=False))
+            for task in tasks])
+    elapsed = time.perf_counter() - started
+    return elapsed, [[outcome.to_dict() for outcome in row] for row in rows]
+
+
+def evalplus_accepts(value, expected) -> bool:
+    """Whether evalplus's `unsafe_execute` would accept `value` (a JSON value) for `expected` (HumanEval, atol 0):
+    equal, or for float outputs equal types and lengths and `np.allclose(rtol=1e-7, atol=1e-6)`."""
+    import numpy as np
+    from evalplus.eval import is_floats
+
+    from evalplus_workload import as_json
+
+    expected = as_json(expected)
+    if value == expected:
+        return True
+    if not is_floats(expected):
+        return False
+    try:
+        return type(value) is type(expected) and (not isinstance(expected, list) or len(value) == len(expected)) \
+            and bool(np.allclose(value, expected, rtol=1e-07, atol=1e-6))
+    except (TypeError, ValueError):
+        return False
+
+
+def cosplay_verdicts(tasks, rows: list[list[dict]]) -> list[list[bool]]:
+    return [[result["status"] == "ok" and evalplus_accepts(result["value"], expected)
+             for result, expected in zip(row, task.expected)] for task, row in zip(tasks, rows)]
+
+
+def mismatches(tasks, ours: list[list[bool]], theirs: list[list[bool | None]], rows) -> list[str]:
+    """One line per input where the two harnesses' verdicts differ."""
+    lines = []
+    for task, mine, other, row in zip(tasks, ours, theirs, rows):
+        for index, (a, b, result) in enumerate(zip(mine, other, row)):
+            if a != b:
+                lines.append(f"{task.task_id} input {index} {json.dumps(task.inputs[index])[:80]}: cosplay "
+                             f"{'pass' if a else result['status']} ({(result.get('stderr') or '').strip()[-80:]!r}),"
+                             f" evalplus {'pass' if b else 'not reached' if b is None else 'fail'}")
+    return lines
+
+
+# ---- report -------------------------------------------------------------------------------------------------------
+
+
+def _spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+
+
+def _rate(inputs: int, seconds: list[float]) -> str:
+    rates = [inputs / s for s in seconds]
+    return f"{statistics.median(rates):,.0f} inputs/s ({min(rates):,.0f}-{max(rates):,.0f})"
+
+
+def _ensure_hash_seed() -> None:
+    """Re-runs this script under PYTHONHASHSEED=0, the seed cosplay's sandbox gives programs: the mutator and some
+    canonical solutions depend on set order, and the expected outputs must be what the sandbox would compute."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, "PYTHONHASHSEED": "0"})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="HumanEval.jsonl.gz")
+    parser.add_argument("--per-problem", type=int, default=100, help="inputs per problem (check() calls + mutants)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="parallel programs, for both harnesses")
+    args = parser.parse_args()
+    if args.per_problem < 1 or args.repeat < 1 or args.workers < 1:
+        print("evalplus_compare: --per-problem, --repeat and --workers must be at least 1", file=sys.stderr)
+        return 2
+    if not Path(args.data).is_file():
+        print(f"evalplus_compare: {args.data}: no such file", file=sys.stderr)
+        return 2
+    try:
+        import evalplus.eval  # noqa: F401
+        import evalplus.gen.type_mut  # noqa: F401
+    except ImportError as exc:
+        print(f"evalplus_compare: evalplus is not installed ({exc}); run `make bench-evalplus` or `{INSTALL}`",
+              file=sys.stderr)
+        return 2
+    _ensure_hash_seed()
+    import evalplus
+
+    from cosplay_core.sandbox import detect
+    from evalplus_workload import build_workload
+
+    started = time.perf_counter()
+    tasks = build_workload(args.data, args.per_problem, args.seed)
+    inputs = sum(len(t.inputs) for t in tasks)
+    print(f"workload: {len(tasks)} programs (HumanEval canonical solutions), {inputs:,} inputs "
+          f"({sum(t.base_inputs for t in tasks)} from check(), the rest from evalplus's TypedMutGen, seed "
+          f"{args.seed}), built in {time.perf_counter() - started:.1f} s")
+    isolation = detect()
+    batch_by_command = command_has_batch()
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, evalplus {evalplus.__version__}, "
+          f"{args.workers} workers each")
+    print(f"isolation, evalplus: {EVALPLUS_ISOLATION}")
+    print(f"isolation, cosplay: detect() = method {isolation.method}, filesystem {isolation.filesystem}, network "
+          f"{isolation.network}, pid namespace {isolation.pid_namespace}, process cap {isolation.process_cap}, "
+          f"memory cap {isolation.memory_cap}, warnings {list(isolation.warnings) or 'none'}")
+
+    times: dict[str, list[float]] = {"evalplus": [], "cosplay isolated": [], "cosplay batch": []}
+    found: dict[str, set[str]] = {"cosplay isolated": set(), "cosplay batch": set()}
+    with tempfile.TemporaryDirectory() as folder:
+        isolated_jobs, batch_jobs = Path(folder) / "isolated.jsonl", Path(folder) / "batch.jsonl"
+        write_jobs(tasks, isolated_jobs, batch=False)
+        write_jobs(tasks, batch_jobs, batch=True)
+        command = cosplay_command() + ["exec", "--jobs", "JOBS.jsonl", "--workers", str(args.workers), "--json"]
+        batch_how = ("the command, \"batch\": true per job" if batch_by_command
+                     else "the library, Limits(isolate_inputs=False): the command has no --batch yet")
+        print(f"cosplay command: {' '.join(command)}; batch form through {batch_how}")
+        for round_number in range(1, args.repeat + 1):
+            seconds, theirs = run_evalplus(tasks, args.workers)
+            times["evalplus"].append(seconds)
+            for name, run in (("cosplay isolated", lambda: run_cosplay_command(isolated_jobs, args.workers)),
+                              ("cosplay batch", lambda: run_cosplay_command(batch_jobs, args.workers)
+                               if batch_by_command else run_cosplay_library_batch(tasks, args.workers))):
+                seconds_ours, rows = run()
+                times[name].append(seconds_ours)
+                found[name].update(mismatches(tasks, cosplay_verdicts(tasks, rows), theirs, rows))
+            print(f"round {round_number}: " + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in times.items()),
+                  flush=True)
+
+    print(f"\n{len(tasks)} programs, {inputs:,} inputs, {args.repeat} rounds")
+    for name, values in times.items():
+        print(f"  {name:<17} {_spread(values)}   {_rate(inputs, values)}")
+    for name in found:
+        ratios = [e / c for e, c in zip(times["evalplus"], times[name])]
+        print(f"  {name} / evalplus throughput: x{statistics.median(ratios):.2f} "
+              f"(x{min(ratios):.2f}-x{max(ratios):.2f}); verdict mismatches: {len(found[name])}")
+        for line in sorted(found[name])[:20]:
+            print(f"    {line}")
+    ratio = statistics.median(e / c for e, c in zip(times["evalplus"], times["cosplay batch"]))
+    met = ratio >= TARGET_RATIO and not found["cosplay batch"] and isolation.complete
+    print(f"target (batch form >= x{TARGET_RATIO} evalplus, full isolation, no mismatch): "
+          f"{'met' if met else 'NOT met'} (x{ratio:.2f}"
+          + (f", {TARGET_RATIO / ratio:.2f}x short" if ratio < TARGET_RATIO else "") + ")")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
