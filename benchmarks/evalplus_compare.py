@@ -53,6 +53,11 @@ def evalplus_time_limits(ref_time: list[float]) -> list[float]:
     return [max(DEFAULT_MIN_TIME_LIMIT, DEFAULT_GT_TIME_LIMIT_FACTOR * t) for t in ref_time]
 
 
+def job_time_limit(task) -> float:
+    """cosplay's per-input limit for a program: the largest of evalplus's per-input limits for its inputs."""
+    return max(evalplus_time_limits(task.ref_time))
+
+
 def _evalplus_check(task) -> tuple[str, list[bool]]:
     """What evalplus's `check_correctness` does for one sample's base inputs (`--test-details`: no fast check)."""
     from evalplus.config import DEFAULT_GT_TIME_LIMIT_FACTOR, DEFAULT_MIN_TIME_LIMIT
@@ -96,7 +101,7 @@ def write_jobs(tasks, path: Path, batch: bool) -> None:
         for task in tasks:
             out.write(json.dumps({"id": task.task_id, "program": task.code, "inputs": task.inputs, "io": "function",
                                   "entry_point": task.entry_point,
-                                  "time_limit_s": max(evalplus_time_limits(task.ref_time)), "batch": batch}) + "\n")
+                                  "time_limit_s": job_time_limit(task), "batch": batch}) + "\n")
 
 
 def run_cosplay_command(jobs_file: Path, workers: int) -> tuple[float, list[list[dict]]]:
@@ -118,7 +123,7 @@ def run_cosplay_library_batch(tasks, workers: int) -> tuple[float, list[list[dic
     with Executor(workers=workers, cache=False) as executor:
         rows = executor.run_jobs([
             Job(Program(task.code, "function", task.entry_point), tuple(task.inputs),
-                Limits(time_limit_s=max(evalplus_time_limits(task.ref_time)), isolate_inputs=False))
+                Limits(time_limit_s=job_time_limit(task), isolate_inputs=False))
             for task in tasks])
     elapsed = time.perf_counter() - started
     return elapsed, [[outcome.to_dict() for outcome in row] for row in rows]
@@ -173,6 +178,45 @@ def _rate(inputs: int, seconds: list[float]) -> str:
     return f"{statistics.median(rates):,.0f} inputs/s ({min(rates):,.0f}-{max(rates):,.0f})"
 
 
+def measure(tasks, runs: dict, workers: int, repeat: int):
+    """Runs evalplus and each of `runs` `repeat` times, interleaved; returns (seconds per harness, verdict
+    mismatches per cosplay form, the batch form's last results)."""
+    times: dict[str, list[float]] = {"evalplus": [], **{name: [] for name in runs}}
+    found: dict[str, set[str]] = {name: set() for name in runs}
+    batch_rows: list = []
+    for round_number in range(1, repeat + 1):
+        seconds, theirs = run_evalplus(tasks, workers)
+        times["evalplus"].append(seconds)
+        for name, run in runs.items():
+            seconds, rows = run()
+            times[name].append(seconds)
+            found[name].update(mismatches(tasks, cosplay_verdicts(tasks, rows), theirs, rows))
+            batch_rows = rows if name == "cosplay batch" else batch_rows
+        print(f"round {round_number}: " + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in times.items()),
+              flush=True)
+    return times, found, batch_rows
+
+
+def summarise(tasks, times: dict[str, list[float]], found: dict[str, set[str]], fully_isolated: bool) -> bool:
+    """Prints the comparison; whether the target is met."""
+    inputs = sum(len(t.inputs) for t in tasks)
+    print(f"\n{len(tasks)} programs, {inputs:,} inputs, {len(times['evalplus'])} rounds")
+    for name, values in times.items():
+        print(f"  {name:<17} {_spread(values)}   {_rate(inputs, values)}")
+    for name in found:
+        ratios = [e / c for e, c in zip(times["evalplus"], times[name])]
+        print(f"  {name} / evalplus throughput: x{statistics.median(ratios):.2f} "
+              f"(x{min(ratios):.2f}-x{max(ratios):.2f}); verdict mismatches: {len(found[name])}")
+        for line in sorted(found[name])[:20]:
+            print(f"    {line}")
+    ratio = statistics.median(e / c for e, c in zip(times["evalplus"], times["cosplay batch"]))
+    met = ratio >= TARGET_RATIO and not found["cosplay batch"] and fully_isolated
+    print(f"target (batch form >= x{TARGET_RATIO} evalplus, full isolation, no mismatch): "
+          f"{'met' if met else 'NOT met'} (x{ratio:.2f}"
+          + (f", {TARGET_RATIO / ratio:.2f}x short" if ratio < TARGET_RATIO else "") + ")")
+    return met
+
+
 def _ensure_hash_seed() -> None:
     """Re-runs this script under PYTHONHASHSEED=0, the seed cosplay's sandbox gives programs: the mutator and some
     canonical solutions depend on set order, and the expected outputs must be what the sandbox would compute."""
@@ -187,6 +231,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="parallel programs, for both harnesses")
+    parser.add_argument("--profile", action="store_true", help="split cosplay's time into its pieces even when "
+                        "the target is met (it is split whenever it is not)")
     args = parser.parse_args()
     if args.per_problem < 1 or args.repeat < 1 or args.workers < 1:
         print("evalplus_compare: --per-problem, --repeat and --workers must be at least 1", file=sys.stderr)
@@ -222,8 +268,6 @@ def main() -> int:
           f"{isolation.network}, pid namespace {isolation.pid_namespace}, process cap {isolation.process_cap}, "
           f"memory cap {isolation.memory_cap}, warnings {list(isolation.warnings) or 'none'}")
 
-    times: dict[str, list[float]] = {"evalplus": [], "cosplay isolated": [], "cosplay batch": []}
-    found: dict[str, set[str]] = {"cosplay isolated": set(), "cosplay batch": set()}
     with tempfile.TemporaryDirectory() as folder:
         isolated_jobs, batch_jobs = Path(folder) / "isolated.jsonl", Path(folder) / "batch.jsonl"
         write_jobs(tasks, isolated_jobs, batch=False)
@@ -232,32 +276,18 @@ def main() -> int:
         batch_how = ("the command, \"batch\": true per job" if batch_by_command
                      else "the library, Limits(isolate_inputs=False): the command has no --batch yet")
         print(f"cosplay command: {' '.join(command)}; batch form through {batch_how}")
-        for round_number in range(1, args.repeat + 1):
-            seconds, theirs = run_evalplus(tasks, args.workers)
-            times["evalplus"].append(seconds)
-            for name, run in (("cosplay isolated", lambda: run_cosplay_command(isolated_jobs, args.workers)),
-                              ("cosplay batch", lambda: run_cosplay_command(batch_jobs, args.workers)
-                               if batch_by_command else run_cosplay_library_batch(tasks, args.workers))):
-                seconds_ours, rows = run()
-                times[name].append(seconds_ours)
-                found[name].update(mismatches(tasks, cosplay_verdicts(tasks, rows), theirs, rows))
-            print(f"round {round_number}: " + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in times.items()),
-                  flush=True)
+        runs = {"cosplay isolated": lambda: run_cosplay_command(isolated_jobs, args.workers),
+                "cosplay batch": (lambda: run_cosplay_command(batch_jobs, args.workers)) if batch_by_command
+                else (lambda: run_cosplay_library_batch(tasks, args.workers))}
+        times, found, batch_rows = measure(tasks, runs, args.workers, args.repeat)
+        met = summarise(tasks, times, found, isolation.complete)
+        if args.profile or not met:
+            from evalplus_profile import report
 
-    print(f"\n{len(tasks)} programs, {inputs:,} inputs, {args.repeat} rounds")
-    for name, values in times.items():
-        print(f"  {name:<17} {_spread(values)}   {_rate(inputs, values)}")
-    for name in found:
-        ratios = [e / c for e, c in zip(times["evalplus"], times[name])]
-        print(f"  {name} / evalplus throughput: x{statistics.median(ratios):.2f} "
-              f"(x{min(ratios):.2f}-x{max(ratios):.2f}); verdict mismatches: {len(found[name])}")
-        for line in sorted(found[name])[:20]:
-            print(f"    {line}")
-    ratio = statistics.median(e / c for e, c in zip(times["evalplus"], times["cosplay batch"]))
-    met = ratio >= TARGET_RATIO and not found["cosplay batch"] and isolation.complete
-    print(f"target (batch form >= x{TARGET_RATIO} evalplus, full isolation, no mismatch): "
-          f"{'met' if met else 'NOT met'} (x{ratio:.2f}"
-          + (f", {TARGET_RATIO / ratio:.2f}x short" if ratio < TARGET_RATIO else "") + ")")
+            print()
+            for line in report(tasks, args.workers, cosplay_command(), batch_jobs, batch_rows,
+                               statistics.median(times["cosplay batch"]), job_time_limit):
+                print(line, flush=True)
     return 0
 
 

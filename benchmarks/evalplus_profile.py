@@ -1,0 +1,140 @@
+"""Where `cosplay exec --jobs` spends its time on the evalplus comparison's workload, measured piece by piece.
+
+Pieces, each the median of a few runs on this machine, through public interfaces only (the command line and
+`cosplay_core.sandbox.Executor`), so that it measures whatever sandbox is checked out:
+- harness: a fresh interpreter importing the command's modules, and the whole command on an empty jobs file;
+- server start: a cold executor's first input less a warm executor's first input of a new program;
+- program load: a warm server's first input of a new program less one more input of the same program;
+- per input: a fresh child per input (isolated) and one child for all inputs (batch), on a trivial program;
+- JSON: reading the jobs file and writing the results, as the command does, on the real workload;
+- execution: the real workload on a warm executor in batch form (no start-up, no JSON).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TRIVIAL = "def f(x):\n    return x + 1\n"
+ROUNDS = 5
+MANY = 400
+
+
+def _median_seconds(action, rounds: int = ROUNDS) -> float:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _program(tag: int):
+    from cosplay_core.sandbox import Program
+
+    return Program(TRIVIAL + f"# {tag}\n", "function", "f")
+
+
+def _limits(batch: bool):
+    from cosplay_core.sandbox import Limits
+
+    return Limits(time_limit_s=1.0, isolate_inputs=not batch)
+
+
+def harness_seconds(command: list[str], empty_jobs: Path) -> tuple[float, float]:
+    """(interpreter + imports, the whole command on an empty jobs file)."""
+    imports = _median_seconds(lambda: subprocess.run([sys.executable, "-c", "import cosplay_core.cli"], check=True))
+    empty = _median_seconds(lambda: subprocess.run(command + ["exec", "--jobs", str(empty_jobs), "--json"],
+                                                   check=True, capture_output=True))
+    return imports, empty
+
+
+def server_seconds() -> tuple[float, float, float]:
+    """(server start, program load, one more input of a loaded program), isolated form."""
+    from cosplay_core.sandbox import Executor
+
+    cold, warm, again = [], [], []
+    for round_number in range(ROUNDS):
+        with Executor(workers=1, cache=False) as executor:
+            for times, tag in ((cold, 2 * round_number), (warm, 2 * round_number + 1), (again, 2 * round_number + 1)):
+                started = time.perf_counter()
+                executor.run(_program(tag), [[1]], _limits(batch=False))
+                times.append(time.perf_counter() - started)
+    cold_s, warm_s, again_s = (statistics.median(t) for t in (cold, warm, again))
+    return cold_s - warm_s, warm_s - again_s, again_s
+
+
+def per_input_seconds(batch: bool) -> float:
+    """Seconds per extra input of a loaded trivial program, isolated (a child each) or batch (one child)."""
+    from cosplay_core.sandbox import Executor
+
+    with Executor(workers=1, cache=False) as executor:
+        program = _program(-1)
+        executor.run(program, [[0]], _limits(batch))  # start the server, load the program
+        one = _median_seconds(lambda: executor.run(program, [[0]], _limits(batch)))
+        many = _median_seconds(lambda: executor.run(program, [[i] for i in range(MANY)], _limits(batch)), 3)
+    return (many - one) / (MANY - 1)
+
+
+def json_seconds(jobs_file: Path, rows: list[list[dict]]) -> float:
+    """Reading the jobs file and writing every result line, as `cosplay exec --jobs --json` does."""
+    def both():
+        for line in jobs_file.read_text().splitlines():
+            json.loads(line)
+        for row in rows:
+            json.dumps({"id": "x", "results": row})
+
+    return _median_seconds(both)
+
+
+def warm_execution_seconds(tasks, workers: int, time_limit_s) -> float:
+    """The workload in batch form on an executor whose servers are already started."""
+    from cosplay_core.sandbox import Executor, Job, Limits, Program
+
+    rounds = itertools.count()
+
+    def jobs():  # a comment makes each round's programs new to the servers, so each round loads them
+        tag = next(rounds)
+        return [Job(Program(t.code + f"\n# round {tag}\n", "function", t.entry_point), tuple(t.inputs),
+                    Limits(time_limit_s=time_limit_s(t), isolate_inputs=False)) for t in tasks]
+
+    with Executor(workers=workers, cache=False) as executor:
+        executor.run_jobs(jobs())
+        return _median_seconds(lambda: executor.run_jobs(jobs()), 3)
+
+
+def report(tasks, workers: int, command: list[str], jobs_file: Path, rows, measured_s: float,
+           time_limit_s) -> list[str]:
+    """Lines that split the batch command's measured time into its pieces."""
+    inputs = sum(len(t.inputs) for t in tasks)
+    empty = jobs_file.parent / "empty.jsonl"
+    empty.write_text("")
+    imports, command_s = harness_seconds(command, empty)
+    start, load, one_input = server_seconds()
+    isolated, batch = per_input_seconds(False), per_input_seconds(True)
+    json_s = json_seconds(jobs_file, rows)
+    warm = warm_execution_seconds(tasks, workers, time_limit_s)
+    parallel = min(workers, len(tasks))
+    lines = [
+        f"profile of the batch command ({measured_s:.2f} s for {len(tasks)} programs, {inputs:,} inputs, "
+        f"{workers} workers):",
+        f"  interpreter + imports of the command       {imports * 1000:7.1f} ms",
+        f"  the command on an empty jobs file           {command_s * 1000:7.1f} ms (imports, sandbox detection)",
+        f"  one server start                            {start * 1000:7.1f} ms (x{parallel} servers, in parallel)",
+        f"  one program load                            {load * 1000:7.1f} ms (x{len(tasks)} programs / {parallel})",
+        f"  one input, isolated (fork per input)        {isolated * 1000:7.3f} ms "
+        f"(x{inputs:,} / {parallel} = {isolated * inputs / parallel:.2f} s)",
+        f"  one input, batch (one child per program)    {batch * 1000:7.3f} ms "
+        f"(x{inputs:,} / {parallel} = {batch * inputs / parallel:.2f} s)",
+        f"  first input of a loaded program             {one_input * 1000:7.1f} ms",
+        f"  JSON: jobs file in, results out             {json_s * 1000:7.1f} ms",
+        f"  the workload on warm servers, batch form    {warm * 1000:7.1f} ms (no start-up, no JSON)",
+        f"  => start-up and JSON are {command_s + start + json_s:.2f} s of the {measured_s:.2f} s; "
+        f"execution on warm servers {warm:.2f} s",
+    ]
+    return lines
