@@ -7,7 +7,8 @@ Pieces, each the median of a few runs on this machine, through public interfaces
 - program load: a warm server's first input of a new program less one more input of the same program;
 - per input: a fresh child per input (isolated) and one child for all inputs (batch), on a trivial program;
 - JSON: reading the jobs file and writing the results, as the command does, on the real workload;
-- execution: the real workload on a warm executor in batch form (no start-up, no JSON).
+- execution: the real workload on a warm executor in batch form (no start-up, no JSON), and the part of it that is
+  the programs' own work (evalplus's reference times, measured in-process).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def report(tasks, workers: int, command: list[str], jobs_file: Path, rows, measu
     json_s = json_seconds(jobs_file, rows)
     warm = warm_execution_seconds(tasks, workers, time_limit_s)
     parallel = min(workers, len(tasks))
+    own = sum(sum(t.ref_time) for t in tasks)
     lines = [
         f"profile of the batch command ({measured_s:.2f} s for {len(tasks)} programs, {inputs:,} inputs, "
         f"{workers} workers):",
@@ -134,6 +136,8 @@ def report(tasks, workers: int, command: list[str], jobs_file: Path, rows, measu
         f"  first input of a loaded program             {one_input * 1000:7.1f} ms",
         f"  JSON: jobs file in, results out             {json_s * 1000:7.1f} ms",
         f"  the workload on warm servers, batch form    {warm * 1000:7.1f} ms (no start-up, no JSON)",
+        f"  of which the programs' own calls            {own / parallel * 1000:7.1f} ms "
+        f"({own * 1000:.1f} ms of evalplus's reference times, / {parallel})",
         f"  => start-up and JSON are {command_s + start + json_s:.2f} s of the {measured_s:.2f} s; "
         f"execution on warm servers {warm:.2f} s",
     ]
