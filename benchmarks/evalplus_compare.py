@@ -22,6 +22,7 @@ at least 1.5x evalplus's inputs/s, with full isolation and no mismatch; when it 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -81,6 +82,20 @@ def run_evalplus(tasks, workers: int) -> tuple[float, list[list[bool | None]]]:
     elapsed = time.perf_counter() - started
     return elapsed, [details + [None] * (len(task.inputs) - len(details))
                      for task, (_, details) in zip(tasks, results)]
+
+
+def evalplus_pieces(tasks, workers: int, full_s: float) -> list[str]:
+    """evalplus's own split, for reference: what a program costs it (one input each) and what one more input costs."""
+    firsts = [dataclasses.replace(t, inputs=t.inputs[:1], expected=t.expected[:1], ref_time=t.ref_time[:1])
+              for t in tasks]
+    one_each = statistics.median(run_evalplus(firsts, workers)[0] for _ in range(3))
+    inputs = sum(len(t.inputs) for t in tasks)
+    parallel = min(workers, len(tasks))
+    return [f"evalplus, for reference ({full_s:.2f} s):",
+            f"  one program (pool task, process start, guard, exec)  {one_each * parallel / len(tasks) * 1000:7.1f} ms "
+            f"(x{len(tasks)} / {parallel} = {one_each:.2f} s)",
+            f"  one more input (its call, timer, comparison)        "
+            f"{(full_s - one_each) * parallel / (inputs - len(tasks)) * 1000:7.3f} ms"]
 
 
 # ---- cosplay ------------------------------------------------------------------------------------------------------
@@ -292,6 +307,8 @@ def main() -> int:
             print()
             for line in report(tasks, args.workers, cosplay_command(), batch_jobs, batch_rows,
                                statistics.median(times[judged]), job_time_limit):
+                print(line, flush=True)
+            for line in evalplus_pieces(tasks, args.workers, statistics.median(times["evalplus"])):
                 print(line, flush=True)
     return 0
 
