@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_problems"
 SHARED_DATA = ROOT.parent / "shared" / "data"
-RUNNER_MARKER = "sandbox/runner.py"  # in the command line of every runner and of every child it forks
+RUNNER_MARKER = "The fork server that runs inside the sandbox"  # in the command line of every runner and its forks
 
 sys.path.insert(0, str(ROOT))
 
@@ -72,7 +72,7 @@ def sandbox_leftovers() -> list[int]:
     expected: set[int] = set()
     extra: list[int] = []
     for executor in Executor.live():
-        baseline = 3 if executor.isolation.method == "bwrap" else 1
+        baseline = 2 if executor.isolation.method == "bwrap" else 1  # bubblewrap's monitor, the runner
         for server in list(executor._idle):
             if server.proc is None:
                 continue

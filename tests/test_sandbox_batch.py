@@ -44,7 +44,7 @@ def test_inputs_share_one_child_until_one_fails(executor):
     assert values[5] == ["d", 1]  # a fresh child after the timeout
     assert "bad input" in outcomes[2].stderr
     assert outcomes[8].stdout == "to stdout\n" and "to stderr" in outcomes[8].stderr
-    assert 0.45 < outcomes[4].time_s < 2.0
+    assert outcomes[4].cpu_s >= BATCH.time_limit_s  # the loop was judged on its own CPU time
     assert sandbox_leftovers() == []
 
 
@@ -55,9 +55,12 @@ def test_batch_time_budget_stops_the_rest(executor):
     assert "batch time limit" in outcomes[3].stderr
 
 
-def test_killing_the_runner_in_batch_mode(executor):
+def test_killing_its_parent_in_batch_mode_changes_nothing(executor):
+    # The program's parent is its namespace's init, which it may not signal: that call fails, the batch goes on.
     outcomes = executor.run(Program(HOSTILE, "function", "f"), [["a"], ["kill parent"], ["b"]], BATCH)
-    assert statuses(outcomes)[1] == "error"
+    assert statuses(outcomes) == ["ok", "error", "ok"]
+    assert "PermissionError" in outcomes[1].stderr
+    assert outcomes[2].value == ["b", 3]
     again = executor.run(Program(HOSTILE, "function", "f"), [["after"]], BATCH)
     assert again[0].ok and again[0].value == ["after", 1]
     assert sandbox_leftovers() == []

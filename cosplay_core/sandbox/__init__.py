@@ -1,4 +1,4 @@
-"""Isolated, fast execution of untrusted programs: sandboxed fork servers, one fresh child per input.
+"""Isolated, fast execution of untrusted programs: sandboxed fork servers, fresh processes and namespaces per input.
 
 `Executor` is the entry point: it runs many (program, inputs) jobs in parallel on a small pool of sandboxed servers
 (each program compiled once per server, each input in a fresh child), never executes an identical
@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
-from cosplay_core.sandbox.isolation import Isolation, detect
+from cosplay_core.sandbox.isolation import DEFAULT_PACKAGES, Isolation, detect, package_folders
 from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
 from cosplay_core.sandbox.server import SandboxServer, run_program
 
-__all__ = ["Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "SandboxServer", "STATUSES", "detect",
+__all__ = ["DEFAULT_PACKAGES", "Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "SandboxServer", "STATUSES", "detect",
            "pair_key", "run_program"]
 
 
@@ -58,11 +58,15 @@ class Executor:
         return list(cls._live)
 
     def __init__(self, workers: int | None = None, isolation: Isolation | None = None,
-                 scratch_root: str | None = None, cache: bool = True):
+                 scratch_root: str | None = None, cache: bool = True,
+                 packages: tuple[str, ...] = DEFAULT_PACKAGES):
+        """`packages`: the third-party packages programs may import (read-only); ValueError if one is missing."""
         if workers is not None and workers < 1:
             raise ValueError("workers must be at least 1")
         self.workers = workers or os.cpu_count() or 1
         self.isolation = isolation or detect()
+        self.packages = tuple(packages)
+        package_folders(self.packages)
         self.scratch_root = scratch_root
         self._cache: dict[str, Outcome] | None = {} if cache else None
         self._lock = threading.Lock()
@@ -157,10 +161,10 @@ class Executor:
     def _run_on_a_server(self, job: Job, inputs: list) -> list[Outcome]:
         with self._lock:
             server = self._idle.pop() if self._idle else None
-        server = server or SandboxServer(self.isolation, self.scratch_root)
+        server = server or SandboxServer(self.isolation, self.scratch_root, self.packages)
         try:
             server.load(job.program, job.limits)
-            outcomes = server.run_batch(inputs) if _batched(job) else [server.run(x) for x in inputs]
+            outcomes = server.run_batch(inputs, batch=_batched(job))
         except BaseException:
             server.close()
             raise

@@ -1,9 +1,14 @@
-"""What this machine can isolate, and the command line that starts a runner inside that isolation.
+"""What this machine can isolate, and how a runner is started inside that isolation.
 
 Layers, each used when the machine allows it and reported when it does not (never silently):
-- bubblewrap: a private view of the filesystem (only the interpreter's files, read-only, and one scratch folder),
-  new user, PID, network, IPC and UTS namespaces, an unprivileged uid, no capabilities;
-- without bubblewrap, `unshare --net` for the network alone; the filesystem is then NOT isolated;
+- bubblewrap: a private view of the filesystem (the interpreter's files and the allowed packages, read-only, and
+  tmpfs folders), new user, PID, network, IPC and UTS namespaces; the runner is PID 1 of the sandbox (no other
+  process there holds the control channel). Every process of the sandbox runs as the host's unprivileged `nobody`
+  user (uid 65534): when the harness is root, the sandbox's user namespace maps its uid 65534 to the host's 65534,
+  so nothing a program does is done as the host's root. The runner keeps capabilities inside its user namespace to
+  give every input fresh namespaces (see runner.py); programs have none;
+- without bubblewrap, `unshare --net` for the network alone; the filesystem is then NOT isolated and inputs share
+  one working folder, emptied after each;
 - cgroups (v1 `pids` and `memory`): a process cap that binds root (RLIMIT_NPROC does not) and a memory cap that does
   not break thread creation (RLIMIT_AS does); without them, RLIMIT_AS is the memory cap and the process count is
   bounded by the PID namespace's lifetime only.
@@ -12,19 +17,24 @@ Layers, each used when the machine allows it and reported when it does not (neve
 from __future__ import annotations
 
 import functools
+import importlib.util
 import itertools
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCRATCH_INSIDE = "/scratch"
-RUNNER_INSIDE = "/cosplay/sandbox/runner.py"  # the one project file a sandbox sees: the runner itself
+SANDBOX_UID = 65534  # nobody, inside the sandbox and on the host
+DEFAULT_PACKAGES = ("sortedcontainers",)  # what judges ship to programs; see `package_folders`
 _counter = itertools.count()
+_RUNNER_SOURCE = (Path(__file__).resolve().parent / "runner.py").read_text()
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class Isolation:
     pid_namespace: bool
     process_cap: bool
     memory_cap: str  # "cgroup" or "rlimit"
+    per_input: bool = False  # fresh PID, mount, IPC and UTS namespaces and tmpfs folders for every input
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -47,14 +58,6 @@ class Isolation:
 def _interpreter() -> str:
     """The real interpreter behind sys.executable (a venv's python is a link into the base install)."""
     return os.path.realpath(sys.executable)
-
-
-def _runs(cmd: list[str]) -> bool:
-    try:
-        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
 
 
 @functools.lru_cache(maxsize=None)
@@ -75,18 +78,47 @@ def _own_cgroup(controller: str) -> Path | None:
     return None
 
 
+_PROBE = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.unshare(0x20000000) == 0
+pid = os.fork()
+if pid == 0:
+    ok = libc.unshare(0x00020000 | 0x04000000 | 0x08000000) == 0
+    ok = ok and libc.mount(None, b"/", None, ctypes.c_ulong(0x44000), None) == 0
+    ok = ok and libc.mount(b"tmpfs", b"/tmp", b"tmpfs", ctypes.c_ulong(6), b"size=1m") == 0
+    ok = ok and libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(14), None) == 0
+    try:
+        os.setgroups([])
+    except PermissionError:
+        pass
+    os.setresgid(65534, 65534, 65534)
+    os.setresuid(65534, 65534, 65534)
+    ok = ok and os.getuid() == 65534 and "CapEff:\t0000000000000000" in open("/proc/self/status").read()
+    os._exit(0 if ok else 1)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
 @functools.lru_cache(maxsize=4)
 def detect(allow_bwrap: bool = True, allow_cgroups: bool = True) -> Isolation:
     """Probes the machine once (per argument set) and says which layers are available."""
     warnings = []
-    bwrap = shutil.which("bwrap") if allow_bwrap else None
-    method = "none"
-    if bwrap and _runs(_bwrap_prefix(bwrap, Path("/"), probe=True) + [_interpreter(), "-S", "-c", "pass"]):
-        method = "bwrap"
-    elif shutil.which("unshare") and _runs(["unshare", "--net", "true"]):
+    method, per_input = "none", False
+    if allow_bwrap and shutil.which("bwrap"):
+        for with_namespaces in (True, False):
+            isolation = Isolation("bwrap", True, True, True, False, "rlimit", per_input=with_namespaces)
+            source = _PROBE if with_namespaces else "pass"
+            if _probe(isolation, source):
+                method, per_input = "bwrap", with_namespaces
+                break
+    if method == "none" and shutil.which("unshare") and _runs(["unshare", "--net", "true"]):
         method = "unshare"
     if method != "bwrap":
         warnings.append("filesystem not isolated: programs can read files this user can read (install bubblewrap)")
+    elif not per_input:
+        warnings.append("inputs share namespaces: bubblewrap cannot give each input its own (folders are emptied "
+                        "between inputs instead)")
     if method == "none":
         warnings.append("network not isolated: programs can open connections (no network namespace)")
     pids = _own_cgroup("pids") if allow_cgroups else None
@@ -100,40 +132,76 @@ def detect(allow_bwrap: bool = True, allow_cgroups: bool = True) -> Isolation:
         pid_namespace=method == "bwrap",
         process_cap=pids is not None,
         memory_cap="cgroup" if memory is not None else "rlimit",
+        per_input=per_input,
         warnings=tuple(warnings),
     )
 
 
-def _bwrap_prefix(bwrap: str, scratch: Path, probe: bool = False) -> list[str]:
-    interpreter_home = Path(sys.base_prefix).resolve()
-    cmd = [
-        bwrap,
-        "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-        "--die-with-parent", "--new-session", "--clearenv",
-        "--ro-bind", "/usr", "/usr",
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-    ]
-    for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
-        path = Path("/") / name
-        if path.is_symlink():
-            cmd += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            cmd += ["--ro-bind", str(path), str(path)]
-    if not str(interpreter_home).startswith("/usr/"):
-        cmd += ["--ro-bind", str(interpreter_home), str(interpreter_home)]
-    interpreter_dir = Path(_interpreter()).parent
-    if not str(interpreter_dir).startswith(("/usr/", str(interpreter_home))):
-        cmd += ["--ro-bind", str(interpreter_dir), str(interpreter_dir)]
-    if not probe:
-        cmd += ["--bind", str(scratch), SCRATCH_INSIDE, "--chdir", SCRATCH_INSIDE]
-        cmd += [arg for key, value in _program_env(SCRATCH_INSIDE).items() for arg in ("--setenv", key, value)]
-    return cmd
+def _runs(cmd: list[str]) -> bool:
+    try:
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
-def _program_env(home: str) -> dict[str, str]:
-    """The whole environment a program sees: no keys, no tokens, nothing of the caller's."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-            "PYTHONIOENCODING": "utf-8", "TMPDIR": "/tmp"}
+def _probe(isolation: Isolation, source: str) -> bool:
+    """Whether `source` runs and exits 0 inside `isolation`'s sandbox."""
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"cosplay-scratch-{os.getpid()}-") as scratch:
+            proc = start_runner(isolation, Path(scratch), Cgroups([]), 64 << 20, (), source=source, argv=[],
+                                stdout=subprocess.DEVNULL)
+            try:
+                return proc.wait(timeout=20) == 0
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                return False
+    except OSError:
+        return False
+
+
+# ---- packages programs may import --------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def package_folders(names: tuple[str, ...]) -> tuple[Path, ...]:
+    """The installed folders (or single-module files) of the allowed packages, and their compiled-library folders
+    (`numpy.libs`); ValueError naming a package that is not installed."""
+    found = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin and not spec.submodule_search_locations:
+            raise ValueError(f"package {name!r} is allowed in the sandbox but not installed (pip install {name})")
+        path = Path(list(spec.submodule_search_locations)[0] if spec.submodule_search_locations else spec.origin)
+        found.append(path.resolve())
+        libs = path.parent / f"{name}.libs"
+        if libs.is_dir():
+            found.append(libs.resolve())
+    return tuple(found)
+
+
+def _package_site(folders: tuple[Path, ...], scratch: Path, isolation: Isolation) -> str:
+    """The folder to put on the program's sys.path: inside bubblewrap the packages' own site folder (which shows
+    only the allowed packages there); without it, a folder of links to them next to the scratch folder."""
+    if not folders:
+        return ""
+    if isolation.method == "bwrap":
+        sites = {str(folder.parent) for folder in folders}
+        return sorted(sites)[0] if len(sites) == 1 else ":".join(sorted(sites))
+    site = scratch.parent / f"{scratch.name}-site"
+    site.mkdir(exist_ok=True)
+    for folder in folders:
+        link = site / folder.name
+        if not link.exists():
+            link.symlink_to(folder)
+    return str(site)
+
+
+# ---- cgroups -----------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -146,14 +214,13 @@ class Cgroups:
     def create(cls, isolation: Isolation, max_pids: int, memory_bytes: int) -> "Cgroups":
         folders = []
         name = f"cosplay-{os.getpid()}-{next(_counter)}"
-        if isolation.process_cap:
-            folder = _own_cgroup("pids") / name
-            folder.mkdir()
-            folders.append(folder)
-        if isolation.memory_cap == "cgroup":
-            folder = _own_cgroup("memory") / name
-            folder.mkdir()
-            folders.append(folder)
+        pids, memory = _own_cgroup("pids"), _own_cgroup("memory")
+        if isolation.process_cap and pids is not None:
+            (pids / name).mkdir()
+            folders.append(pids / name)
+        if isolation.memory_cap == "cgroup" and memory is not None:
+            (memory / name).mkdir()
+            folders.append(memory / name)
         cgroups = cls(folders)
         cgroups.set_limits(max_pids, memory_bytes)
         return cgroups
@@ -177,52 +244,213 @@ class Cgroups:
 
     def kill_all(self) -> None:
         """Kills every process still in these cgroups (daemons that left the process group included)."""
-        for _ in range(50):
-            pids = set()
-            for folder in self.folders:
-                try:
-                    pids.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
-                except OSError:
-                    pass
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, 9)
-                except OSError:
-                    pass
-            time.sleep(0.002)
+        _kill_cgroups(self.folders)
 
     def remove(self) -> None:
         self.kill_all()
         for folder in self.folders:
-            for _ in range(50):
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.005)
+            _remove_cgroup(folder)
 
 
-def runner_command(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_bytes: int) -> tuple[list[str], dict]:
-    """The argv and environment that start a runner under `isolation`, its working folder `scratch`.
+def _kill_cgroups(folders: list[Path]) -> None:
+    for _ in range(50):
+        pids = set()
+        for folder in folders:
+            try:
+                pids.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
+            except OSError:
+                pass
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.002)
+
+
+def _remove_cgroup(folder: Path) -> None:
+    for _ in range(50):
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.005)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+
+
+@functools.lru_cache(maxsize=None)
+def sweep_stale(scratch_root: str | None = None) -> int:
+    """Removes what harnesses that died without cleaning up (SIGKILL) left behind: their cgroups and scratch
+    folders (named after the harness's pid). Runs once per process and folder; returns how many it removed."""
+    removed = 0
+    for controller in ("pids", "memory"):
+        root = _own_cgroup(controller)
+        if root is None:
+            continue
+        for folder in root.glob("cosplay-*-*"):
+            parts = folder.name.split("-")
+            if len(parts) == 3 and parts[1].isdigit() and not _alive(int(parts[1])):
+                _kill_cgroups([folder])
+                _remove_cgroup(folder)
+                removed += 1
+    for folder in Path(scratch_root or tempfile.gettempdir()).glob("cosplay-scratch-*"):
+        parts = folder.name.split("-")
+        if len(parts) >= 4 and parts[2].isdigit() and not _alive(int(parts[2])):
+            remove_tree(folder)
+            removed += 1
+    return removed
+
+
+def remove_tree(path: Path) -> None:
+    """Removes a folder however deep, with whatever permissions were set inside it, without recursion and without
+    following links; never raises."""
+    stack, folders = [str(path)], []
+    while stack:
+        folder = stack.pop()
+        folders.append(folder)
+        try:
+            os.chmod(folder, 0o700, follow_symlinks=False)
+        except (OSError, NotImplementedError):
+            pass
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            os.unlink(entry.path)
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+    for folder in reversed(folders):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
+# ---- starting a runner -----------------------------------------------------------------------------------------
+
+
+def _bwrap_args(isolation: Isolation, folders: tuple[Path, ...]) -> list[str]:
+    interpreter_home = Path(sys.base_prefix).resolve()
+    cmd = [
+        shutil.which("bwrap") or "bwrap",
+        "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+        "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv", "--hostname", "sandbox",
+        "--ro-bind", "/usr", "/usr",
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--tmpfs", "/scratch",
+        "--chdir", "/scratch",
+    ]
+    if isolation.per_input:
+        cmd += ["--cap-add", "ALL"]  # the runner's, inside its user namespace; program processes drop them all
+    for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            cmd += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            cmd += ["--ro-bind", str(path), str(path)]
+    binds = []
+    if not str(interpreter_home).startswith("/usr/"):
+        binds.append(interpreter_home)
+    interpreter_dir = Path(_interpreter()).parent
+    if not str(interpreter_dir).startswith(("/usr/", str(interpreter_home))):
+        binds.append(interpreter_dir)
+    binds += list(folders)
+    made: set[Path] = set()
+    for target in binds:  # the folders above each bind, readable by programs (bubblewrap's default is 0700)
+        for parent in reversed(target.parents[:-1]):
+            if parent not in made and not str(parent).startswith("/usr"):
+                cmd += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+    for target in binds:
+        cmd += ["--ro-bind", str(target), str(target)]
+    cmd += [arg for key, value in program_env("/scratch").items() for arg in ("--setenv", key, value)]
+    return cmd
+
+
+def program_env(home: str) -> dict[str, str]:
+    """The whole environment a program sees: no keys, no tokens, nothing of the caller's."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+            "PYTHONIOENCODING": "utf-8", "TMPDIR": "/tmp"}
+
+
+def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_bytes: int,
+                 packages: tuple[str, ...], source: str = _RUNNER_SOURCE, argv: list[str] | None = None,
+                 stdout=subprocess.PIPE, stderr=None) -> subprocess.Popen:
+    """Starts `source` (the runner, by default) under `isolation`, its stdin and stdout the control channel.
 
     A tiny shell prologue puts the process into its cgroups and raises the stack limit before anything else runs,
-    so that every process the runner starts is inside them (a thread-safe alternative to preexec_fn).
+    so that every process the runner starts is inside them. When the harness is root, the sandbox's user namespace
+    is mapped by hand (root to root for bubblewrap's own setup, 65534 to 65534 for everything after it), so that
+    the sandbox's processes are the host's `nobody`, never the host's root.
     """
-    runner = Path(__file__).resolve().parent / "runner.py"
-    if isolation.method == "bwrap":
-        python = [_interpreter(), "-S", "-s", "-P", RUNNER_INSIDE, "--private-tmp"]
-    else:
-        python = [_interpreter(), "-S", "-s", "-P", str(runner)]
+    folders = package_folders(packages) if packages else ()
+    site = _package_site(folders, scratch, isolation)
+    mode = "namespaces" if isolation.per_input else "plain"
+    python = [_interpreter(), "-I", "-S", "-c", source] + ([mode, site] if argv is None else argv)
     prologue = "".join(f'echo $$ > "{folder}/cgroup.procs" && ' for folder in cgroups.folders)
     prologue += f'ulimit -s {stack_bytes // 1024} 2>/dev/null; exec "$@"'
+    pass_fds: tuple[int, ...] = ()
+    map_by_hand = isolation.method == "bwrap" and os.geteuid() == 0
     if isolation.method == "bwrap":
-        inner = _bwrap_prefix(shutil.which("bwrap"), scratch) + ["--ro-bind", str(runner), RUNNER_INSIDE] + python
+        inner = _bwrap_args(isolation, folders)
+        if map_by_hand:
+            info_r, info_w = os.pipe()
+            block_r, block_w = os.pipe()
+            inner += ["--info-fd", str(info_w), "--userns-block-fd", str(block_r)]
+            pass_fds = (info_w, block_r)
+        inner += python
         env = {"PATH": "/usr/bin:/bin"}
     else:
         inner = (["unshare", "--net"] if isolation.method == "unshare" else []) + python
-        env = _program_env(str(scratch))
-    return ["/bin/sh", "-c", prologue, "sh"] + inner, env
+        env = program_env(str(scratch))
+    try:
+        proc = subprocess.Popen(["/bin/sh", "-c", prologue, "sh"] + inner, stdin=subprocess.PIPE, stdout=stdout,
+                                stderr=stderr, env=env, cwd=scratch, start_new_session=True, close_fds=True,
+                                pass_fds=pass_fds)
+    finally:
+        for fd in pass_fds:
+            os.close(fd)
+    if map_by_hand:
+        try:
+            _map_user_namespace(info_r, block_w)
+        except OSError:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            os.close(info_r)
+            os.close(block_w)
+    return proc
+
+
+def _map_user_namespace(info_r: int, block_w: int) -> None:
+    """Reads bubblewrap's info (the sandbox's first pid), writes its uid and gid maps, and lets it go on."""
+    data = b""
+    deadline = time.monotonic() + 20
+    while b"}" not in data and time.monotonic() < deadline:
+        chunk = os.read(info_r, 4096)
+        if not chunk:
+            raise OSError("bubblewrap ended before its user namespace was ready")
+        data += chunk
+    pid = int(json.loads(data[: data.index(b"}") + 1])["child-pid"])
+    mapping = f"0 0 1\n{SANDBOX_UID} {SANDBOX_UID} 1\n"
+    Path(f"/proc/{pid}/uid_map").write_text(mapping)
+    Path(f"/proc/{pid}/gid_map").write_text(mapping)
+    os.write(block_w, b"1")

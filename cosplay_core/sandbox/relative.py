@@ -5,7 +5,7 @@ Self-play runs many candidates on small, self-generated inputs, where a correct 
 a too-slow or looping one burns a core for the problem's full limit (2 s on the sample problems), once per input.
 As evalplus derives each input's limit from the reference's own time, this derives it from the pool's: every pair
 first runs under a short probe limit; a pair that times out there is run again under
-min(problem limit, max(probe, factor x the median time of the pool's finished runs on that input)), and keeps a
+min(problem limit, max(probe, factor x the median CPU time of the pool's finished runs on that input)), and keeps a
 `timeout` if it still does not finish. An input on which the pool's median is itself slow keeps the full limit.
 """
 
@@ -34,7 +34,7 @@ def run_relative(executor: Executor, jobs: list[Job], factor: float | None) -> l
     for job, row in zip(jobs, rows):
         for item, outcome in zip(job.inputs, row):
             if outcome.status != "timeout":
-                times.setdefault(_input_key(item), []).append(outcome.time_s)
+                times.setdefault(_input_key(item), []).append(outcome.cpu_s)
     retry: dict[float, list[tuple[int, int]]] = {}
     for j, (job, row) in enumerate(zip(jobs, rows)):
         for i, (item, outcome) in enumerate(zip(job.inputs, row)):
@@ -62,7 +62,7 @@ def run_relative(executor: Executor, jobs: list[Job], factor: float | None) -> l
         for i, outcome in enumerate(row):
             if outcome.status == "timeout" and "relative" not in outcome.stderr:
                 row[i] = replace(outcome, stderr=(outcome.stderr + "\n" if outcome.stderr else "") +
-                                 f"timed out under the pool-relative limit ({factor:g}x the pool's median time on "
+                                 f"timed out under the pool-relative limit ({factor:g}x the pool's median CPU time on "
                                  f"this input, at most {limits.time_limit_s:g} s)")
     return rows
 

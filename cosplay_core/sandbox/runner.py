@@ -1,78 +1,152 @@
-"""The fork server that runs inside the sandbox: one per program.
+"""The fork server that runs inside the sandbox: one per program server.
 
-Started as `python -S -s -P runner.py [--private-tmp]` inside the isolation the harness built (see
-isolation.py). It speaks newline-delimited JSON on two file descriptors that the program never sees (the control
-channel), request and response:
+Started by the harness (server.py) as `python -I -S -c <this file's text> <mode> <packages dir>` inside the isolation
+that isolation.py builds. It speaks on two file descriptors that no program ever holds (the control channel, fds 3
+and 4), in frames of one JSON header line, optionally followed by a raw payload whose size the header states:
 
-    harness -> runner   {"load": {"source", "io", "entry_point", "limits": {...}}}
-    runner  -> harness  {"ready": true, "compile_error": str | null}
-    harness -> runner   {"input": <str | list>}                      (any number, for the loaded program)
-    runner  -> harness  {"status", "stdout", "value", "stderr", "time_s"}
-    harness -> runner   {"batch": [<list>, ...]}                     (function mode: inputs in one child)
-    runner  -> harness  {"results": [{"status", ...}, ...]}
+    harness -> runner   {"kind": "load", "setup": {"io", "entry_point", "limits"}, "size": n} + program source
+    runner  -> harness  {"kind": "ready", "compile_error": str | null}
+    harness -> runner   {"kind": "run", "size": n} + the input (stdin bytes, or the JSON array of arguments)
+    runner  -> harness  {"kind": "result", "status", "time_s", "cpu_s", "sizes": [out, err, value]} + the three
+    harness -> runner   {"kind": "batch", "size": n} + the JSON list of argument arrays (function mode)
+    runner  -> harness  one "result" frame per input, in order, then {"kind": "end"}
 
-A loaded program is compiled once; each input runs in a fresh child forked from this runner, which itself never runs
-program code, so every input starts from the same pristine state: its own session, limits and pipes, and a crash or
-a timeout loses only that input. After each input, every process the child left behind is killed and the writable
-folders are emptied. The verdict (status, value) is decided here, from the child's exit status and a result pipe,
-never from anything the program prints. The runner is not dumpable, so a child cannot ptrace it or read its memory.
+Every input runs in a fresh pair of processes forked from this runner, which never runs program code itself:
+- an *init* process, PID 1 of a new PID namespace, with a new mount, IPC and UTS namespace: fresh size-capped tmpfs
+  folders for the working folder, /tmp and /dev/shm, its own /proc, no SysV object or hostname left from an earlier
+  input. It keeps the capabilities it needs to set this up, watches the CPU time of every process in its namespace
+  and reports it, and when the program ends it kills whatever is left and reports the exit status;
+- the *program* process (PID 2), with every capability dropped, no_new_privs, its limits set, its own session,
+  stdin/stdout/stderr on pipes and, in function mode, a result pipe on fd 3.
+When the init process exits the kernel kills every process left in its namespace and frees its mounts: nothing a
+program starts or writes survives its input. A program cannot see or signal this runner (another PID namespace) or
+its init (init ignores signals it has no handler for, and is not dumpable), and never holds a control descriptor.
+
+Without namespaces (a machine with no usable bubblewrap) the same two processes run in the runner's namespaces: the
+program's process group is killed and the working folder emptied after each input, and the harness says that
+isolation is incomplete.
+
+Time is CPU time (user + system) of the whole process tree, so that a verdict does not depend on the machine's load;
+a wall-clock backstop ends programs that sleep. The verdict (status, value) comes from how the program process ended
+and, in function mode, from the result pipe; never from anything the program prints.
 
 This file uses the standard library only and imports nothing from the project: it runs where the project's files
 cannot be read.
 """
 
-import atexit
 import builtins
+import ctypes
 import json
 import math
 import os
+import re
 import resource
 import select
 import signal
+import stat
 import sys
 import time
 import traceback
 
 CONTROL_IN = 3
 CONTROL_OUT = 4
-RESULT_FD = 3
+RESULT_FD = 3  # in the program process
 ACK_FD = 4  # batch mode: the runner's go-ahead after it has taken an input's output
 EXIT_MEMORY = 211
 EXIT_NO_RESULT = 212
+EXIT_SETUP_FAILED = 213
+MAX_HEADER = 1 << 16
+SCRATCH = "/scratch"
+SANDBOX_UID = 65534
+CPU_SAMPLE_S = 0.01
+DRAIN_S = 0.1  # after a program ends, how long a leftover process may keep its pipes open  # how often the init process reports the tree's CPU time while a program runs
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _send(obj):
-    data = (json.dumps(obj) + "\n").encode()
+class SetupError(Exception):
+    """The runner could not build an input's isolation (reported to the harness, never a program's fault)."""
+
+
+def _check(result, what):
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise SetupError(f"{what}: {os.strerror(errno)}")
+
+
+def _prctl(option, arg=0):
+    return _libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0))
+
+
+def _mount(source, target, fstype, flags, data):
+    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
+                       ctypes.c_ulong(flags), data and data.encode()), f"mount {target}")
+
+
+# ---- the control channel ---------------------------------------------------------------------------------------
+
+
+class Channel:
+    """Frames on the control descriptors: a JSON header line, then `size` raw bytes."""
+
+    def __init__(self, fd_in, fd_out):
+        self.fd_in, self.fd_out = fd_in, fd_out
+        self.buffer = bytearray()
+
+    def _fill(self):
+        chunk = os.read(self.fd_in, 1 << 20)
+        if not chunk:
+            return False
+        self.buffer += chunk
+        return True
+
+    def read(self):
+        """(header, payload), or None when the harness has closed the channel."""
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_HEADER or not self._fill():
+                return None
+        end = self.buffer.index(b"\n")
+        header = json.loads(bytes(self.buffer[:end]))
+        del self.buffer[:end + 1]
+        size = int(header.get("size", 0))
+        while len(self.buffer) < size:
+            if not self._fill():
+                return None
+        payload = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return header, payload
+
+    def send(self, header, *blobs):
+        _write_all(self.fd_out, json.dumps(header).encode() + b"\n" + b"".join(blobs))
+
+    def send_result(self, result):
+        out, err, value = result.pop("stdout"), result.pop("stderr"), result.pop("value")
+        result["kind"] = "result"
+        result["sizes"] = [len(out), len(err), -1 if value is None else len(value)]
+        self.send(result, out, err, value or b"")
+
+
+def _write_all(fd, data):
     view = memoryview(data)
     while view:
-        n = os.write(CONTROL_OUT, view)
-        view = view[n:]
+        view = view[os.write(fd, view):]
 
 
-class _LineReader:
-    """Reads newline-terminated frames from a raw file descriptor."""
-
-    def __init__(self, fd):
-        self.fd = fd
-        self.buffer = b""
-
-    def read_frame(self):
-        while b"\n" not in self.buffer:
-            chunk = os.read(self.fd, 1 << 20)
-            if not chunk:
-                return None
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
+# ---- values --------------------------------------------------------------------------------------------------
 
 
 def _jsonable(value, depth=0):
-    """The program's return value as a JSON value: tuples become lists, sets sorted lists."""
+    """The program's return value as a JSON value: tuples become lists, sets sorted lists, dict keys strings."""
     if depth > 200:
-        raise ValueError("return value nested too deeply")
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
+        raise ValueError("the return value is nested more than 200 levels deep")
+    if value is None or isinstance(value, (bool, int, str, float)):
         return value
     if isinstance(value, (list, tuple)):
         return [_jsonable(v, depth + 1) for v in value]
@@ -83,10 +157,15 @@ def _jsonable(value, depth=0):
         except TypeError:
             return items
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _jsonable(v, depth + 1) for k, v in value.items()}
+        return {k if isinstance(k, str) else str(k): _jsonable(v, depth + 1) for k, v in value.items()}
     if hasattr(value, "tolist"):
         return _jsonable(value.tolist(), depth + 1)
-    raise TypeError(f"return value of type {type(value).__name__} is not a JSON value")
+    raise TypeError(f"a return value of type {type(value).__name__} is not a JSON value")
+
+
+def _encode_value(value):
+    text = json.dumps(_jsonable(value), ensure_ascii=False, check_circular=False)
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _resolve_entry_point(namespace, entry_point):
@@ -101,8 +180,38 @@ def _resolve_entry_point(namespace, entry_point):
     return getattr(namespace[class_name](), method)
 
 
+# ---- the program process -------------------------------------------------------------------------------------
+
+
+def _drop_privileges():
+    """The sandbox's unprivileged user (the host's `nobody`), every capability gone for good (bounding set,
+    ambient set, effective/permitted/inheritable), and no_new_privs."""
+    for cap in range(64):
+        if _prctl(PR_CAPBSET_DROP, cap) != 0 and ctypes.get_errno() == 22:  # EINVAL: past the last capability
+            break
+    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    if os.getuid() != SANDBOX_UID:
+        try:
+            os.setgroups([])
+        except PermissionError:  # a user namespace that denies setgroups has no other group to drop
+            pass
+        os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+        os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
+    _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
+
+
 def _set_limits(limits, cpu_seconds):
-    cpu = max(2, int(cpu_seconds))
+    cpu = max(1, math.ceil(cpu_seconds)) + 1  # a per-process backstop; the tree's time is watched by init
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_size_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
@@ -111,27 +220,53 @@ def _set_limits(limits, cpu_seconds):
         resource.setrlimit(resource.RLIMIT_AS, (limits["address_space_bytes"],) * 2)
 
 
-def _become_child(setup, pipes, cpu_seconds, ack_r=None):
-    """In a freshly forked child: own session, the pipes on fds 0-3 (and the ack pipe on 4), nothing else open,
-    the limits set."""
-    stdin_r, stdout_w, stderr_w, result_w = pipes
+def _install_site_builtins():
+    """What `site` adds to builtins (exit, quit, help, copyright, credits, license): the runner starts without site."""
     try:
+        import _sitebuiltins
+
+        builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+        builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
+        builtins.help = _sitebuiltins._Helper()
+        builtins.copyright = _sitebuiltins._Printer("copyright", sys.copyright)
+        builtins.credits = _sitebuiltins._Printer("credits", "See https://www.python.org/.")
+        builtins.license = _sitebuiltins._Printer("license", "See https://www.python.org/psf/license/")
+    except Exception:
+        pass
+
+
+def _become_program(setup, pipes, cpu_seconds, namespaces):
+    """In the program process: its pipes on fds 0-3 (and the ack pipe on 4), nothing else open, no privileges,
+    its limits set. Any failure ends the process with EXIT_SETUP_FAILED (reported as the sandbox's fault)."""
+    stdin_r, stdout_w, stderr_w, result_w, ack_r = pipes
+    try:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.setsid()
         os.dup2(stdin_r, 0)
         os.dup2(stdout_w, 1)
         os.dup2(stderr_w, 2)
         os.dup2(result_w, RESULT_FD)
+        last = RESULT_FD
         if ack_r is not None:
             os.dup2(ack_r, ACK_FD)
-        os.closerange(ACK_FD + 1 if ack_r is not None else RESULT_FD + 1, 1 << 16)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            last = ACK_FD
+        os.closerange(last + 1, 1 << 16)
+        for number in (signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            with open("/proc/self/oom_score_adj", "w") as adj:  # under memory pressure the program goes first
+                adj.write("1000")
+        except OSError:
+            pass
+        if namespaces:
+            _drop_privileges()
+        os.chdir(SCRATCH if namespaces else WORKDIR)
         _set_limits(setup["limits"], cpu_seconds)
-        # sys.stdin/stdout/stderr are the interpreter's own objects on fds 0-2, never used by the runner, so they
-        # now read and write the child's pipes, with empty buffers (building new ones costs a third of a fork).
         sys.setrecursionlimit(setup["limits"]["recursion_limit"])
+        sys.argv[:] = ["solution.py"]
     except BaseException:
-        os._exit(EXIT_NO_RESULT)
+        os._exit(EXIT_SETUP_FAILED)
 
 
 def _flush_streams():
@@ -142,33 +277,29 @@ def _flush_streams():
             pass
 
 
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _program_namespace(function_mode):
+    return {"__name__": "__cosplay_program__" if function_mode else "__main__", "__builtins__": builtins,
+            "__file__": "solution.py"}
 
 
-def _child(code, compile_error, request, setup, pipes):
-    """Runs in the forked child: becomes the program for one input. Never returns."""
-    _become_child(setup, pipes, math.ceil(setup["limits"]["time_limit_s"]) + 1)
+def _program_one(code, setup, payload):
+    """Runs the program on one input (stdin on fd 0, or the JSON arguments in `payload`). Never returns."""
     exit_code = 0
+    function_mode = setup["io"] == "function"
     try:
-        function_mode = setup["io"] == "function"
-        namespace = {"__name__": "__cosplay_program__" if function_mode else "__main__",
-                     "__builtins__": builtins, "__file__": "solution.py"}
+        namespace = _program_namespace(function_mode)
         exec(code, namespace)
         if function_mode:
             func = _resolve_entry_point(namespace, setup["entry_point"])
-            value = _jsonable(func(*request["input"]))
-            payload = json.dumps(value).encode()
+            data = _encode_value(func(*json.loads(payload)))
             _join_threads()
-            _write_all(RESULT_FD, payload)
+            _write_all(RESULT_FD, data)
         else:
             _join_threads()
     except SystemExit as stop:
         _join_threads()
         if stop.code is None or stop.code == 0:
-            exit_code = EXIT_NO_RESULT if setup["io"] == "function" else 0
+            exit_code = EXIT_NO_RESULT if function_mode else 0
         elif isinstance(stop.code, int):
             exit_code = stop.code & 0xFF or 1
         else:
@@ -179,7 +310,14 @@ def _child(code, compile_error, request, setup, pipes):
     except BaseException as exc:
         _print_program_traceback(exc)
         exit_code = 1
+    _exit_like_python(exit_code)
+
+
+def _exit_like_python(exit_code):
+    """Runs atexit handlers and flushes the streams, as the interpreter does at exit, then ends the process."""
     try:
+        import atexit
+
         atexit._run_exitfuncs()
     except BaseException:
         pass
@@ -187,13 +325,20 @@ def _child(code, compile_error, request, setup, pipes):
     os._exit(exit_code)
 
 
-def _print_program_traceback(exc):
-    """Prints the traceback from the program's first frame on: the runner's own frames are noise to a reader."""
+def _program_traceback(exc):
+    """The program's part of a traceback, as text: the runner's own frames are noise to a reader."""
     try:
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename != "solution.py":
             tb = tb.tb_next
-        traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)
+        return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))[-4000:]
+    except BaseException:
+        return type(exc).__name__
+
+
+def _print_program_traceback(exc):
+    try:
+        sys.stderr.write(_program_traceback(exc))
     except BaseException:
         pass
 
@@ -202,234 +347,418 @@ def _join_threads():
     """Waits for the program's non-daemon threads, as the interpreter would at exit."""
     threading = sys.modules.get("threading")
     if threading is not None:
-        threading._shutdown()
-
-
-def _kill_leftovers(child_pid, private):
-    """Kills the child's process group and, inside our own PID namespace, every process but ours and init."""
-    _kill_group(child_pid)
-    if not private:
-        return
-    keep = {os.getpid(), os.getppid(), 1}
-    for _ in range(20):
-        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in keep]
-        if not others:
-            return
-        for pid in others:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        for pid in others:
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except OSError:
-                pass
-        time.sleep(0.001)
-
-
-def _clean_writable():
-    """Empties the writable folders between inputs, so no input sees another's files."""
-    for folder in WRITABLE:
         try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            _remove(os.path.join(folder, name))
+            threading._shutdown()
+        except BaseException:
+            pass
 
 
-def _remove(path):
+def _program_batch(code, setup, inputs, first):
+    """Runs the module once, then the entry point on inputs[first:], one record each on the result pipe (a header
+    line `<kind> <size>` then `size` bytes: kind `v` a value, `e` an error, `m` a memory error, `M` the module
+    failed), each followed by a wait for the runner's go-ahead, so that what an input printed is never mixed with
+    the next one's. Never returns."""
     try:
-        if os.path.isdir(path) and not os.path.islink(path):
-            _remove_tree(path)
+        namespace = _program_namespace(True)
+        exec(code, namespace)
+        func = _resolve_entry_point(namespace, setup["entry_point"])
+    except BaseException as exc:
+        _flush_streams()
+        _write_record("M", _program_traceback(exc).encode("utf-8", "replace"))
+        os._exit(1)
+    for index in range(first, len(inputs)):
+        try:
+            kind, data = "v", _encode_value(func(*inputs[index]))
+        except MemoryError:
+            kind, data = "m", b"MemoryError"
+        except BaseException as exc:
+            kind, data = "e", _program_traceback(exc).encode("utf-8", "replace")
+        _flush_streams()
+        _write_record(kind, data)
+        if not os.read(ACK_FD, 1):
+            os._exit(0)
+    _join_threads()
+    _exit_like_python(0)
+
+
+def _write_record(kind, data):
+    _write_all(RESULT_FD, f"{kind} {len(data)}\n".encode() + data)
+
+
+# ---- the init process ------------------------------------------------------------------------------------------
+
+
+def _init_process(code, setup, request, pipes, report_w, cpu_seconds, batch):
+    """PID 1 of the input's namespaces (or a plain supervisor without them): sets up the input's folders, starts the
+    program process, reports the tree's CPU time while it runs, then kills whatever is left and reports how the
+    program ended on `report_w`. Never returns."""
+    try:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                       signal.SIGUSR2, signal.SIGALRM):
+            signal.signal(number, signal.SIG_DFL)  # init ignores what it has no handler for
+        if NAMESPACES:
+            _enter_input_namespaces(setup["limits"]["scratch_mb"])
         else:
-            os.unlink(path)
-    except OSError:
+            os.setsid()
+        keep = set(pipes) - {None} | {report_w}
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) > 2 and int(name) not in keep:
+                try:
+                    os.close(int(name))
+                except OSError:
+                    pass
+        pid = os.fork()
+        if pid == 0:
+            _become_program(setup, pipes, cpu_seconds, NAMESPACES)
+            if batch:
+                _program_batch(code, setup, request["inputs"], request["first"])
+            _program_one(code, setup, request.get("payload", b""))
+        for fd in pipes:
+            if fd is not None:
+                os.close(fd)
+        status = _watch(pid, report_w)
+        _kill_the_rest(pid)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        report = {"status": status, "cpu_s": round(usage.ru_utime + usage.ru_stime, 6)}
+        _write_all(report_w, b"r " + json.dumps(report).encode() + b"\n")
+    except SetupError as exc:
+        try:
+            _write_all(report_w, b"s " + json.dumps(str(exc)).encode() + b"\n")
+        except BaseException:
+            pass
+    except BaseException:
         pass
+    os._exit(0)
 
 
-def _remove_tree(path):
-    for root, dirs, files in os.walk(path, topdown=False):
-        for name in files:
-            try:
-                os.unlink(os.path.join(root, name))
-            except OSError:
-                pass
-        for name in dirs:
-            full = os.path.join(root, name)
-            try:
-                os.unlink(full) if os.path.islink(full) else os.rmdir(full)
-            except OSError:
-                pass
-    os.rmdir(path)
+def _enter_input_namespaces(scratch_mb):
+    """New mount, IPC and UTS namespaces; fresh tmpfs folders capped at `scratch_mb`; a /proc of this PID namespace."""
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    for folder, mode in ((SCRATCH, "0755"), ("/tmp", "1777"), ("/dev/shm", "1777")):
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={scratch_mb}m,nr_inodes=65536,mode={mode},uid={SANDBOX_UID},gid={SANDBOX_UID}")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
 
 
-def _pipes(count):
-    return [os.pipe() for _ in range(count)]
-
-
-def _run_one(code, compile_error, request, setup):
-    """Runs one input in a fresh child and returns its result record."""
-    limits = setup["limits"]
-    if compile_error is not None:
-        return {"status": "error", "stdout": "", "value": None, "stderr": compile_error, "time_s": 0.0}
-    (stdin_r, stdin_w), (stdout_r, stdout_w), (stderr_r, stderr_w), (result_r, result_w) = _pipes(4)
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        _child(code, compile_error, request, setup, (stdin_r, stdout_w, stderr_w, result_w))
-    for fd in (stdin_r, stdout_w, stderr_w, result_w):
-        os.close(fd)
-    data = b"" if setup["io"] == "function" else request["input"].encode()
-    outcome = _supervise(pid, started, data, stdin_w, stdout_r, stderr_r, result_r, limits,
-                         setup["io"] == "function")
-    _kill_leftovers(pid, PRIVATE)
-    _clean_writable()
-    return outcome
-
-
-def _supervise(pid, started, data, stdin_w, stdout_r, stderr_r, result_r, limits, function_mode):
-    """Feeds stdin, drains the pipes under their caps, enforces the wall clock, and decides the status."""
-    deadline = started + limits["time_limit_s"]
-    caps = {stdout_r: limits["output_limit_bytes"], stderr_r: limits["stderr_limit_bytes"],
-            result_r: limits["output_limit_bytes"]}
-    chunks = {stdout_r: [], stderr_r: [], result_r: []}
-    sizes = {stdout_r: 0, stderr_r: 0, result_r: 0}
-    open_reads = {stdout_r, stderr_r, result_r}
-    poller = select.poll()
-    for fd in open_reads:
-        poller.register(fd, select.POLLIN)
-    pidfd = None
+def _watch(pid, report_w):
+    """Waits for the program process, reporting the tree's CPU time every CPU_SAMPLE_S; returns its wait status."""
     try:
         pidfd = os.pidfd_open(pid)
-        poller.register(pidfd, select.POLLIN)
     except (AttributeError, OSError):
-        pass
-    pending = memoryview(data)
-    if pending:
-        os.set_blocking(stdin_w, False)
-        poller.register(stdin_w, select.POLLOUT)
-    else:
-        os.close(stdin_w)
-        stdin_w = None
-    killed_by_us = None
-    exit_status = None
-    rusage = None
-    drain_until = None
+        pidfd = None
+    poller = select.poll()
+    if pidfd is not None:
+        poller.register(pidfd, select.POLLIN)
     while True:
-        if exit_status is None:
-            waited, status, usage = os.wait4(pid, os.WNOHANG)
-            if waited:
-                exit_status, rusage = status, usage
-        if exit_status is not None and not open_reads:
-            break
-        now = time.monotonic()
-        if now >= deadline and killed_by_us is None and exit_status is None:
-            killed_by_us = "timeout"
-            _kill_group(pid)
-            continue
-        if exit_status is not None:
-            # The child is gone; a leftover process may still hold a pipe: drain what is there, briefly.
-            if drain_until is None:
-                drain_until = now + 0.05
-            if now >= drain_until:
+        waited, status = _reap(pid)
+        if waited:
+            return status
+        poller.poll(CPU_SAMPLE_S * 1000)
+        waited, status = _reap(pid)
+        if waited:
+            return status
+        _write_all(report_w, b"c %.3f\n" % _tree_cpu(pid))
+
+
+def _reap(pid):
+    """Reaps finished processes (orphans too, inside our namespace); (True, status) once `pid` has ended."""
+    while True:
+        try:
+            waited, status = os.waitpid(-1 if NAMESPACES else pid, os.WNOHANG)
+        except ChildProcessError:
+            return True, 0
+        if waited == 0:
+            return False, None
+        if waited == pid:
+            return True, status
+
+
+def _tree_cpu(pid):
+    """CPU seconds used so far by the program's processes: finished ones we reaped, plus every live one."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    pids = [name for name in os.listdir("/proc") if name.isdigit() and name != "1"] if NAMESPACES else [str(pid)]
+    for name in pids:
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15]) / CLK_TCK  # utime stime cutime cstime
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def _kill_the_rest(pid):
+    """Kills every process the program left: in our own namespace, all of them; without one, its process group."""
+    if NAMESPACES:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+    else:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    while True:
+        try:
+            if os.waitpid(-1, 0)[0] == 0:
                 break
-            wait_ms = max(1, int((drain_until - now) * 1000))
-        elif pidfd is None:
-            wait_ms = max(1, min(50, int((deadline - now) * 1000) + 1))
-        else:
-            wait_ms = max(1, int((deadline - now) * 1000) + 1)
-        events = poller.poll(wait_ms)
-        if not events and exit_status is not None:
+        except ChildProcessError:
             break
-        for fd, event in events:
-            if fd == pidfd:
-                poller.unregister(pidfd)
-                os.close(pidfd)
-                pidfd = None
-            elif fd == stdin_w:
-                if event & (select.POLLERR | select.POLLHUP):
-                    pending = memoryview(b"")
-                else:
-                    try:
-                        pending = pending[os.write(stdin_w, pending[:65536]):]
-                    except (BrokenPipeError, BlockingIOError):
-                        pending = memoryview(b"") if not _alive(pid) else pending
-                if not pending:
-                    poller.unregister(stdin_w)
-                    os.close(stdin_w)
-                    stdin_w = None
-            else:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    poller.unregister(fd)
-                    open_reads.discard(fd)
-                    continue
-                if sizes[fd] < caps[fd] + 1:
-                    chunks[fd].append(chunk[: caps[fd] + 1 - sizes[fd]])
-                sizes[fd] += len(chunk)
-                if fd != stderr_r and sizes[fd] > caps[fd] and killed_by_us is None:
-                    killed_by_us = "output_limit"
-                    _kill_group(pid)
-    if exit_status is None:
-        _, exit_status, rusage = os.wait4(pid, 0)
-    elapsed = time.monotonic() - started
-    for fd in list(open_reads) + [fd for fd in (stdin_w, pidfd) if fd is not None]:
-        os.close(fd)
-    for fd in (stdout_r, stderr_r, result_r):
-        if fd not in open_reads:
+        except OSError:
+            break
+
+
+# ---- the runner: one input, or a batch ------------------------------------------------------------------------
+
+
+def _spawn_init(code, setup, request, cpu_seconds, batch):
+    """Forks the input's init process; returns (pid, the runner's pipe ends)."""
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+    stderr_r, stderr_w = os.pipe()
+    result_r, result_w = os.pipe()
+    report_r, report_w = os.pipe()
+    ack_r, ack_w = os.pipe() if batch else (None, None)
+    if NAMESPACES:
+        _check(_libc.unshare(CLONE_NEWPID), "unshare")
+    try:
+        pid = os.fork()
+        if pid == 0:
+            if ack_w is not None:
+                os.close(ack_w)
+            _init_process(code, setup, request, (stdin_r, stdout_w, stderr_w, result_w, ack_r), report_w,
+                          cpu_seconds, batch)
+    finally:
+        if NAMESPACES:
+            _check(_libc.setns(OWN_PID_NS, CLONE_NEWPID), "setns")
+    for fd in (stdin_r, stdout_w, stderr_w, result_w, report_w, ack_r):
+        if fd is not None:
             os.close(fd)
-    stdout = b"".join(chunks[stdout_r])[: limits["output_limit_bytes"]].decode("utf-8", "replace")
-    stderr = b"".join(chunks[stderr_r])[: limits["stderr_limit_bytes"]].decode("utf-8", "replace")
-    result_bytes = b"".join(chunks[result_r])
-    status, value = _verdict(exit_status, rusage, killed_by_us, result_bytes, limits, function_mode)
-    if status == "error" and not stderr:
-        stderr = _describe_exit(exit_status)
-    return {"status": status, "stdout": stdout, "value": value, "stderr": stderr, "time_s": round(elapsed, 6)}
+    return pid, {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r,
+                 "report": report_r, "ack": ack_w}
 
 
-def _kill_group(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
+class Supervision:
+    """The runner's side of one init process: feeds stdin, drains the pipes under their caps, follows the CPU
+    reports, enforces the CPU limit and the wall-clock backstop, and collects how the program ended."""
 
+    def __init__(self, pid, fds, limits, stdin_data, function_mode):
+        self.pid, self.fds, self.limits = pid, fds, limits
+        self.function_mode = function_mode
+        self.caps = {fds["stdout"]: limits["output_limit_bytes"], fds["stderr"]: limits["stderr_limit_bytes"],
+                     fds["result"]: limits["value_limit_bytes"], fds["report"]: 1 << 20}
+        self.data = {fd: bytearray() for fd in self.caps}
+        self.sizes = {fd: 0 for fd in self.caps}
+        self.open = set(self.caps)
+        self.poller = select.poll()
+        for fd in self.caps:
+            self.poller.register(fd, select.POLLIN)
+        self.pending = memoryview(stdin_data)
+        self.stdin = fds["stdin"]
+        if self.pending:
+            os.set_blocking(self.stdin, False)
+            self.poller.register(self.stdin, select.POLLOUT)
+        else:
+            os.close(self.stdin)
+            self.stdin = None
+        self.cpu = 0.0
+        self.report = None
+        self.setup_error = None
+        self.killed = None  # "timeout", "wall" or "output_limit", when the runner ended the program
+        self.exit_status = None
+        self.ended_at = None
 
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
+    def kill(self, reason):
+        if self.killed is None:
+            self.killed = reason
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def follow(self, cpu_limit, wall_deadline):
+        """One round of supervision: enforces the CPU limit and the wall-clock backstop, then waits for what comes
+        next; False once the program has ended and its pipes are drained (leftovers get DRAIN_S at most)."""
+        now = time.monotonic()
+        if self.killed is None:
+            if self.cpu > cpu_limit:
+                self.kill("timeout")
+            elif now >= wall_deadline:
+                self.kill("wall")
+        if self.ended_at is None and (self.report is not None or self.setup_error is not None or self.killed):
+            self.ended_at = now
+        if self.ended_at is not None and now > self.ended_at + DRAIN_S:
+            return False
+        return self.step(min(0.05, max(0.001, wall_deadline - now)))
+
+    def step(self, timeout_s):
+        """Waits up to `timeout_s` for something to happen and handles it; False once everything is closed."""
+        if not self.open and self.stdin is None:
+            return False
+        for fd, event in self.poller.poll(max(1, int(timeout_s * 1000))):
+            if fd == self.stdin:
+                self._feed(event)
+            else:
+                self._drain(fd)
         return True
-    except OSError:
-        return False
+
+    def _feed(self, event):
+        if not event & (select.POLLERR | select.POLLHUP):
+            try:
+                self.pending = self.pending[os.write(self.stdin, self.pending[:1 << 16]):]
+            except BlockingIOError:
+                return
+            except OSError:
+                self.pending = memoryview(b"")
+        else:
+            self.pending = memoryview(b"")
+        if not self.pending:
+            self.poller.unregister(self.stdin)
+            os.close(self.stdin)
+            self.stdin = None
+
+    def _drain(self, fd):
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.poller.unregister(fd)
+            self.open.discard(fd)
+            return
+        cap = self.caps[fd]
+        if self.sizes[fd] <= cap:
+            self.data[fd] += chunk[: cap + 1 - self.sizes[fd]]
+        self.sizes[fd] += len(chunk)
+        if fd == self.fds["report"]:
+            self._read_reports()
+        elif fd != self.fds["stderr"] and self.sizes[fd] > cap:
+            self.kill("output_limit")
+
+    def _read_reports(self):
+        buffer = self.data[self.fds["report"]]
+        while b"\n" in buffer:
+            end = buffer.index(b"\n")
+            line = bytes(buffer[:end])
+            del buffer[:end + 1]
+            try:
+                if line.startswith(b"c "):
+                    self.cpu = float(line[2:])
+                elif line.startswith(b"r "):
+                    self.report = json.loads(line[2:])
+                    self.cpu = float(self.report["cpu_s"])
+                elif line.startswith(b"s "):
+                    self.setup_error = json.loads(line[2:])
+            except (ValueError, KeyError, TypeError):
+                pass
+
+    def take(self, fd):
+        """What was read from `fd` so far, emptied."""
+        data = bytes(self.data[fd])
+        self.data[fd].clear()
+        return data
+
+    def finish(self):
+        """Kills the init process (if still there), waits for it and closes every pipe."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        while self.fds["report"] in self.open and self.step(0.05):  # the final report, if it is on its way
+            pass
+        _, self.exit_status = os.waitpid(self.pid, 0)
+        for fd in list(self.open):
+            self.poller.unregister(fd)
+            os.close(fd)
+        self.open.clear()
+        if self.stdin is not None:
+            os.close(self.stdin)
+            self.stdin = None
+        if self.fds["ack"] is not None:
+            os.close(self.fds["ack"])
 
 
-def _verdict(exit_status, rusage, killed_by_us, result_bytes, limits, function_mode):
-    """The status from how the child ended: never from what the program wrote."""
-    if killed_by_us:
-        return killed_by_us, None
-    if os.WIFSIGNALED(exit_status):
-        sig = os.WTERMSIG(exit_status)
-        cpu = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits["time_limit_s"]):
+def _run_one(code, compile_error, setup, payload):
+    """Runs one input in fresh processes and returns its result record."""
+    limits = setup["limits"]
+    if compile_error is not None:
+        return _result("error", stderr=compile_error)
+    function_mode = setup["io"] == "function"
+    started = time.monotonic()
+    pid, fds = _spawn_init(code, setup, {"payload": payload}, limits["time_limit_s"], batch=False)
+    watch = Supervision(pid, fds, limits, b"" if function_mode else payload, function_mode)
+    wall_deadline = started + limits["time_limit_s"] * limits["wall_time_factor"] + 1.0
+    while watch.follow(limits["time_limit_s"], wall_deadline):
+        pass
+    watch.finish()
+    elapsed = time.monotonic() - started
+    _clean_workdir()
+    status, note = _verdict(watch, limits, function_mode)
+    stdout = watch.take(fds["stdout"])[: limits["output_limit_bytes"]]
+    stderr = watch.take(fds["stderr"])[: limits["stderr_limit_bytes"]]
+    value = watch.take(fds["result"]) if status == "ok" and function_mode else None
+    stderr = _with_note(stderr, note, status)
+    return _result(status, stdout, stderr, value, elapsed, watch.cpu)
+
+
+def _with_note(stderr, note, status):
+    """The program's stderr with the runner's note: an exit status only where the program said nothing itself."""
+    if not note:
+        return stderr
+    if not stderr.strip():
+        return note.encode()
+    if status == "error" and (note.startswith("exit status") or note.startswith("killed by")):
+        return stderr
+    return stderr + b"\n" + note.encode()
+
+
+def _result(status, stdout=b"", stderr=b"", value=None, time_s=0.0, cpu_s=0.0):
+    if isinstance(stderr, str):
+        stderr = stderr.encode("utf-8", "replace")
+    return {"status": status, "stdout": stdout, "stderr": stderr, "value": value, "time_s": round(time_s, 6),
+            "cpu_s": round(cpu_s, 6)}
+
+
+def _verdict(watch, limits, function_mode):
+    """(status, a note for stderr or None) from how the program ended: never from what the program wrote."""
+    if watch.setup_error is not None:
+        return "error", f"sandbox: could not set up this input's isolation ({watch.setup_error})"
+    if watch.killed == "output_limit":
+        return "output_limit", None
+    if watch.killed == "wall":
+        return "timeout", (f"sandbox: stopped by the wall-clock backstop after "
+                           f"{limits['time_limit_s'] * limits['wall_time_factor'] + 1:g} s (the program waited or "
+                           f"slept; it had used {watch.cpu:.2f} s of CPU)")
+    if watch.killed == "timeout" or watch.cpu > limits["time_limit_s"]:
+        return "timeout", None
+    if watch.report is None:
+        return "error", "sandbox: the input's supervisor ended without a report"
+    status = watch.report["status"]
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
             return "timeout", None
         if sig == signal.SIGKILL and limits.get("memory_cgroup"):
             return "memory_limit", None
         if sig == signal.SIGXFSZ:
-            return "output_limit", None
-        return "error", None
-    code = os.WEXITSTATUS(exit_status)
+            return "output_limit", "the program wrote a file larger than the file size limit"
+        return "error", _describe_exit(status)
+    code = os.WEXITSTATUS(status)
     if code == EXIT_MEMORY:
         return "memory_limit", None
+    if code == EXIT_SETUP_FAILED:
+        return "error", "sandbox: the program process could not be set up"
     if code != 0:
-        return "error", None
+        return "error", _describe_exit(status)
     if function_mode:
-        if not result_bytes:
-            return "error", None
-        try:
-            return "ok", json.loads(result_bytes)
-        except ValueError:
-            return "error", None
+        if watch.sizes[watch.fds["result"]] > limits["value_limit_bytes"]:
+            return "output_limit", f"the return value is larger than {limits['value_limit_bytes']} bytes"
+        if not watch.data[watch.fds["result"]]:
+            return "error", "the program ended without returning a value"
     return "ok", None
 
 
@@ -446,250 +775,229 @@ def _describe_exit(exit_status):
     return f"exit status {code}"
 
 
-# -- batch mode: a function-mode program's inputs one after another in one child ------------------------------------
+# ---- batch mode: a function-mode program's inputs one after another in one program process ---------------------
+
+RECORD_HEADER = re.compile(rb"([vemM]) (\d{1,12})\n")
 
 
-def _batch_child(code, setup, inputs, first, pipes, cpu_seconds, ack_r):
-    """Runs in the forked child: the module once, then the entry point on inputs[first:], one result line each
-    on the result pipe ({"i", "value"} or {"i", "error", "memory"}), each followed by a wait for the runner's
-    go-ahead, so that what an input printed is never mixed with the next one's. Never returns."""
-    _become_child(setup, pipes, cpu_seconds, ack_r)
-    try:
-        namespace = {"__name__": "__cosplay_program__", "__builtins__": builtins, "__file__": "solution.py"}
-        exec(code, namespace)
-        func = _resolve_entry_point(namespace, setup["entry_point"])
-    except BaseException as exc:
-        _flush_streams()
-        _write_all(RESULT_FD, (json.dumps({"i": first, "error": _program_traceback(exc), "module": True,
-                                           "memory": isinstance(exc, MemoryError)}) + "\n").encode())
-        os._exit(1)
-    for index in range(first, len(inputs)):
-        try:
-            frame = {"i": index, "value": _jsonable(func(*inputs[index]))}
-            line = json.dumps(frame)
-        except BaseException as exc:
-            line = json.dumps({"i": index, "error": _program_traceback(exc), "memory": isinstance(exc, MemoryError)})
-        _flush_streams()
-        _write_all(RESULT_FD, (line + "\n").encode())
-        if not os.read(ACK_FD, 1):
-            os._exit(0)
-    _flush_streams()
-    os._exit(0)
-
-
-def _program_traceback(exc):
-    """The program's part of a traceback, as text."""
-    try:
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename != "solution.py":
-            tb = tb.tb_next
-        return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))[-4000:]
-    except BaseException:
-        return type(exc).__name__
-
-
-def _run_batch(code, compile_error, request, setup):
-    """Every input of a batch, in order, in as few children as possible: a child that crashes or overruns loses
-    only the input it was on, and the rest continue in a fresh child. A batch time budget, when set, ends the
-    batch: inputs not yet run get `timeout` (CodeT's whole-suite limit)."""
-    inputs = request["batch"]
-    if compile_error is not None:
-        return [{"status": "error", "stdout": "", "value": None, "stderr": compile_error, "time_s": 0.0}
-                for _ in inputs]
+def _run_batch(code, compile_error, setup, inputs, channel):
+    """Every input of a batch, in order, sent to the harness as each finishes: as few program processes as
+    possible, a crash or overrun losing only the input it was on (the rest continue in a fresh process). A batch
+    CPU budget, when set, ends the batch: inputs not yet run get `timeout` (CodeT's whole-suite limit)."""
     limits = setup["limits"]
+    if compile_error is not None:
+        for _ in inputs:
+            channel.send_result(_result("error", stderr=compile_error))
+        return
     budget = limits.get("batch_time_limit_s")
-    batch_deadline = time.monotonic() + budget if budget else None
-    results = [None] * len(inputs)
+    spent = 0.0
     position = 0
     while position < len(inputs):
-        if batch_deadline is not None and time.monotonic() >= batch_deadline:
-            for index in range(position, len(inputs)):
-                results[index] = {"status": "timeout", "stdout": "", "value": None, "time_s": 0.0,
-                                  "stderr": "not run: the batch time limit was reached"}
-            break
-        position = _batch_round(code, setup, inputs, position, results, batch_deadline)
-    return results
+        if budget is not None and spent >= budget:
+            for _ in range(position, len(inputs)):
+                channel.send_result(_result("timeout", stderr="not run: the batch time limit was reached"))
+            return
+        position, used = _batch_round(code, setup, inputs, position, channel,
+                                      None if budget is None else budget - spent)
+        spent += used
 
 
-def _batch_round(code, setup, inputs, first, results, batch_deadline):
-    """One child over inputs[first:]; fills `results` and returns the position to go on from."""
+def _batch_round(code, setup, inputs, first, channel, budget_left):
+    """One program process over inputs[first:]; sends each input's result; returns (position to go on from, CPU
+    seconds used)."""
     limits = setup["limits"]
-    remaining = len(inputs) - first
-    cpu_seconds = math.ceil(limits["time_limit_s"] * remaining) + 1
-    if batch_deadline is not None:
-        cpu_seconds = min(cpu_seconds, math.ceil(batch_deadline - time.monotonic()) + 1)
-    (stdin_r, stdin_w), (stdout_r, stdout_w), (stderr_r, stderr_w), (result_r, result_w), (ack_r, ack_w) = _pipes(5)
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        _batch_child(code, setup, inputs, first, (stdin_r, stdout_w, stderr_w, result_w), cpu_seconds, ack_r)
-    for fd in (stdin_r, stdout_w, stderr_w, result_w, stdin_w, ack_r):
-        os.close(fd)
-    current, current_started = first, started
-    out, err, pending = bytearray(), bytearray(), b""
-    poller = select.poll()
-    open_reads = {stdout_r, stderr_r, result_r}
-    for fd in open_reads:
-        poller.register(fd, select.POLLIN)
-    killed_by_us, exit_status, rusage = None, None, None
+    per_input = limits["time_limit_s"]
+    cpu_seconds = per_input * (len(inputs) - first)
+    if budget_left is not None:
+        cpu_seconds = min(cpu_seconds, budget_left)
+    pid, fds = _spawn_init(code, setup, {"inputs": inputs, "first": first}, cpu_seconds, batch=True)
+    watch = Supervision(pid, fds, limits, b"", True)
+    current, input_started, input_cpu_start = first, time.monotonic(), 0.0
+    records = bytearray()
+    while current < len(inputs):
+        if budget_left is not None and watch.cpu > budget_left:
+            watch.kill("timeout")
+        wall_deadline = input_started + per_input * limits["wall_time_factor"] + 1.0
+        alive = watch.follow(input_cpu_start + per_input, wall_deadline)
+        records += watch.take(fds["result"])
+        while current < len(inputs):
+            match = RECORD_HEADER.match(records)
+            if match is None:
+                if len(records) >= 16 or b"\n" in records:
+                    watch.kill("garbled")
+                break
+            size = int(match.group(2))
+            if size > limits["value_limit_bytes"]:
+                watch.kill("output_limit")
+                break
+            if len(records) < match.end() + size:
+                break
+            kind, data = match.group(1), bytes(records[match.end(): match.end() + size])
+            del records[: match.end() + size]
+            now = time.monotonic()
+            stdout = watch.take(fds["stdout"])
+            stderr = watch.take(fds["stderr"])
+            result = _batch_result(kind, data, stdout, stderr, now - input_started, watch.cpu - input_cpu_start,
+                                   limits)
+            if kind == b"M":  # the module itself failed: so does every input
+                for _ in range(current, len(inputs)):
+                    channel.send_result(dict(result))
+                current = len(inputs)
+                break
+            channel.send_result(result)
+            current, input_started, input_cpu_start = current + 1, now, watch.cpu
+            try:
+                os.write(fds["ack"], b"k")
+            except OSError:
+                pass
+        if watch.killed or not alive:
+            break
+    watch.finish()
+    _clean_workdir()
+    if current < len(inputs):
+        stdout = watch.take(fds["stdout"])[: limits["output_limit_bytes"]]
+        stderr = watch.take(fds["stderr"])[: limits["stderr_limit_bytes"]]
+        if watch.killed == "garbled":
+            status, note = "error", "the program wrote something other than a result on the result channel"
+        else:
+            watch.cpu = watch.cpu - input_cpu_start
+            status, note = _verdict(watch, limits, False)
+            if status == "ok":  # ended without answering this input (os._exit in the function, say)
+                status, note = "error", "the program ended before returning a value for this input"
+            watch.cpu += input_cpu_start
+        stderr = _with_note(stderr, note, status)
+        channel.send_result(_result(status, stdout, stderr, None, time.monotonic() - input_started,
+                                    watch.cpu - input_cpu_start))
+        current += 1
+    return current, watch.cpu
 
-    def drain(fd, sink):
+
+def _batch_result(kind, data, stdout, stderr, elapsed, cpu, limits):
+    stdout = stdout[: limits["output_limit_bytes"]]
+    if kind == b"v":
+        return _result("ok", stdout, stderr[: limits["stderr_limit_bytes"]], data, elapsed, cpu)
+    status = "memory_limit" if kind == b"m" else "error"
+    return _result(status, stdout, (stderr + data)[-limits["stderr_limit_bytes"]:], None, elapsed, cpu)
+
+
+# ---- without namespaces: the working folder is emptied between inputs --------------------------------------------
+
+
+def _clean_workdir():
+    """Without per-input namespaces: kills what an input left (all but us, when this sandbox's PID namespace is
+    ours alone) and empties the writable folders. With them, all of it went with the input's namespaces."""
+    if NAMESPACES:
+        return
+    if os.getpid() == 1:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
         while True:
             try:
-                ready = select.select([fd], [], [], 0)[0]
-            except (OSError, ValueError):
-                return
-            if not ready:
-                return
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return
-            if len(sink) <= limits["output_limit_bytes"]:
-                sink += chunk
-
-    while current < len(inputs):
-        deadline = current_started + limits["time_limit_s"]
-        if batch_deadline is not None:
-            deadline = min(deadline, batch_deadline)
-        now = time.monotonic()
-        if exit_status is None:
-            waited, status, usage = os.wait4(pid, os.WNOHANG)
-            if waited:
-                exit_status, rusage = status, usage
-        if exit_status is not None and result_r not in open_reads:
-            break
-        if now >= deadline and exit_status is None:
-            killed_by_us = "timeout"
-            break
-        events = poller.poll(max(1, min(50, int((deadline - now) * 1000) + 1)))
-        for fd, _ in events:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                poller.unregister(fd)
-                open_reads.discard(fd)
-                continue
-            if fd == stdout_r:
-                out += chunk
-                if len(out) > limits["output_limit_bytes"]:
-                    killed_by_us = "output_limit"
-            elif fd == stderr_r:
-                if len(err) <= limits["stderr_limit_bytes"]:
-                    err += chunk
-            else:
-                pending += chunk
-                while b"\n" in pending:
-                    line, pending = pending.split(b"\n", 1)
-                    drain(stdout_r, out)
-                    drain(stderr_r, err)
-                    now = time.monotonic()
-                    result = _batch_result(line, out, err, now - current_started, limits)
-                    out, err = bytearray(), bytearray()
-                    if b'"module": true' in line:  # the module itself failed: so does every input
-                        for index in range(current, len(inputs)):
-                            results[index] = dict(result)
-                        current = len(inputs)
-                        break
-                    results[current] = result
-                    current, current_started = current + 1, now
-                    try:
-                        os.write(ack_w, b"k")
-                    except OSError:
-                        pass
-        if killed_by_us:
-            break
-    _kill_group(pid)
-    os.close(ack_w)
-    if exit_status is None:
-        _, exit_status, rusage = os.wait4(pid, 0)
-    for fd in open_reads:
-        os.close(fd)
-    for fd in (stdout_r, stderr_r, result_r):
-        if fd not in open_reads:
-            os.close(fd)
-    _kill_leftovers(pid, PRIVATE)
-    _clean_writable()
-    if current < len(inputs):
-        status, _ = _verdict(exit_status, rusage, killed_by_us, b"", limits, False)
-        if status == "ok":  # ended without answering this input (os._exit in the function, say)
-            status = "error"
-        stderr = bytes(err[: limits["stderr_limit_bytes"]]).decode("utf-8", "replace")
-        if status == "error" and not stderr:
-            stderr = "the program ended before returning a value for this input (" + _describe_exit(exit_status) + ")"
-        results[current] = {"status": status, "stdout": bytes(out[: limits["output_limit_bytes"]]).decode(
-            "utf-8", "replace"), "value": None, "stderr": stderr,
-            "time_s": round(time.monotonic() - current_started, 6)}
-        current += 1
-    return current
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+    for folder in [WORKDIR] + (["/tmp", "/dev/shm"] if os.getpid() == 1 else []):
+        remove_tree_contents(folder)
 
 
-def _batch_result(line, out, err, elapsed, limits):
-    stdout = bytes(out[: limits["output_limit_bytes"]]).decode("utf-8", "replace")
-    stderr = bytes(err[: limits["stderr_limit_bytes"]]).decode("utf-8", "replace")
-    try:
-        frame = json.loads(line)
-    except ValueError:
-        return {"status": "error", "stdout": stdout, "value": None, "stderr": "unreadable result",
-                "time_s": round(elapsed, 6)}
-    if "error" in frame:
-        status = "memory_limit" if frame.get("memory") else "error"
-        return {"status": status, "stdout": stdout, "value": None, "stderr": (stderr + frame["error"])[-4000:],
-                "time_s": round(elapsed, 6)}
-    return {"status": "ok", "stdout": stdout, "value": frame["value"], "stderr": stderr, "time_s": round(elapsed, 6)}
+def remove_tree_contents(root):
+    """Removes everything below `root`, however deep, however its permissions were set, without recursion and
+    without following links; never raises."""
+    stack = [root]
+    folders = []
+    while stack:
+        folder = stack.pop()
+        folders.append(folder)
+        try:
+            os.chmod(folder, 0o700)
+        except OSError:
+            pass
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for folder in reversed(folders[1:]):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
-def _set_not_dumpable():
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
-    except (OSError, AttributeError, ImportError):
-        pass
+# ---- main ------------------------------------------------------------------------------------------------------
 
 
-def _load(spec):
+def _load(source):
     """Compiles a program; returns (code, compile_error)."""
     try:
-        return compile(spec["source"], "solution.py", "exec", dont_inherit=True), None
-    except (SyntaxError, ValueError) as exc:
+        return compile(source, "solution.py", "exec", dont_inherit=True), None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return None, "".join(traceback.format_exception_only(type(exc), exc))
 
 
-def main():
-    global PRIVATE, WRITABLE
-    # Inside bubblewrap (--private-tmp) the PID namespace and /tmp are ours alone: leftovers there can be swept.
-    PRIVATE = "--private-tmp" in sys.argv
-    WRITABLE = [".", "/tmp", "/dev/shm"] if PRIVATE else ["."]
-    # The control channel moves to fds 3 and 4; fds 0 and 1 become /dev/null until a child takes them.
-    os.dup2(0, 100)
-    os.dup2(1, 101)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)
-    os.close(devnull)
-    os.dup2(100, CONTROL_IN)
-    os.dup2(101, CONTROL_OUT)
-    os.close(100)
-    os.close(101)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    _set_not_dumpable()
-    reader = _LineReader(CONTROL_IN)
+def _serve(channel):
     setup, code, compile_error = None, None, "no program loaded"
     while True:
-        request = reader.read_frame()
-        if request is None:
+        frame = channel.read()
+        if frame is None:
             return
-        if "load" in request:
-            setup = request["load"]
-            code, compile_error = _load(setup)
-            _send({"ready": True, "compile_error": compile_error})
-        elif "batch" in request:
-            _send({"results": _run_batch(code, compile_error, request, setup)})
-        else:
-            _send(_run_one(code, compile_error, request, setup))
+        header, payload = frame
+        kind = header["kind"]
+        if kind == "load":
+            setup = header["setup"]
+            code, compile_error = _load(payload.decode("utf-8", "surrogateescape"))
+            channel.send({"kind": "ready", "compile_error": compile_error})
+        elif kind == "batch":
+            _run_batch(code, compile_error, setup, json.loads(payload), channel)
+            channel.send({"kind": "end"})
+        elif kind == "run":
+            channel.send_result(_run_one(code, compile_error, setup, payload))
 
 
-PRIVATE = False
-WRITABLE = ["."]
+def main():
+    global NAMESPACES, WORKDIR, OWN_PID_NS
+    mode, packages = sys.argv[1], sys.argv[2]
+    NAMESPACES = mode == "namespaces"
+    WORKDIR = os.getcwd()
+    if packages:
+        sys.path.append(packages)
+    _install_site_builtins()
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    _prctl(PR_SET_DUMPABLE, 0)  # no process of the same user can ptrace this one or open its descriptors
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # The control channel arrives on fds 0 and 1; it moves to 3 and 4, and 0-1 become /dev/null (2 stays the
+    # harness's log of the runner's own errors; program processes never hold it).
+    for source, target in ((0, CONTROL_IN), (1, CONTROL_OUT)):
+        os.dup2(source, 100 + target)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    for target in (CONTROL_IN, CONTROL_OUT):
+        os.dup2(100 + target, target)
+        os.close(100 + target)
+    if NAMESPACES:  # opened after the control channel has its descriptors, so that it cannot take one of them
+        OWN_PID_NS = os.open("/proc/self/ns/pid", os.O_RDONLY)
+    try:
+        _serve(Channel(CONTROL_IN, CONTROL_OUT))
+    except Exception as exc:  # a frame it cannot read, or an isolation it cannot build: the harness replaces it
+        os.write(2, f"runner: {type(exc).__name__}: {exc}\n".encode())
+        sys.exit(3)
+
+
+NAMESPACES = False
+WORKDIR = "."
+OWN_PID_NS = -1
 
 if __name__ == "__main__":
     main()

@@ -1,11 +1,17 @@
-"""The harness side of one program's fork server: start it, feed it inputs, survive whatever it does."""
+"""The harness side of one program server: start the runner, feed it inputs, survive whatever a program does.
+
+Every frame from the runner is checked before it is believed: a header line of bounded size that must be a JSON
+object of the expected kind with fields of the expected types, then payloads whose sizes the header states and that
+must fit the limits. Anything else (a malformed, oversized or unexpected frame, a runner that dies or stops
+answering) replaces the server: the input gets an `error` outcome with a one-line reason, and the next request
+starts a fresh runner.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -13,28 +19,36 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from cosplay_core.sandbox.isolation import Cgroups, Isolation, runner_command
-from cosplay_core.sandbox.outcome import Limits, Outcome, Program
+from cosplay_core.sandbox.isolation import (DEFAULT_PACKAGES, Cgroups, Isolation, remove_tree, start_runner,
+                                            sweep_stale)
+from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
 
 STARTUP_TIMEOUT_S = 20.0
-GRACE_S = 2.0  # on top of the per-input limit, before the harness stops waiting for the runner itself
+GRACE_S = 5.0  # on top of the runner's own wall-clock backstop, before the harness stops waiting for it
+MAX_HEADER = 1 << 16
 
 
 class ServerDied(Exception):
-    """The runner ended or stopped answering (the program killed it, or it hung)."""
+    """The runner ended, stopped answering or sent something it should not have."""
+
+    def __init__(self, status: str, note: str):
+        super().__init__(note)
+        self.status, self.note = status, note
 
 
 class SandboxServer:
-    """A sandboxed runner that runs programs' inputs, each input in a fresh child forked from the runner.
+    """A sandboxed runner that runs programs' inputs, each input in fresh processes forked from the runner.
 
     `load` a program (compiled once), then `run` its inputs; load the next program into the same server. `run`
     never raises for anything a program does: a runner that dies is replaced, and the input it was running gets
     an `error` (or `timeout`) outcome that says so.
     """
 
-    def __init__(self, isolation: Isolation, scratch_root: str | None = None):
+    def __init__(self, isolation: Isolation, scratch_root: str | None = None,
+                 packages: tuple[str, ...] = DEFAULT_PACKAGES):
         self.isolation = isolation
         self.scratch_root = scratch_root
+        self.packages = tuple(packages)
         self.proc: subprocess.Popen | None = None
         self.scratch: Path | None = None
         self.cgroups: Cgroups | None = None
@@ -43,7 +57,8 @@ class SandboxServer:
         self.compile_error: str | None = None
         self._loaded = False
         self._memory_bytes: int | None = None
-        self._buffer = b""
+        self._buffer = bytearray()
+        self._stderr_file = None
         self.restarts = 0
 
     def __enter__(self) -> "SandboxServer":
@@ -59,50 +74,76 @@ class SandboxServer:
 
     def run(self, program_input) -> Outcome:
         """Runs one input of the loaded program (a stdin string, or the list of arguments in function mode)."""
-        return self._request({"input": program_input}, 1, self.limits.time_limit_s + GRACE_S)[0]
+        return self.run_batch([program_input], batch=False)[0]
 
-    def run_batch(self, inputs: list) -> list[Outcome]:
-        """Runs a function-mode program's inputs one after another in one child (see `Limits.isolate_inputs`)."""
-        budget = self.limits.time_limit_s * len(inputs)
-        if self.limits.batch_time_limit_s is not None:
-            budget = min(budget, self.limits.batch_time_limit_s)
-        return self._request({"batch": list(inputs)}, len(inputs), budget + GRACE_S * 2)
+    def run_batch(self, inputs: list, batch: bool = True) -> list[Outcome]:
+        """Outcomes of the loaded program on `inputs`; with `batch`, a function-mode program's inputs run one
+        after another in one program process (see `Limits.isolate_inputs`), else each in fresh processes."""
+        outcomes: list[Outcome | None] = [None] * len(inputs)
+        todo = []
+        for position, item in enumerate(inputs):
+            refused = _unsendable(item, self.program.io)
+            if refused is None:
+                todo.append(position)
+            else:
+                outcomes[position] = Outcome("error", stderr=refused)
+        if batch and len(todo) > 1:
+            results = self._request([inputs[p] for p in todo], batch=True)
+        else:
+            results = [self._request([inputs[p]], batch=False)[0] for p in todo]
+        for position, outcome in zip(todo, results):
+            outcomes[position] = outcome
+        return outcomes  # type: ignore[return-value]
 
-    def _request(self, frame: dict, count: int, timeout_s: float) -> list[Outcome]:
-        """Sends one run request for `count` inputs and returns their outcomes; never raises for what a program
-        does: a runner that dies or hangs is stopped (the next request starts a fresh one)."""
+    def _request(self, inputs: list, batch: bool) -> list[Outcome]:
+        """Runs `inputs` and returns one outcome each; never raises for what a program does: a runner that dies,
+        hangs or misbehaves is stopped (the next request starts a fresh one) and what it had not answered gets
+        an outcome that says so."""
+        outcomes: list[Outcome] = []
         try:
             if self.proc is None:
                 self._start()
             if not self._loaded:
                 self._send_load()
             if self.compile_error is not None:
-                return [Outcome("error", stderr=self.compile_error) for _ in range(count)]
-            self._send(frame)
-            reply = self._read_frame(timeout_s)
-            return [Outcome.from_dict(r) for r in reply["results"]] if "results" in reply else [Outcome.from_dict(reply)]
+                return [Outcome("error", stderr=self.compile_error) for _ in inputs]
+            limits = self.limits
+            if batch:
+                self._send({"kind": "batch"}, json.dumps(inputs).encode())
+            else:
+                self._send({"kind": "run"}, _input_bytes(inputs[0], self.program.io))
+            for _ in inputs:
+                outcomes.append(self._read_result(limits.wall_limit_s() + GRACE_S))
+            if batch:
+                self._read_header(GRACE_S, "end")
+            return outcomes
         except ServerDied as died:
             self._stop()
             self.restarts += 1
-            status = "timeout" if died.args and died.args[0] == "timeout" else "error"
-            note = died.args[1] if len(died.args) > 1 else str(died)
-            return [Outcome(status, stderr=f"sandbox: {note}") for _ in range(count)]
+            left = len(inputs) - len(outcomes)
+            return outcomes + [Outcome(died.status, stderr=f"sandbox: {died.note}")] + \
+                [Outcome("error", stderr="sandbox: not run: the server was replaced while running an earlier input")
+                 for _ in range(left - 1)]
 
     def _start(self) -> None:
-        self.scratch = Path(tempfile.mkdtemp(prefix="cosplay-scratch-", dir=self.scratch_root))
+        sweep_stale(self.scratch_root)
+        if self.isolation.method != "bwrap":
+            self.scratch = Path(tempfile.mkdtemp(prefix=f"cosplay-scratch-{os.getpid()}-", dir=self.scratch_root))
         memory = self._memory_for(self.limits)
         self.cgroups = Cgroups.create(self.isolation, self.limits.max_processes, memory)
         self._memory_bytes = memory
-        argv, env = runner_command(self.isolation, self.scratch, self.cgroups, self.limits.stack_mb << 20)
         self._stderr_file = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr_file,
-                                     env=env, cwd=self.scratch, start_new_session=True, close_fds=True)
-        self._buffer = b""
+        try:
+            self.proc = start_runner(self.isolation, self.scratch or Path("/"), self.cgroups,
+                                     self.limits.stack_mb << 20, self.packages, stderr=self._stderr_file)
+        except OSError as exc:
+            raise ServerDied("error", f"the sandbox could not start ({exc})") from None
+        self._buffer = bytearray()
         self._loaded = False
 
     @staticmethod
     def _memory_for(limits: Limits) -> int:
-        return limits.memory_mb * 1024 * 1024 + (32 << 20)  # the runner itself needs a little
+        return limits.memory_mb * 1024 * 1024 + (48 << 20)  # the runner and each input's init need a little
 
     def _send_load(self) -> None:
         memory = self._memory_for(self.limits)
@@ -114,38 +155,93 @@ class SandboxServer:
         if self.isolation.memory_cap != "cgroup":
             limits["address_space_bytes"] = self.limits.memory_mb * 1024 * 1024
         program = self.program
-        self._send({"load": {"source": program.source, "io": program.io, "entry_point": program.entry_point,
-                             "limits": limits}})
-        self.compile_error = self._read_frame(STARTUP_TIMEOUT_S).get("compile_error")
+        setup = {"io": program.io, "entry_point": program.entry_point, "limits": limits}
+        self._send({"kind": "load", "setup": setup}, program.source.encode("utf-8", "surrogatepass"))
+        header = self._read_header(STARTUP_TIMEOUT_S, "ready")
+        error = header.get("compile_error")
+        if error is not None and not isinstance(error, str):
+            raise ServerDied("error", "the runner sent a malformed reply to a load")
+        self.compile_error = error
         self._loaded = True
 
-    def _send(self, frame: dict) -> None:
-        data = (json.dumps(frame) + "\n").encode()
+    def _send(self, header: dict, payload: bytes = b"") -> None:
+        header = dict(header, size=len(payload))
         try:
-            self.proc.stdin.write(data)
+            self.proc.stdin.write(json.dumps(header).encode() + b"\n" + payload)
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             raise ServerDied("error", self._death_note()) from None
 
-    def _read_frame(self, timeout_s: float) -> dict:
+    # ---- reading frames ----
+
+    def _fill(self, deadline: float, what: str) -> None:
         fd = self.proc.stdout.fileno()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ServerDied("timeout", f"the runner did not answer in time ({what}); it was stopped")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            raise ServerDied("timeout", f"the runner did not answer in time ({what}); it was stopped")
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            raise ServerDied("error", self._death_note())
+        self._buffer += chunk
+
+    def _read_header(self, timeout_s: float, kind: str) -> dict:
         deadline = time.monotonic() + timeout_s
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ServerDied("timeout", "the runner stopped answering; it was killed")
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise ServerDied("error", self._death_note())
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+            if len(self._buffer) > MAX_HEADER:
+                raise ServerDied("error", "the runner sent an oversized frame; the server was replaced")
+            self._fill(deadline, kind)
+        end = self._buffer.index(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
+        try:
+            header = json.loads(line)
+        except (ValueError, RecursionError):
+            raise ServerDied("error", "the runner sent a frame that is not JSON; the server was replaced") from None
+        if not isinstance(header, dict) or header.get("kind") != kind:
+            raise ServerDied("error", f"the runner sent an unexpected frame (wanted {kind!r}); the server was "
+                                      f"replaced")
+        return header
+
+    def _read_payload(self, size: int, timeout_s: float) -> bytes:
+        deadline = time.monotonic() + timeout_s
+        while len(self._buffer) < size:
+            self._fill(deadline, "payload")
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _read_result(self, timeout_s: float) -> Outcome:
+        header = self._read_header(timeout_s, "result")
+        limits = self.limits
+        status, sizes = header.get("status"), header.get("sizes")
+        times = [header.get("time_s"), header.get("cpu_s")]
+        caps = [limits.output_limit_bytes, limits.stderr_limit_bytes + 4096, limits.value_limit_bytes]
+        if (status not in STATUSES or not isinstance(sizes, list) or len(sizes) != 3
+                or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes)
+                or not all(-1 <= s <= cap for s, cap in zip(sizes, caps)) or min(sizes[:2]) < 0
+                or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and t >= 0 for t in times)):
+            raise ServerDied("error", "the runner sent a malformed result; the server was replaced")
+        stdout = self._read_payload(sizes[0], GRACE_S)
+        stderr = self._read_payload(sizes[1], GRACE_S)
+        value_bytes = self._read_payload(max(sizes[2], 0), GRACE_S) if sizes[2] >= 0 else None
+        text_out = stdout.decode("utf-8", "replace")
+        text_err = stderr.decode("utf-8", "replace")
+        value = None
+        if value_bytes is not None and status == "ok":
+            try:
+                value = json.loads(value_bytes)
+            except RecursionError:
+                status, text_err = "error", _append(text_err, "the return value is nested too deeply to read")
+            except ValueError:
+                status, text_err = "error", _append(text_err, "the result channel did not hold a JSON value")
+        return Outcome(status, stdout=text_out, value=value, stderr=text_err, time_s=float(times[0]),
+                       cpu_s=float(times[1]))
 
     def _death_note(self) -> str:
-        note = "the runner died while running this input (did the program kill its parent?)"
+        note = "the runner ended unexpectedly while running this input"
         try:
             self._stderr_file.seek(0)
             tail = self._stderr_file.read()[-400:].decode("utf-8", "replace").strip()
@@ -174,14 +270,49 @@ class SandboxServer:
                 pass
             self.proc.wait()
             self.proc.stdout.close()
-            self._stderr_file.close()
             self.proc = None
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self._stderr_file = None
         if self.cgroups is not None:
             self.cgroups.remove()
             self.cgroups = None
         if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            remove_tree(self.scratch)
+            site = self.scratch.parent / f"{self.scratch.name}-site"
+            if site.exists():
+                remove_tree(site)
             self.scratch = None
+
+
+def _append(text: str, note: str) -> str:
+    return f"{text}\n{note}" if text.strip() else note
+
+
+def _input_bytes(program_input, io: str) -> bytes:
+    if io == "stdin":
+        return program_input.encode("utf-8")
+    return json.dumps(program_input).encode()
+
+
+def _unsendable(program_input, io: str) -> str | None:
+    """Why an input cannot be given to a program (it is then not run), or None."""
+    if io == "stdin":
+        if not isinstance(program_input, str):
+            return f"sandbox: not run: a stdin input must be text, not {type(program_input).__name__}"
+        try:
+            program_input.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return (f"sandbox: not run: the input is not valid UTF-8 text (an unpaired surrogate at character "
+                    f"{exc.start})")
+        return None
+    if not isinstance(program_input, list):
+        return "sandbox: not run: a function-mode input must be the list of arguments"
+    try:
+        json.dumps(program_input, allow_nan=True).encode("utf-8")
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
+        return f"sandbox: not run: the arguments cannot be sent as JSON ({exc})"
+    return None
 
 
 def run_program(program: Program, inputs: list, limits: Limits, isolation: Isolation,
