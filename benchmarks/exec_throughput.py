@@ -6,7 +6,9 @@ Measures, in one run: (a) 16 trivial stdin programs on 16 inputs, (b) a sample p
 and wrong solutions, as 16 distinct programs) on 16 inputs from its generator; each through the sandboxed executor
 (fork server per program, bubblewrap and cgroups where available, server start-up included) and through the naive
 way: a fresh `subprocess.run([sys.executable, file])` per pair, one after another. Targets on a 2-core machine:
-at least 1,000 pairs/s on trivial programs, and at least 15 times the naive way.
+at least 1,000 pairs/s on trivial programs, and at least 15 times the naive way. Also prints (c) what the per-input
+isolation costs: the same trivial pool with fresh namespaces and tmpfs folders per input (the default) and without
+them (the previous design: one set of namespaces per server, folders emptied between inputs), in ms per pair.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +48,8 @@ def problem_pool(slug: str) -> tuple[list[Program], list, Limits]:
     return programs, inputs, problem.limits()
 
 
-def sandboxed(programs, inputs, limits) -> float:
-    executor = Executor(cache=False)
+def sandboxed(programs, inputs, limits, isolation=None) -> float:
+    executor = Executor(cache=False, isolation=isolation)
     started = time.perf_counter()
     rows = executor.run_jobs([Job(p, tuple(inputs), limits) for p in programs])
     elapsed = time.perf_counter() - started
@@ -101,6 +104,16 @@ def main() -> int:
     rate, trivial_speedup = measure("(a) trivial stdin programs", *trivial_pool(), Limits(time_limit_s=2.0),
                                     args.repeat)
     _, real_speedup = measure(f"(b) {args.problem} real pool", *problem_pool(args.problem), args.repeat)
+    if isolation.per_input:
+        programs, inputs = trivial_pool()
+        pairs = len(programs) * len(inputs)
+        costs = {}
+        for name, variant in (("fresh namespaces per input", isolation),
+                              ("namespaces per server", replace(isolation, per_input=False))):
+            costs[name] = statistics.median(sandboxed(programs, inputs, Limits(time_limit_s=2.0), variant)
+                                            for _ in range(args.repeat)) / pairs * 1000 * min(os.cpu_count(), 16)
+        print("(c) per-input cost on (a), ms of a worker per pair: " +
+              ", ".join(f"{name} {cost:.2f} ms" for name, cost in costs.items()))
     print(f"targets: >= 1000 pairs/s on (a): {'met' if rate >= 1000 else 'NOT met'} ({rate:.0f}); "
           f">= 15x naive: {'met' if min(trivial_speedup, real_speedup) >= 15 else 'NOT met'} "
           f"(a x{trivial_speedup:.1f}, b x{real_speedup:.1f})")

@@ -371,3 +371,46 @@ def test_program_runs_as_unprivileged_user_without_capabilities(executor):
     uid, capabilities = outcome.stdout.split()
     assert uid != "0"
     assert int(capabilities, 16) == 0
+
+
+def test_a_stdin_input_that_is_not_utf8_is_refused_with_its_reason(executor):
+    outcomes = run(executor, "print(input())", ["bad \udc80 input\n", "fine\n"])
+    assert outcomes[0].status == "error" and "not valid UTF-8" in outcomes[0].stderr
+    assert (outcomes[1].status, outcomes[1].stdout) == ("ok", "fine\n")
+
+
+def test_what_a_killed_harness_left_is_swept_by_the_next_one(tmp_path):
+    # A harness killed with SIGKILL cannot clean up: its cgroups (and, without bubblewrap, scratch folders) stay.
+    import signal
+    import subprocess
+    import sys
+
+    from cosplay_core.sandbox import isolation
+
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from cosplay_core.sandbox import Executor, Program
+        with_bwrap = sys.argv[1] == "1"
+        from cosplay_core.sandbox import detect
+        executor = Executor(workers=1, cache=False, isolation=detect(allow_bwrap=with_bwrap),
+                            scratch_root=sys.argv[2])
+        executor.run(Program("print(1)"), [""])
+        print(os.getpid(), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    dead = []
+    for with_bwrap in ("1", "0"):
+        proc = subprocess.run([sys.executable, "-c", script, with_bwrap, str(tmp_path)], capture_output=True,
+                              text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent)
+        assert proc.returncode == -signal.SIGKILL, proc.stderr
+        dead.append(int(proc.stdout))
+
+    def left_behind():
+        groups = [p for c in ("pids", "memory") if isolation._own_cgroup(c)
+                  for pid in dead for p in isolation._own_cgroup(c).glob(f"cosplay-{pid}-*")]
+        return groups + list(tmp_path.glob("cosplay-scratch-*"))
+
+    assert left_behind()  # the killed harnesses did leave something
+    isolation.sweep_stale.cache_clear()
+    isolation.sweep_stale(str(tmp_path))
+    assert left_behind() == []
