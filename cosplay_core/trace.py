@@ -10,6 +10,8 @@ Events (schema version 1), one JSON object per line, each with `v`, `type` and `
     run_stopped   why a run stopped before the end (budget, error, interruption)
     run_finished  the summary
 A truncated or corrupted trace is read up to its last whole event, with a warning naming the line.
+Every value written passes through the redactor of the API keys this process holds (`models.redaction`), so a key
+that a server echoed, or that a user pasted into a problem, is written as "[REDACTED]".
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from cosplay_core.models.redaction import known_redactor
 from cosplay_core.state import (Cell, Snapshot, change_from_dict, code_from_dict, selection_from_dict,
                                 test_from_dict, to_jsonable)
 
@@ -64,7 +67,9 @@ class TraceWriter:
         return {"$blob": digest}
 
     def write(self, event_type: str, **payload: Any) -> None:
-        record = {"v": SCHEMA_VERSION, "type": event_type, "time": round(time.time(), 3), **to_jsonable(payload)}
+        """Appends one event, every API key this process holds redacted from its values."""
+        payload = known_redactor().value(to_jsonable(payload))
+        record = {"v": SCHEMA_VERSION, "type": event_type, "time": round(time.time(), 3), **payload}
         self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
         self._file.flush()
 

@@ -7,6 +7,11 @@ It answers with scripted completions (a string, a list used as a queue, or a cal
 a test queues faults, answers the next requests with them instead: see `FAULTS`. Every request is recorded, headers
 included, and the number of requests in flight is counted (`max_in_flight`).
 
+With `echo_key=True` it behaves like the worst server a key can meet: every answer quotes the key it was sent
+(`key_echo`: plain, in header-like lines, URL-encoded in a query string, JSON-escaped, base64 in a Basic
+`user:key`, and cut short), in the completion's text, in a refusal, in the response id, in the `request-id`
+headers, and in error bodies long enough that the key straddles and passes character 300.
+
     with FakeLLMServer(["```python\\nprint(1)\\n```"]) as server:
         server.fail("rate_limit", retry_after="1")
         ...
@@ -15,6 +20,7 @@ included, and the number of requests in flight is counted (`max_in_flight`).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import json
@@ -26,6 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -46,6 +53,7 @@ FAULTS = {
     "wrong_shape": "HTTP 200 with valid JSON that is not a completion",
     "empty": "a completion with no text",
     "refusal": "a refusal (Anthropic stop_reason 'refusal'; OpenAI message.refusal)",
+    "stop_reason_echo": "the scripted answer, with the key it was sent as its stop reason (finish_reason)",
     "no_code": "a completion of prose with no code block",
     "disconnect": "closes the connection without answering",
 }
@@ -86,6 +94,14 @@ class RecordedRequest:
     raw: bytes
     received_at: float  # time.monotonic()
     answer: str = ""  # "ok", a fault kind, or "abandoned" when the client hung up first
+    number: int = 0  # 1 for the server's first request, and so on
+
+    @property
+    def key(self) -> str:
+        """The API key the request carried (Anthropic's x-api-key, else the Authorization bearer token), or ""."""
+        if self.headers.get("x-api-key"):
+            return self.headers["x-api-key"]
+        return self.headers.get("authorization", "").removeprefix("Bearer ")
 
     def texts(self) -> list[str]:
         """Every text the request carried, system prompt first, in order."""
@@ -110,6 +126,22 @@ class RecordedRequest:
         return "\n".join(self.texts())
 
 
+def key_echo(key: str) -> str:
+    """The key as servers, proxies and their logs quote it back: plain, in header-like lines, base64 in HTTP Basic
+    `user:key`, URL-encoded (quote and quote_plus) in a query string, JSON-escaped in a body, and cut short at the
+    end (its first half, at least 8 characters) as a truncated log line leaves it."""
+    basic = base64.b64encode(f"user:{key}".encode()).decode()
+    cut = key[: max(8, len(key) // 2)]
+    return (f"Authorization: Bearer {key}\r\nx-api-key: {key}\r\nAuthorization: Basic {basic}\r\n"
+            f"redirected to https://api.example.com/v1/chat?api_key={quote_plus(key)}&token={quote(key, safe='')} "
+            f"with body {json.dumps({'api_key': key})}; upstream log (cut at 8 KiB): ...api_key={cut}")
+
+
+def long_echo(key: str, lead: str) -> str:
+    """An error message of which the key starts at character 295 (so a cut at 300 splits it), then `key_echo`."""
+    return lead + " " + "x" * max(0, 294 - len(lead)) + " " + key + " " + key_echo(key)
+
+
 def _tokens(text: str) -> int:
     return max(1, len(text.split())) if text else 0
 
@@ -118,6 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms delayed-ACK stall
     server: _Server
+    _key = ""  # the key of the request being answered, for echoing it in headers
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
@@ -145,6 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
             received_at=time.monotonic(),
         )
         fake._enter(request)
+        self._key = request.key
         try:
             self._answer(fake, request)
         except (BrokenPipeError, ConnectionResetError):
@@ -159,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             request.answer = "not_found"
             self._send_json(404, {"error": {"message": f"no route {request.path}", "type": "not_found_error"}})
             return
-        fault = fake._next_fault()
+        fault = fake._next_fault(request)
         if fault is None:
             if fake.expected_key is not None and fake.expected_key not in request.headers.get("authorization", ""):
                 fault = Fault("unauthorized")
@@ -181,6 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
             if status == 401:  # like real APIs, name the rejected key (a client must not copy it anywhere)
                 detail = f"invalid x-api-key / authorization: {request.headers.get('authorization', '')}"
                 body["error"]["message"] += f": {detail}"
+            if fake.echo_key:
+                body["error"]["message"] = long_echo(request.key, body["error"]["message"])
             self._send_json(status, body, headers)
             return
         if kind == "disconnect":
@@ -201,6 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply("")
         elif kind == "refusal":
             reply = Reply("", stop_reason="refusal")
+        elif kind == "stop_reason_echo":
+            reply = fake._next_reply(request)
+            reply = Reply(reply.text, stop_reason=f"end_turn {request.key}", usage=reply.usage)
         elif kind == "no_code":
             reply = Reply("I think the answer is to sum the numbers, but I will not write the program here.")
         else:
@@ -208,6 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.delay_s and not self._wait(reply.delay_s):
                 request.answer = "abandoned"
                 return
+        if fake.echo_key and reply.text:
+            reply = Reply(f"{reply.text}\n\n(debug) {key_echo(request.key)}\n", reply.stop_reason, reply.usage)
         body = self._anthropic_body(request, reply) if request.api == "anthropic" else self._openai_body(request, reply)
         self._send_json(200, body)
 
@@ -279,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         usage.update(reply.usage or {})
         out: dict[str, Any] = {
-            "id": f"msg_fake{next(fake._ids)}",
+            "id": f"msg_fake{next(fake._ids)}" + (f"_{quote(request.key, safe='')}" if fake.echo_key else ""),
             "type": "message",
             "role": "assistant",
             "model": body.get("model", "unknown"),
@@ -289,7 +330,8 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": usage,
         }
         if reply.stop_reason == "refusal":
-            out["stop_details"] = {"type": "refusal", "category": None, "explanation": "fake server: refused"}
+            explanation = "fake server: refused" + (f" ({key_echo(request.key)})" if fake.echo_key else "")
+            out["stop_details"] = {"type": "refusal", "category": None, "explanation": explanation}
         return out
 
     def _openai_body(self, request: RecordedRequest, reply: Reply) -> dict[str, Any]:
@@ -308,7 +350,8 @@ class _Handler(BaseHTTPRequestHandler):
         message: dict[str, Any] = {
             "role": "assistant",
             "content": None if refused else text,
-            "refusal": "fake server: I can't help with that." if refused else None,
+            "refusal": ("fake server: I can't help with that." + (f" {key_echo(request.key)}" if fake.echo_key else "")
+                        if refused else None),
         }
         completion_tokens = _tokens(text)
         usage: dict[str, Any] = {
@@ -321,7 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
             usage["completion_tokens_details"] = {"reasoning_tokens": 0}
         usage.update(reply.usage or {})
         out: dict[str, Any] = {
-            "id": f"chatcmpl-fake{next(fake._ids)}",
+            "id": f"chatcmpl-fake{next(fake._ids)}" + (f"-{quote(request.key, safe='')}" if fake.echo_key else ""),
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "unknown"),
@@ -347,7 +390,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
-        self.send_header("request-id", f"req_fake{next(self.server.fake._ids)}")
+        request_id = f"req_fake{next(self.server.fake._ids)}"
+        if self.server.fake.echo_key and self._key:
+            request_id += f" (for {self._key})"
+            self.send_header("x-request-id", request_id)
+        self.send_header("request-id", request_id)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -374,6 +421,7 @@ class FakeLLMServer:
     callable of the RecordedRequest returning a string or a Reply.
     `openai_usage`: "full", "no_details" (usage without the *_details objects) or "none" (no usage at all).
     `expected_key`: when set, requests whose Authorization header lacks it get a 401.
+    `echo_key`: every answer quotes the key the request carried (see the module's docstring).
     """
 
     def __init__(
@@ -382,6 +430,7 @@ class FakeLLMServer:
         *,
         openai_usage: str = "full",
         expected_key: str | None = None,
+        echo_key: bool = False,
     ):
         self._responder: Responder | None = None
         self._queue: deque[str | Reply] = deque()
@@ -394,7 +443,9 @@ class FakeLLMServer:
             self._queue.extend(responses)
         self.openai_usage = openai_usage
         self.expected_key = expected_key
+        self.echo_key = echo_key
         self.faults: deque[Fault] = deque()
+        self._scheduled: dict[int, list[Fault]] = {}
         self.requests: list[RecordedRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -450,6 +501,12 @@ class FakeLLMServer:
             for fault in faults:
                 self.faults.append(fault if isinstance(fault, Fault) else Fault(fault, retry_after, delay_s))
 
+    def fail_at(self, number: int, *faults: Fault | str) -> None:
+        """Answer the `number`-th request (1-based, counted over the server's life) and the next ones with `faults`,
+        ahead of any queued fault."""
+        with self._lock:
+            self._scheduled.setdefault(number, []).extend(f if isinstance(f, Fault) else Fault(f) for f in faults)
+
     def reply(self, *replies: str | Reply) -> None:
         """Queue scripted answers for the next requests that get no fault."""
         with self._lock:
@@ -469,6 +526,7 @@ class FakeLLMServer:
     def _enter(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+            request.number = len(self.requests)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
@@ -476,8 +534,9 @@ class FakeLLMServer:
         with self._lock:
             self.in_flight -= 1
 
-    def _next_fault(self) -> Fault | None:
+    def _next_fault(self, request: RecordedRequest) -> Fault | None:
         with self._lock:
+            self.faults.extendleft(reversed(self._scheduled.pop(request.number, [])))
             return self.faults.popleft() if self.faults else None
 
     def _next_reply(self, request: RecordedRequest) -> Reply:

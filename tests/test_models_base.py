@@ -7,7 +7,8 @@ import email.utils
 import pytest
 
 from cosplay_core.models import Completion, GenerateConfig, Message, Model, Usage
-from cosplay_core.models.faults import parse_retry_after, redact, status_fault
+from cosplay_core.models.faults import parse_retry_after, status_fault
+from cosplay_core.models.redaction import redact
 from cosplay_core.models.pricing import price_for
 
 
@@ -116,4 +117,5 @@ def test_status_faults(status, fault, retryable):
 
 def test_redact():
     assert redact("key sk-abcdef123 and sk-abcdef123", ("sk-abcdef123",)) == "key [REDACTED] and [REDACTED]"
-    assert redact("short", ("", "ab")) == "short"
+    assert redact("short", ("", "xy")) == "short"
+    assert redact("a short key: ab", ("", "ab")) == "a short key: [REDACTED]"

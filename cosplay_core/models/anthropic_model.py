@@ -81,7 +81,8 @@ class AnthropicModel(SDKModel):
         stop_reason = getattr(response, "stop_reason", None)
         if stop_reason == "refusal":
             details = getattr(response, "stop_details", None)
-            raise refusal_fault(self.name, getattr(details, "explanation", None) if details is not None else None)
+            explanation = getattr(details, "explanation", None) if details is not None else None
+            raise refusal_fault(self.name, explanation, self.redactor)
         text = "".join(b.text for b in content if getattr(b, "type", None) == "text" and isinstance(b.text, str))
         if not text.strip():
             raise empty_fault(self.name)

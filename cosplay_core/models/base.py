@@ -5,7 +5,7 @@ Nothing here imports a provider SDK: adapters (`anthropic_model`, `openai_model`
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Protocol, runtime_checkable
 
 ROLES = ("system", "user", "assistant")
@@ -119,6 +119,13 @@ class Completion:
     stop_reason: str | None = None
     raw: Any = None
     cached: bool = False
+
+    def redacted(self, redactor: Any) -> Completion:
+        """A copy whose text, stop reason and raw answer went through `redactor` (a `redaction.Redactor`)."""
+        if not redactor:
+            return self
+        return replace(self, text=redactor(self.text), stop_reason=redactor(self.stop_reason),
+                       raw=redactor.value(self.raw))
 
 
 @runtime_checkable

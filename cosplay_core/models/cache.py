@@ -1,7 +1,8 @@
 """A disk cache of model answers, so that re-running or resuming a run repeats no call and costs nothing.
 
 Keyed by a SHA-256 of (model name, base URL, messages, generation parameters, sample index); the API key is never
-part of the key nor of what is stored (text, usage, stop reason). Backed by diskcache (SQLite), safe to share
+part of the key nor of what is stored (text, usage, stop reason), and `ModelClient` redacts a key that a server
+echoed from the text and stop reason before it stores them (and again on the way out). Backed by diskcache (SQLite), safe to share
 between processes.
 """
 

@@ -1,6 +1,9 @@
 """`ModelClient`: the one way the engine calls a model. It bounds concurrency, retries transient faults with
 backoff (honouring Retry-After), enforces the run's budget, serves and fills the response cache, reports every
 attempt to `on_call`, and keeps totals.
+
+Everything it hands on passes through the model's `redactor` (when the model has one): completions (from the model
+and from the cache), cache entries, call records, error messages, log lines.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from cosplay_core.models.base import (
     Usage,
 )
 from cosplay_core.models.cache import ResponseCache, request_key
+from cosplay_core.models.faults import detail_text
+from cosplay_core.models.redaction import NO_SECRETS, Redactor
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +154,8 @@ class ModelClient:
         if max_retries < 0:
             raise ValueError("max_retries must be non-negative")
         self.model = model
+        redactor = getattr(model, "redactor", None)
+        self._redact: Redactor = redactor if isinstance(redactor, Redactor) else NO_SECRETS
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.backoff_base_s = backoff_base_s
@@ -205,10 +212,12 @@ class ModelClient:
             started = time.time()
             outcome, latency_s = await self._attempt(messages, config, attempt, started)
             if isinstance(outcome, Completion):
+                outcome = outcome.redacted(self._redact)
                 self._accept(key, outcome)
                 self._emit(messages, config, attempt=attempt, started=started, completion=outcome)
                 return outcome
-            error = outcome
+            error = ModelAttemptError(outcome.fault, self._redact(outcome.message), retryable=outcome.retryable,
+                                      retry_after_s=outcome.retry_after_s, status=outcome.status)
             final = not error.retryable or attempt > self.max_retries
             delay = None if final else self._delay(attempt, error.retry_after_s)
             self._emit(
@@ -256,6 +265,7 @@ class ModelClient:
     def _from_cache(self, key: str, messages: list[Message], config: GenerateConfig) -> Completion | None:
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
+            hit = hit.redacted(self._redact)  # an entry written before keys were redacted, or by another program
             self._cache_hits += 1
             self._calls += 1
             self._cached_usage = self._cached_usage + hit.usage
@@ -285,7 +295,7 @@ class ModelClient:
             except Exception as err:
                 # not a fault of the model's answer but of our code or the SDK: record it, then let it surface
                 self._emit(messages, config, attempt=attempt, started=started, latency_s=time.monotonic() - t0,
-                           error={"type": type(err).__name__, "message": str(err)[:300]})
+                           error={"type": type(err).__name__, "message": detail_text(str(err), self._redact)})
                 raise
 
     def _check_available(self) -> None:
@@ -301,7 +311,7 @@ class ModelClient:
             try:
                 self.cache.put(key, completion)
             except Exception as err:  # a cache that cannot be written must not fail a call that worked
-                log.warning("%s: could not cache an answer: %s", self.model.name, err)
+                log.warning("%s: could not cache an answer: %s", self.model.name, self._redact(str(err)))
 
     @asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
@@ -354,4 +364,4 @@ class ModelClient:
         }
         if retry_in_s is not None:
             record["retry_in_s"] = retry_in_s
-        self.on_call(record)
+        self.on_call(self._redact.value(record))  # the prompt too: it may quote a completion, or the user's text

@@ -11,6 +11,9 @@ import time
 from typing import Any, Mapping
 
 from cosplay_core.models.base import ModelAttemptError
+from cosplay_core.models.redaction import NO_SECRETS, Redactor, shorten
+
+DETAIL_CHARS = 300  # a server's text in a fault message is cut to this, after redaction
 
 _STATUS_FAULTS = {
     400: ("bad_request", "the request was rejected as invalid (HTTP 400)"),
@@ -65,16 +68,8 @@ def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = 
     return max(0.0, seconds)
 
 
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every occurrence of each (non-trivial) secret replaced by "[REDACTED]"."""
-    for secret in secrets:
-        if secret and len(secret) >= 6:
-            text = text.replace(secret, "[REDACTED]")
-    return text
-
-
 def _api_message(body: Any) -> str | None:
-    """The human-readable message of an error body in either provider's shape, shortened."""
+    """The human-readable message of an error body in either provider's shape, whole."""
     message = None
     if isinstance(body, dict):
         err = body.get("error")
@@ -86,10 +81,12 @@ def _api_message(body: Any) -> str | None:
             message = body["message"]
     elif isinstance(body, str) and body.strip():
         message = body.strip()
-    if not isinstance(message, str):
-        return None
-    message = " ".join(message.split())
-    return message[:300] + ("..." if len(message) > 300 else "")
+    return message if isinstance(message, str) else None
+
+
+def detail_text(text: str, redactor: Redactor = NO_SECRETS) -> str:
+    """A server's or an SDK's text fit for a fault message: redacted, on one line, then cut to DETAIL_CHARS."""
+    return shorten(" ".join(redactor(text).split()), DETAIL_CHARS)
 
 
 def status_fault(
@@ -98,9 +95,11 @@ def status_fault(
     headers: Mapping[str, str] | None,
     body: Any,
     model: str,
-    secrets: tuple[str, ...] = (),
+    redactor: Redactor = NO_SECRETS,
 ) -> ModelAttemptError:
-    """The attempt error for an HTTP error status: named, one sentence, retryable or not, with any Retry-After."""
+    """The attempt error for an HTTP error status: named, one sentence, retryable or not, with any Retry-After.
+
+    The body's message is redacted before it is cut."""
     if status in _STATUS_FAULTS:
         fault, sentence = _STATUS_FAULTS[status]
     elif status >= 500:
@@ -108,10 +107,11 @@ def status_fault(
     else:
         fault, sentence = f"http_{status}", f"the server refused the request (HTTP {status})"
     detail = _api_message(body)
+    detail = detail_text(detail, redactor) if detail else ""
     message = f"{model}: {sentence}" + (f": {detail}" if detail else "")
     return ModelAttemptError(
         fault,
-        redact(message, secrets),
+        message,
         retryable=is_retryable_status(status),
         retry_after_s=parse_retry_after(headers),
         status=status,
@@ -123,14 +123,16 @@ def timeout_fault(model: str, timeout_s: float) -> ModelAttemptError:
     return ModelAttemptError("timeout", f"{model}: no answer within {timeout_s:g} s", retryable=True)
 
 
-def connection_fault(model: str, detail: str, secrets: tuple[str, ...] = ()) -> ModelAttemptError:
+def connection_fault(model: str, detail: str, redactor: Redactor = NO_SECRETS) -> ModelAttemptError:
     """The attempt error for a call that could not reach the server or lost the connection."""
-    return ModelAttemptError("connection", redact(f"{model}: connection failed: {detail}", secrets), retryable=True)
+    return ModelAttemptError("connection", f"{model}: connection failed: {detail_text(detail, redactor)}",
+                             retryable=True)
 
 
-def malformed_fault(model: str, detail: str) -> ModelAttemptError:
+def malformed_fault(model: str, detail: str, redactor: Redactor = NO_SECRETS) -> ModelAttemptError:
     """The attempt error for an answer that is not the provider's expected shape."""
-    return ModelAttemptError("malformed_response", f"{model}: malformed answer: {detail}", retryable=True)
+    return ModelAttemptError("malformed_response", f"{model}: malformed answer: {detail_text(detail, redactor)}",
+                             retryable=True)
 
 
 def empty_fault(model: str) -> ModelAttemptError:
@@ -138,7 +140,9 @@ def empty_fault(model: str) -> ModelAttemptError:
     return ModelAttemptError("empty_completion", f"{model}: the completion was empty", retryable=True)
 
 
-def refusal_fault(model: str, detail: str | None) -> ModelAttemptError:
-    """The attempt error for a refusal; not retried, since the same prompt is usually refused again."""
+def refusal_fault(model: str, detail: Any, redactor: Redactor = NO_SECRETS) -> ModelAttemptError:
+    """The attempt error for a refusal; not retried, since the same prompt is usually refused again. The
+    refusal's text (the server's, so it may quote the key) is redacted, then cut."""
+    detail = detail_text(str(detail), redactor) if detail else ""
     message = f"{model}: the model refused to answer" + (f": {detail}" if detail else "")
     return ModelAttemptError("refusal", message, retryable=False)

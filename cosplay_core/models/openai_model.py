@@ -15,7 +15,7 @@ from typing import Any
 
 from cosplay_core.models.base import Completion, GenerateConfig, Message, ModelConfigError, Usage
 from cosplay_core.models.faults import empty_fault, malformed_fault, refusal_fault
-from cosplay_core.models.sdk_adapter import SDKModel, to_plain
+from cosplay_core.models.sdk_adapter import NO_KEY, SDKModel, to_plain
 
 MAX_TOKENS_FIELDS = ("max_tokens", "max_completion_tokens")
 
@@ -67,7 +67,7 @@ class OpenAIModel(SDKModel):
         self,
         model_id: str,
         *,
-        api_key: str,
+        api_key: str | None,
         base_url: str | None = None,
         max_tokens_field: str | None = None,
     ):
@@ -79,7 +79,7 @@ class OpenAIModel(SDKModel):
         self.max_tokens_field = max_tokens_field
 
     def _make_client(self) -> Any:
-        client = self._sdk.AsyncOpenAI(api_key=self._api_key.reveal(), base_url=self.base_url, max_retries=0)
+        client = self._sdk.AsyncOpenAI(api_key=self._api_key.reveal() or NO_KEY, base_url=self.base_url, max_retries=0)
         client.chat.completions  # the SDK imports its resources lazily: do it now, not inside a timed attempt
         return client
 
@@ -97,7 +97,7 @@ class OpenAIModel(SDKModel):
         refusal = getattr(message, "refusal", None)
         content = getattr(message, "content", None)
         if refusal:
-            raise refusal_fault(self.name, str(refusal)[:300])
+            raise refusal_fault(self.name, refusal, self.redactor)
         if not isinstance(content, str) or not content.strip():
             if finish_reason == "content_filter":
                 raise refusal_fault(self.name, "the provider's content filter stopped the answer")

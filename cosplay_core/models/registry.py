@@ -96,7 +96,7 @@ def _openai(model_id: str, *, api_key: str | None = None, base_url: str | None =
                 f"No API key for openai:{model_id}: set OPENAI_API_KEY in the environment (or enter a key), "
                 "or give a base URL for a local OpenAI-compatible server"
             )
-        api_key = "EMPTY"  # what vLLM and other local servers expect when they check no key
+        api_key = None  # the model sends a placeholder, as vLLM and other local servers that check no key expect
     from cosplay_core.models.openai_model import OpenAIModel
 
     return OpenAIModel(model_id, api_key=api_key, base_url=base_url, **options)
