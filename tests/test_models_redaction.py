@@ -44,18 +44,21 @@ def forms(key: str) -> dict[str, str]:
     return out
 
 
-def leaks(text: str, key: str) -> list[str]:
-    """The forms of `key` found in `text`; for base64, the characters that the key alone determines."""
-    found = []
+def findable(key: str) -> dict[str, str]:
+    """`forms(key)`, each base64 form cut to the characters that the key alone determines (what must not remain)."""
+    out = {}
     for name, form in forms(key).items():
         if name.startswith("base64"):
             user = name.split(" of ")[1].split(":")[0]
             offset = len(user) + 1 if not name.endswith("key:") else 0
-            start, end = -(-8 * offset // 6), 8 * (offset + len(key.encode())) // 6
-            form = form[start:end]
-        if form and form in text:
-            found.append(name)
-    return found
+            form = form[-(-8 * offset // 6): 8 * (offset + len(key.encode())) // 6]
+        out[name] = form
+    return out
+
+
+def leaks(text: str, key: str) -> list[str]:
+    """The forms of `key` found in `text`."""
+    return [name for name, form in findable(key).items() if form and form in text]
 
 
 @pytest.mark.parametrize("key", KEYS, ids=["tricky", "plain", "short"])
@@ -78,7 +81,7 @@ def test_the_forms_tested_are_really_different():
     assert len(set(escapes)) == len(escapes)
 
 
-@pytest.mark.parametrize("key", [TRICKY, PLAIN])
+@pytest.mark.parametrize("key", [TRICKY, PLAIN], ids=["tricky", "plain"])
 def test_a_prefix_of_8_or_more_characters_left_at_a_cut_is_redacted(key):
     redactor = Redactor([key])
     for length in range(8, len(key)):

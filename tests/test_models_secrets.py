@@ -18,8 +18,10 @@ from conftest import ROOT, SAMPLES
 from cosplay_core.models import (
     GenerateConfig,
     Message,
+    ModelAttemptError,
     ModelCallError,
     ModelClient,
+    ModelConfigError,
     ModelUnavailable,
     ResponseCache,
     create_model,
@@ -27,7 +29,7 @@ from cosplay_core.models import (
 from cosplay_core.models.redaction import REDACTED
 from cosplay_core.trace import TraceWriter, read_trace
 from fake_llm_server import FakeLLMServer, fake_server  # noqa: F401  (fixture)
-from test_models_redaction import PLAIN, SHORT, TRICKY, forms, leaks
+from test_models_redaction import PLAIN, SHORT, TRICKY, findable, leaks
 
 ANTHROPIC_KEY = "sk-ant-PLANTED-5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 OPENAI_KEY = "sk-PLANTED-openai-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -101,15 +103,9 @@ def test_models_refuse_to_be_pickled(planted):
 
 
 def needles(key: str) -> dict[str, bytes]:
-    """What no file or output may hold: every form of the key (for base64, what the key alone determines), its
-    first 8 characters (any longer cut-off prefix holds them), and its hex (as a probing program would print it)."""
-    out = {}
-    for name, form in forms(key).items():
-        if name.startswith("base64"):
-            user = name.split(" of ")[1].split(":")[0]
-            offset = len(user) + 1 if not name.endswith("key:") else 0
-            form = form[-(-8 * offset // 6): 8 * (offset + len(key)) // 6]
-        out[name] = form.encode()
+    """What no file or output may hold: every form of the key, its first 8 characters (any longer cut-off prefix
+    holds them), and its hex (as a probing program would print it)."""
+    out = {name: form.encode() for name, form in findable(key).items()}
     out["cut at 8"] = key[:8].encode()
     out["hex"] = key.encode().hex().encode()
     return out
@@ -137,8 +133,8 @@ ECHO_CASES = [  # provider, key, where the key comes from (the environment, or a
 
 
 @pytest.mark.parametrize("provider,key,source", ECHO_CASES,
-                         ids=[f"{p}-{k}-{s}" for p, k, s in zip(*zip(*ECHO_CASES))
-                              for k in [{TRICKY: "tricky", PLAIN: "plain", SHORT: "short"}[k]]])
+                         ids=[f"{p}-{ {TRICKY: 'tricky', PLAIN: 'plain', SHORT: 'short'}[k]}-{s}"
+                              for p, k, s in ECHO_CASES])
 def test_a_server_that_echoes_the_key_everywhere_leaks_it_nowhere(provider, key, source, monkeypatch, tmp_path,
                                                                   caplog):
     caplog.set_level(logging.DEBUG)  # the SDKs log the echoing request-id header at DEBUG
@@ -274,3 +270,60 @@ def test_a_whole_run_against_an_echoing_server_writes_the_key_nowhere(provider, 
     # the programs ran with the redacted literal, and with no environment value holding the key
     ran = json.dumps([s["matrix"]["cells"] for s in trace.of_type("step") if s.get("matrix")])
     assert f"probe:{REDACTED.encode().hex()} env:\\n" in ran and key.encode().hex() not in ran
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_an_sdk_exception_that_quotes_the_key_becomes_a_redacted_fault(provider, fake_server):
+    """An exception none of the SDK's error classes covers reaches the caller as it is, unless its text quotes the
+    key: then it is a final `sdk_error` whose message is redacted (and whose cause is not chained)."""
+    base_url = fake_server.url if provider == "anthropic" else fake_server.openai_base_url
+    model = create_model(f"{provider}:m", api_key=PLAIN, base_url=base_url)
+
+    async def attempt(exc):
+        async def raising(*args, **kwargs):
+            raise exc
+        model._call = raising
+        try:
+            return await model.generate(PROMPT, GenerateConfig(timeout_s=5))
+        finally:
+            await model.aclose()
+
+    with pytest.raises(ModelAttemptError) as caught:
+        asyncio.run(attempt(RuntimeError(f"proxy said: {{'headers': {{'x-api-key': {PLAIN!r}}}}}")))
+    err = caught.value
+    assert err.fault == "sdk_error" and not err.retryable and err.__cause__ is None and err.__suppress_context__
+    assert REDACTED in err.message and leaks(err.message, PLAIN) == []
+    with pytest.raises(ZeroDivisionError, match="a bug of ours"):
+        asyncio.run(attempt(ZeroDivisionError("a bug of ours")))
+    try:  # the key in an exception the SDK's exception was raised from: a traceback would show it
+        raise KeyError(f"Bearer {PLAIN}")
+    except KeyError as cause:
+        wrapped = RuntimeError("lookup failed")
+        wrapped.__cause__ = cause
+    with pytest.raises(ModelAttemptError) as caught:
+        asyncio.run(attempt(wrapped))
+    assert caught.value.fault == "sdk_error" and leaks(caught.value.message, PLAIN) == []
+    assert "lookup failed; caused by KeyError" in caught.value.message
+
+
+@pytest.mark.parametrize("bad", [PLAIN + "\n", " " + PLAIN, PLAIN[:20] + "é" + PLAIN[20:], PLAIN[:9] + "\x00x"],
+                         ids=["trailing newline", "leading space", "non-ASCII", "NUL"])
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_a_key_a_header_cannot_carry_is_refused_in_one_line_without_quoting_it(bad, provider):
+    with pytest.raises(ModelConfigError) as caught:
+        create_model(f"{provider}:m", api_key=bad, base_url="http://127.0.0.1:9/v1")
+    message = str(caught.value)
+    assert "\n" not in message and "printable ASCII" in message and PLAIN[:8] not in message
+
+
+def test_a_password_in_the_base_url_is_a_secret_too():
+    password = "pw-" + PLAIN[-20:]
+    model = create_model("openai:m", base_url=f"http://user:{password}@127.0.0.1:9/v1")
+    assert password not in repr(model)
+    assert model.redactor(f"connect to http://user:{password}@host failed") == f"connect to http://user:{REDACTED}@host failed"
+
+
+def test_the_placeholder_sent_when_no_key_is_given_is_not_a_secret(fake_server):
+    """A local server that checks no key gets "EMPTY"; the word stays in completions (programs use it)."""
+    model = create_model("openai:m", base_url=fake_server.openai_base_url)
+    assert not model.redactor and model.redactor("EMPTY = '.'") == "EMPTY = '.'"

@@ -155,7 +155,7 @@ class SDKModel:
             raise ModelAttemptError(err.fault, redact(err.message), retryable=err.retryable,
                                     retry_after_s=err.retry_after_s, status=err.status) from None
         except Exception as err:
-            text = f"{type(err).__name__}: {err}"
+            text = _chain_text(err)
             if redact(text) == text:
                 raise  # a bug or an SDK failure that holds no key: let it surface as it is
             raise ModelAttemptError("sdk_error", f"{self.name}: {detail_text(text, redact)}", retryable=False) from None
@@ -196,6 +196,16 @@ class SDKModel:
         except (AttributeError, TypeError, KeyError, IndexError, ValueError) as err:
             # the SDKs build their response objects without validation: a wrong shape shows up here
             raise malformed_fault(self.name, f"unexpected shape ({type(err).__name__}: {err})", redactor) from None
+
+
+def _chain_text(err: BaseException) -> str:
+    """The text of an exception and of the exceptions it was raised from (as a traceback would show them)."""
+    texts, seen = [], set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        texts.append(f"{type(err).__name__}: {err}")
+        err = err.__cause__ or (None if err.__suppress_context__ else err.__context__)
+    return "; caused by ".join(texts)
 
 
 def _url_password(url: str | None) -> str | None:
