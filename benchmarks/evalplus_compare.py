@@ -1,7 +1,7 @@
 """`cosplay exec` against evalplus 0.3.1's own `untrusted_check`: same programs, same inputs, one run.
 
     make bench-evalplus        (installs benchmarks/requirements-evalplus.txt, then runs this)
-    python benchmarks/evalplus_compare.py [--per-problem N] [--repeat N] [--workers N] [--seed N]
+    python benchmarks/evalplus_compare.py [--per-problem N] [--repeat N] [--workers N] [--seed N] [--isolated]
 
 The workload (benchmarks/evalplus_workload.py): 40 HumanEval problems (every 4th task, less `find_zero`), each with
 its canonical solution and about N inputs: the calls of its own check() grown by evalplus's type-aware mutator.
@@ -9,7 +9,8 @@ Each repetition runs, one after the other:
 - evalplus: `untrusted_check` on each problem's canonical program and inputs, called as evalplus's evaluator calls
   it (`evaluate --test-details`: `check_correctness` in a ProcessPoolExecutor of `--workers` processes, each
   starting one process per program; its time limits from the reference times: max(1 s, 4 x reference) per input);
-- cosplay, isolated: `cosplay exec --jobs JOBS.jsonl --workers W --json` as a subprocess, a fresh child per input;
+- cosplay, isolated (with `--isolated`, or where the command has no batch form): `cosplay exec --jobs JOBS.jsonl
+  --workers W --json` as a subprocess, `"batch": false`: a fresh child per input;
 - cosplay, batch: the same command with `"batch": true` per job (a program's inputs in one child), where the command
   has `--batch`;
 - cosplay, batch, library: `Executor.run_jobs` with `Limits(isolate_inputs=False)` in this process, as evalplus's
@@ -250,6 +251,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="parallel programs, for both harnesses")
+    parser.add_argument("--isolated", action="store_true", help="also run the command with a fresh child per input "
+                        "(always, where the command has no batch form); the profile times one such input anyway")
     parser.add_argument("--profile", action="store_true", help="split cosplay's time into its pieces even when "
                         "the target is met (it is split whenever it is not)")
     args = parser.parse_args()
@@ -294,7 +297,9 @@ def main() -> int:
         command = cosplay_command() + ["exec", "--jobs", "JOBS.jsonl", "--workers", str(args.workers), "--json"]
         print(f"cosplay command: {' '.join(command)}" + ("" if batch_by_command else
               "; it has no --batch yet, so the batch form runs through the library only"))
-        runs = {"cosplay isolated": lambda: run_cosplay_command(isolated_jobs, args.workers)}
+        runs = {}
+        if args.isolated or not batch_by_command:
+            runs["cosplay isolated"] = lambda: run_cosplay_command(isolated_jobs, args.workers)
         if batch_by_command:
             runs["cosplay batch"] = lambda: run_cosplay_command(batch_jobs, args.workers)
         runs["cosplay batch, library"] = lambda: run_cosplay_library_batch(tasks, args.workers)

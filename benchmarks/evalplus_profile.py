@@ -3,8 +3,8 @@
 Pieces, each the median of a few runs on this machine, through public interfaces only (the command line and
 `cosplay_core.sandbox.Executor`), so that it measures whatever sandbox is checked out:
 - harness: a fresh interpreter importing the command's modules, and the whole command on an empty jobs file;
-- server start: a cold executor's first input less a warm executor's first input of a new program;
-- program load: a warm server's first input of a new program less one more input of the same program;
+- server start and program load: one input on a new server, one of a new program on a started server, one more
+  of a loaded program;
 - per input: a fresh child per input (isolated) and one child for all inputs (batch), on a trivial program;
 - JSON: reading the jobs file and writing the results, as the command does, on the real workload;
 - execution: the real workload on a warm executor in batch form (no start-up, no JSON), and the part of it that is
@@ -56,7 +56,8 @@ def harness_seconds(command: list[str], empty_jobs: Path) -> tuple[float, float]
 
 
 def server_seconds() -> tuple[float, float, float]:
-    """(server start, program load, one more input of a loaded program), isolated form."""
+    """One trivial input, isolated form: (on a new server, of a new program on a started server, of a loaded
+    program)."""
     from cosplay_core.sandbox import Executor
 
     cold, warm, again = [], [], []
@@ -66,12 +67,11 @@ def server_seconds() -> tuple[float, float, float]:
                 started = time.perf_counter()
                 executor.run(_program(tag), [[1]], _limits(batch=False))
                 times.append(time.perf_counter() - started)
-    cold_s, warm_s, again_s = (statistics.median(t) for t in (cold, warm, again))
-    return cold_s - warm_s, warm_s - again_s, again_s
+    return statistics.median(cold), statistics.median(warm), statistics.median(again)
 
 
-def per_input_seconds(batch: bool) -> float:
-    """Seconds per extra input of a loaded trivial program, isolated (a child each) or batch (one child)."""
+def per_input_seconds(batch: bool) -> tuple[float, float]:
+    """(one input, each extra input) of a loaded trivial program, isolated (a child each) or batch (one child)."""
     from cosplay_core.sandbox import Executor
 
     with Executor(workers=1, cache=False) as executor:
@@ -79,7 +79,7 @@ def per_input_seconds(batch: bool) -> float:
         executor.run(program, [[0]], _limits(batch))  # start the server, load the program
         one = _median_seconds(lambda: executor.run(program, [[0]], _limits(batch)))
         many = _median_seconds(lambda: executor.run(program, [[i] for i in range(MANY)], _limits(batch)), 3)
-    return (many - one) / (MANY - 1)
+    return one, (many - one) / (MANY - 1)
 
 
 def json_seconds(jobs_file: Path, rows: list[list[dict]]) -> float:
@@ -116,8 +116,9 @@ def report(tasks, workers: int, command: list[str], jobs_file: Path, rows, measu
     empty = jobs_file.parent / "empty.jsonl"
     empty.write_text("")
     imports, command_s = harness_seconds(command, empty)
-    start, load, one_input = server_seconds()
-    isolated, batch = per_input_seconds(False), per_input_seconds(True)
+    new_server, new_program, loaded = server_seconds()
+    _, isolated = per_input_seconds(False)
+    batch_child, batch = per_input_seconds(True)
     json_s = json_seconds(jobs_file, rows)
     warm = warm_execution_seconds(tasks, workers, time_limit_s)
     parallel = min(workers, len(tasks))
@@ -127,18 +128,21 @@ def report(tasks, workers: int, command: list[str], jobs_file: Path, rows, measu
         f"{workers} workers):",
         f"  interpreter + imports of the command       {imports * 1000:7.1f} ms",
         f"  the command on an empty jobs file           {command_s * 1000:7.1f} ms (imports, sandbox detection)",
-        f"  one server start                            {start * 1000:7.1f} ms (x{parallel} servers, in parallel)",
-        f"  one program load                            {load * 1000:7.1f} ms (x{len(tasks)} programs / {parallel})",
-        f"  one input, isolated (fork per input)        {isolated * 1000:7.3f} ms "
+        f"  an input on a new server (start, load)      {new_server * 1000:7.1f} ms (x{parallel} servers, in parallel)",
+        f"  an input of a new program (load)            {new_program * 1000:7.1f} ms (x{len(tasks)} programs / "
+        f"{parallel})",
+        f"  an input of a loaded program, isolated      {loaded * 1000:7.1f} ms",
+        f"  one more input, isolated (fork per input)   {isolated * 1000:7.3f} ms "
         f"(x{inputs:,} / {parallel} = {isolated * inputs / parallel:.2f} s)",
-        f"  one input, batch (one child per program)    {batch * 1000:7.3f} ms "
+        f"  a one-input batch of a loaded program       {batch_child * 1000:7.1f} ms (its child's start; x{len(tasks)} "
+        f"/ {parallel} = {batch_child * len(tasks) / parallel:.2f} s)",
+        f"  one more input, batch (one child)           {batch * 1000:7.3f} ms "
         f"(x{inputs:,} / {parallel} = {batch * inputs / parallel:.2f} s)",
-        f"  first input of a loaded program             {one_input * 1000:7.1f} ms",
         f"  JSON: jobs file in, results out             {json_s * 1000:7.1f} ms",
         f"  the workload on warm servers, batch form    {warm * 1000:7.1f} ms (no start-up, no JSON)",
         f"  of which the programs' own calls            {own / parallel * 1000:7.1f} ms "
         f"({own * 1000:.1f} ms of evalplus's reference times, / {parallel})",
-        f"  => start-up and JSON are {command_s + start + json_s:.2f} s of the {measured_s:.2f} s; "
+        f"  => start-up and JSON are {command_s + new_server - loaded + json_s:.2f} s of the {measured_s:.2f} s; "
         f"execution on warm servers {warm:.2f} s",
     ]
     return lines
