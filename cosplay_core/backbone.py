@@ -14,7 +14,7 @@ whose message is one sentence.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,7 +39,7 @@ class BackboneOptions:
 
     seed: int = 0
     base_url: str | None = None
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never in a repr, a log or a trace
     cache_dir: str | os.PathLike[str] | None | bool = None
     concurrency: int = 8
     max_calls: int | None = None
