@@ -31,4 +31,4 @@ navigation = st.navigation({
         st.Page("pages/problems.py", title="Problems", icon="📚"),
     ],
 })
-navigation.run()
+navigation.run()  # every page starts with `pages.common.header()`: the settings kept, the run's header

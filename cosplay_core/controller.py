@@ -15,16 +15,59 @@ from cosplay_core.run import Run, RunInterrupted
 from cosplay_core.state import Snapshot
 
 IDLE, RUNNING, PAUSED, DONE, FAILED = "idle", "running", "paused", "done", "failed"
+NO_RUN = "none"  # no live run (nothing started yet, after Reset, or while a saved run is shown)
+RUN, STEP, PAUSE, RESET = "run", "step", "pause", "reset"
+STATE_WORDS = {NO_RUN: "no run", IDLE: "ready", RUNNING: "running", PAUSED: "paused", DONE: "finished",
+               FAILED: "failed"}
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the Run, Step, Pause and Reset buttons say and allow in one state of a run (see `controls`)."""
+
+    state: str
+    run_label: str
+    run: bool
+    step: bool
+    pause: bool
+    reset: bool
+    status: str
+
+    def allows(self, command: str) -> bool:
+        return {RUN: self.run, STEP: self.step, PAUSE: self.pause, RESET: self.reset}.get(command, False)
+
+
+def controls(state: str, can_start: bool = True, pausing: bool = False) -> Controls:
+    """The one state machine behind every page's controls.
+
+    `state` is a ControllerView state or NO_RUN; `can_start` says whether the settings make a run that can start;
+    `pausing` that Pause was pressed and the step in progress is finishing. Run starts a new run when there is none
+    or the last one has ended ("New run"), else goes on to the end ("Continue" once paused); Step advances one step
+    of the live run, or starts one at its first step (never a new run after a finished one: that is "New run");
+    Pause is possible only while a run runs; Reset drops the live run.
+    """
+    if state in (NO_RUN, DONE, FAILED):
+        label = "▶ Run" if state == NO_RUN else "▶ New run"
+        status = {NO_RUN: "no run yet", DONE: "finished: ▶ New run starts another with the settings",
+                  FAILED: "failed: ▶ New run starts another with the settings"}[state]
+        return Controls(state, label, can_start, state == NO_RUN and can_start, False, state != NO_RUN, status)
+    if state == RUNNING:
+        return Controls(state, "▶ Run", False, False, not pausing, True,
+                        "pausing after the step in progress" if pausing else "running")
+    label = "▶ Continue" if state == PAUSED else "▶ Run"
+    return Controls(state, label, True, True, False, True, STATE_WORDS.get(state, state))
 
 
 @dataclass(frozen=True)
 class ControllerView:
-    """What a viewer needs: the snapshots so far, the state, and the error or stop reason in plain words."""
+    """What a viewer needs: the snapshots so far, the state, and the error or stop reason in plain words.
+    `pausing` is True between a Pause and the end of the step in progress."""
 
     state: str
     snapshots: tuple[Snapshot, ...]
     message: str | None = None
     summary: dict | None = None
+    pausing: bool = False
 
     @property
     def latest(self) -> Snapshot | None:
@@ -78,7 +121,8 @@ class RunController:
     def view(self) -> ControllerView:
         with self._lock:
             snapshots = tuple(self._run.history) if self._run is not None else ()
-            return ControllerView(self._state, snapshots, self._message, self._summary)
+            pausing = self._state == RUNNING and self._steps_wanted == 0
+            return ControllerView(self._state, snapshots, self._message, self._summary, pausing)
 
     # -- the worker ----------------------------------------------------------------------------------------------
 

@@ -42,9 +42,14 @@ _CODE_CHANGE_WORDS = {"code_replaced": "replaced", "code_repaired": "repaired"}
 def cell_category(cell: Cell) -> str:
     """The cell's category: "pass", "wrong answer" (ran fine, output differs), "error", "timeout" or "limit"
     (memory or output limit). An unknown status counts as an error."""
-    if cell.passed:
+    return outcome_category(cell.status, cell.passed)
+
+
+def outcome_category(status: str, passed: bool) -> str:
+    """The category (one of `OUTCOME_CATEGORIES`) of an outcome's status and verdict, as for a cell."""
+    if passed:
         return "pass"
-    return _STATUS_CATEGORY.get(cell.status, "error")
+    return _STATUS_CATEGORY.get(status, "error")
 
 
 def preview(value: Any, limit: int = 60) -> str:

@@ -26,16 +26,26 @@ from cosplay_core.state import Selection, Snapshot
 
 TEMPLATE = "plotly_white"
 
-OUTCOME_COLOURS = {
-    "pass": "#2e9e5b",
-    "wrong answer": "#d64541",
-    "error": "#f0a030",
-    "timeout": "#8e5ac8",
-    "limit": "#4a78c2",
-}
-"""One fixed colour per outcome category (readable on a light background, distinct for common colour blindness)."""
+OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7", "black": "#000000"}
+"""Okabe and Ito's palette: eight colours told apart with every common form of colour blindness."""
 
-GT_COLOURS = {True: "#2e9e5b", False: "#d64541", None: "#8a94a6"}
+OUTCOME_COLOURS = {
+    "pass": OKABE_ITO["blue"],
+    "wrong answer": OKABE_ITO["orange"],
+    "error": OKABE_ITO["vermillion"],
+    "timeout": OKABE_ITO["reddish purple"],
+    "limit": OKABE_ITO["black"],
+}
+"""The one colour of each outcome category, everywhere in the app (matrix, Problems page, legends): Okabe-Ito, so
+that pass, wrong answer, error and timeout stay apart for colour-blind readers; blue/orange for pass/wrong answer,
+the most common pair, is the safest contrast."""
+
+OUTCOME_SYMBOLS = {"pass": "✓", "wrong answer": "✗", "error": "!", "timeout": "⏱", "limit": "▣"}
+"""A text mark per outcome category, for tables where colour must not be the only cue."""
+
+GT_COLOURS = {True: "#4a5568", False: "#4a5568", None: "#b8bec8"}
+"""Ground truth is shown by shape (✓ / ✗ marks, solid or hatched bars), never by a second use of outcome colours."""
 COUPLING_COLOUR = "#111111"
 CHANGE_COLOUR = "#c2188b"
 BAR_COLOUR = "#8a94a6"
@@ -68,8 +78,12 @@ def _message_figure(title: str, message: str, height: int = 320) -> go.Figure:
 def _mark(flag: bool | None) -> str:
     if flag is None:
         return ""
-    colour = GT_COLOURS[flag]
-    return f"<span style='color:{colour}'>{_CHECK if flag else _CROSS}</span> "
+    return f"<b>{_CHECK if flag else _CROSS}</b> "
+
+
+def _gt_pattern(flag: bool | None) -> str:
+    """A GT-wrong code's or UT's bar is hatched, a GT-correct one solid: a shape, not a colour, says which."""
+    return "/" if flag is False else ""
 
 
 def _gt(snapshot: Snapshot) -> tuple[list[bool] | None, list[bool] | None]:
@@ -162,14 +176,18 @@ def matrix_figure(snapshot: Snapshot, show_gt: bool = False, sort: bool = True, 
     # Marginal bars: pUT on top, pCode on the right.
     test_bar_colours = [GT_COLOURS[gt_tests[j]] if gt_tests is not None else BAR_COLOUR for j in cols]
     code_bar_colours = [GT_COLOURS[gt_codes[i]] if gt_codes is not None else BAR_COLOUR for i in rows]
+    test_patterns = [_gt_pattern(gt_tests[j] if gt_tests is not None else None) for j in cols]
+    code_patterns = [_gt_pattern(gt_codes[i] if gt_codes is not None else None) for i in rows]
     fig.add_trace(go.Bar(
         x=list(range(n_tests)), y=[int(test_counts[j]) for j in cols], name="pUT", showlegend=False,
-        marker={"color": test_bar_colours}, customdata=[[snapshot.tests[j].id] for j in cols],
+        marker={"color": test_bar_colours, "pattern": {"shape": test_patterns}},
+        customdata=[[snapshot.tests[j].id] for j in cols],
         hovertemplate="UT %{customdata[0]}: passed by %{y} of " + str(n_codes) + " codes<extra></extra>",
         meta={"kind": "pUT"}), row=1, col=1)
     fig.add_trace(go.Bar(
         x=[int(code_counts[i]) for i in rows], y=list(range(n_codes)), orientation="h", name="pCode",
-        showlegend=False, marker={"color": code_bar_colours}, customdata=[[snapshot.codes[i].id] for i in rows],
+        showlegend=False, marker={"color": code_bar_colours, "pattern": {"shape": code_patterns}},
+        customdata=[[snapshot.codes[i].id] for i in rows],
         hovertemplate="code %{customdata[0]}: passes %{x} of " + str(n_tests) + " UTs<extra></extra>",
         meta={"kind": "pCode"}), row=2, col=2)
 
@@ -539,4 +557,68 @@ def selectors_figure(bench_result: dict) -> go.Figure:
                                      "truth; baselines run on the stage-1 pools</sup>", "x": 0.01},
                       legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
                       margin={"l": 220, "r": 30, "t": 80, "b": 80})
+    return fig
+
+
+# -- comparing runs ------------------------------------------------------------------------------------------------
+
+RUN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+"""One colour per compared run (Okabe-Ito, distinct for colour-blind readers), in the order the runs are given."""
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down")
+"""One marker shape per compared run too, so that runs can be told apart without colour."""
+
+_COMPARED_METRICS = (("pool_pass_rate", "pool pass rate", True), ("pass_count_auc", "pass-count AUC", True),
+                     ("wrong_uts", "wrong UTs", False), ("spurious_couplings", "spurious couplings", False))
+
+
+def compare_rounds_figure(runs: Sequence[tuple[str, dict]]) -> go.Figure:
+    """Per-round ground-truth curves of several runs overlaid, one colour per run: pool pass rate, pass-count AUC,
+    wrong UTs and spurious couplings, each in a panel. `runs` holds (name, summary) pairs."""
+    title = "Ground-truth metrics per round, runs overlaid"
+    tables = [(name, insights.round_table(summary or {})) for name, summary in runs]
+    if not any(any("pool_pass_rate" in r for r in rows) for _, rows in tables):
+        return _message_figure(title, "No run here has ground-truth metrics per round (no hidden tests, or no "
+                                      "self-play round finished).")
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[label for _, label, _ in _COMPARED_METRICS],
+                        vertical_spacing=0.16, horizontal_spacing=0.08)
+    for index, (name, rows) in enumerate(tables):
+        colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+        for panel, (key, label, share) in enumerate(_COMPARED_METRICS):
+            fig.add_trace(go.Scatter(
+                x=[r["round"] for r in rows], y=[r.get(key) for r in rows], mode="lines+markers", name=name,
+                legendgroup=name, showlegend=panel == 0, line={"color": colour},
+                marker={"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 9}, meta={"run": name, "metric": key},
+                hovertemplate=f"{name}<br>round %{{x}}: {label} %{{y}}<extra></extra>"),
+                row=panel // 2 + 1, col=panel % 2 + 1)
+            if share:
+                fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=panel // 2 + 1, col=panel % 2 + 1)
+    fig.update_xaxes(title_text="round", dtick=1)
+    fig.update_layout(template=TEMPLATE, title=title, height=560, legend={"title": {"text": "run"}})
+    return fig
+
+
+def compare_histograms_figure(runs: Sequence[tuple[str, dict]]) -> go.Figure:
+    """The pass-count distributions at the end of each run overlaid (grouped bars, one colour per run): how many
+    codes pass k UTs, and how many UTs are passed by k codes. `runs` holds (name, summary) pairs."""
+    title = "Pass counts at the end of each run"
+    finals = [(name, (summary or {}).get("rounds") or []) for name, summary in runs]
+    finals = [(name, rounds[-1]) for name, rounds in finals if rounds]
+    if not finals:
+        return _message_figure(title, "No run here finished a self-play round.")
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("pCode: UTs passed by each code", "pUT: codes passing each UT"))
+    for index, (name, last) in enumerate(finals):
+        colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+        for col, values, unit in ((1, last.get("code_pass_counts") or [], "codes"),
+                                  (2, last.get("ut_pass_counts") or [], "UTs")):
+            top = max(values, default=0)
+            counts = [0] * (top + 1)
+            for v in values:
+                counts[int(v)] += 1
+            fig.add_trace(go.Bar(x=list(range(top + 1)), y=counts, name=name, legendgroup=name,
+                                 showlegend=col == 1, marker={"color": colour}, meta={"run": name},
+                                 hovertemplate=f"{name}: %{{y}} {unit} at %{{x}}<extra></extra>"), row=1, col=col)
+    fig.update_xaxes(title_text="UTs passed", row=1, col=1)
+    fig.update_xaxes(title_text="codes passing", row=1, col=2)
+    fig.update_layout(template=TEMPLATE, title=title, barmode="group", height=400, legend={"title": {"text": "run"}})
     return fig

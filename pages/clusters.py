@@ -3,12 +3,12 @@
 import streamlit as st
 
 from cosplay_core import insights, viz
-from pages.common import backbone_badge, need_run, show_value
+from pages.common import header, need_run, show_value
 
+header()
 st.title("Stage 3 · output-consensus clusters")
 current = need_run()
 if current is not None:
-    backbone_badge(current.backbone)
     latest = current.latest
     selection = latest.selection
     if selection is None:

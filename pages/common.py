@@ -5,31 +5,34 @@ Pages only draw what `cosplay_core` produces; nothing here computes what the cor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
-from cosplay_core.controller import RUNNING, ControllerView, RunController
+from cosplay_core.controller import (NO_RUN, PAUSE, RESET, RUN, RUNNING, STATE_WORDS, STEP, ControllerView,
+                                     RunController, controls)
 from cosplay_core.sandbox import Executor
 from cosplay_core.state import Snapshot
 from cosplay_core.trace import read_trace
+from pages import settings as kept
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_problems"
 RUNS = ROOT / "runs"
-STATE_LABELS = {"idle": "ready", "running": "running", "paused": "paused", "done": "finished", "failed": "failed"}
+POLL_S = 0.5  # how often a page looks at a running run (and reruns when a step has finished)
 
 
 @st.cache_resource
 def executor() -> Executor:
-    """One sandbox executor for the whole app (its servers are reused across runs and sessions)."""
+    """One sandbox executor for the whole app (its servers are reused across runs, pages and sessions)."""
     return Executor()
 
 
 @dataclass(frozen=True)
 class Shown:
-    """The run on screen: its snapshots, its state, its backbone and problem as recorded, and a message."""
+    """The run on screen: its snapshots, its state, its backbone, problem and settings as recorded, and a message."""
 
     snapshots: tuple[Snapshot, ...]
     state: str
@@ -38,6 +41,8 @@ class Shown:
     summary: dict | None
     message: str | None
     source: str  # "live" or the folder a trace was opened from
+    config: dict = field(default_factory=dict)
+    folder: str | None = None  # where the run is saved
 
     @property
     def latest(self) -> Snapshot | None:
@@ -48,12 +53,14 @@ def controller() -> RunController | None:
     return st.session_state.get("controller")
 
 
-def set_live(new: RunController | None, backbone: dict | None = None, problem: dict | None = None) -> None:
+def set_live(new: RunController | None, backbone: dict | None = None, problem: dict | None = None,
+             config: dict | None = None, folder: str | None = None) -> None:
     old = controller()
     if old is not None and old is not new:
         old.close()
     st.session_state["controller"] = new
-    st.session_state["live_meta"] = {"backbone": backbone or {}, "problem": problem or {}}
+    st.session_state["live_meta"] = {"backbone": backbone or {}, "problem": problem or {}, "config": config or {},
+                                     "folder": folder}
     st.session_state.pop("opened", None)
 
 
@@ -69,10 +76,10 @@ def open_trace(folder: str) -> str | None:
         return f"Cannot read {trace_file}: {exc.strerror}."
     if trace.started is None:
         return f"{trace_file} holds no run (no run_started event)."
-    st.session_state["opened"] = {"folder": str(path), "snapshots": tuple(trace.snapshots()),
+    st.session_state["opened"] = {"folder": str(trace_file.parent), "snapshots": tuple(trace.snapshots()),
                                   "backbone": trace.started.get("backbone", {}),
                                   "problem": trace.started.get("problem", {}), "summary": trace.summary,
-                                  "warnings": trace.warnings}
+                                  "config": trace.started.get("config", {}), "warnings": trace.warnings}
     return None
 
 
@@ -81,30 +88,178 @@ def shown() -> Shown | None:
     opened = st.session_state.get("opened")
     if opened is not None:
         message = "; ".join(opened["warnings"]) or None
-        return Shown(opened["snapshots"], "done" if opened["summary"] else "stopped", opened["backbone"],
-                     opened["problem"], opened["summary"], message, opened["folder"])
+        return Shown(opened["snapshots"], "done" if opened["summary"] else "unfinished", opened["backbone"],
+                     opened["problem"], opened["summary"], message, opened["folder"], opened["config"],
+                     opened["folder"])
     live = controller()
     if live is None:
         return None
     view: ControllerView = live.view()
     meta = st.session_state.get("live_meta", {})
     return Shown(view.snapshots, view.state, meta.get("backbone", {}), meta.get("problem", {}), view.summary,
-                 view.message, "live")
+                 view.message, "live", meta.get("config", {}), meta.get("folder"))
+
+
+def live_view() -> ControllerView | None:
+    """The live run's view, or None when there is none (or a saved run is on screen)."""
+    live = controller()
+    if live is None or st.session_state.get("opened") is not None:
+        return None
+    return live.view()
 
 
 def is_running() -> bool:
-    live = controller()
-    return live is not None and st.session_state.get("opened") is None and live.view().state == RUNNING
+    view = live_view()
+    return view is not None and view.state == RUNNING
 
 
-def backbone_badge(backbone: dict) -> None:
-    """Says which backbone made the run; a simulation is always labelled as one."""
-    if not backbone:
+# -- the controls and the header of every page -----------------------------------------------------------------------
+
+def _ready() -> tuple[tuple | None, str | None]:
+    """What a new run needs from the kept settings: ((problem, ground truth, backbone, config), None), or (None,
+    the first reason it cannot start; "" when a field is simply empty)."""
+    s = st.session_state.get("settings") or kept.restore()
+    problem, ground_truth, why = kept.build_problem(s)
+    if problem is None:
+        return None, why
+    backbone, why = kept.build_backbone(s)
+    if backbone is None:
+        return None, why
+    refusal = backbone_refusal(backbone.model, problem)
+    if refusal:
+        return None, refusal
+    config, why = kept.build_config(s)
+    if config is None:
+        return None, why
+    return (problem, ground_truth, backbone, config), None
+
+
+def backbone_refusal(model: str, problem) -> str | None:
+    """Why the backbone cannot play this problem, said before Run is pressed (None when it can)."""
+    if model == "sim":
+        from cosplay_core.models.sim import sim_refusal
+
+        return sim_refusal(problem)
+    return None
+
+
+def start_new() -> str | None:
+    """Starts a new live run from the kept settings; returns why it could not, or None."""
+    from cosplay_core.models.base import ModelConfigError
+    from cosplay_core.problem import ProblemError
+    from cosplay_core.run import RunError, problem_card
+    from cosplay_core.session import start_run, write_summary
+
+    ready, why = _ready()
+    if ready is None:
+        return why or "Choose a problem on the Run page first."
+    problem, ground_truth, backbone, config = ready
+    out = RUNS / f"app-{time.strftime('%Y%m%d-%H%M%S')}-{problem.slug.replace('/', '_')}"
+    try:
+        run = start_run(problem, config, executor(), backbone, out, ground_truth, resume=False)
+    except (ModelConfigError, RunError, ProblemError) as exc:
+        return str(exc)
+    set_live(RunController(lambda: run, on_finish=write_summary), backbone=run.player.info.__dict__,
+             problem=problem_card(problem), config=config.to_dict(), folder=str(out))
+    return None
+
+
+def command(name: str) -> None:
+    """A button's callback (it runs before the page, so the page is drawn in the state the command leads to)."""
+    st.session_state.pop("control_error", None)
+    kept.restore()  # the settings as the widgets hold them now
+    view = live_view()
+    state = view.state if view is not None else NO_RUN
+    if not controls(state, True, view is not None and view.pausing).allows(name):
+        return  # a click on a button drawn for an older state
+    if name == RESET:
+        set_live(None)
         return
-    if backbone.get("simulation"):
-        st.info(f"**Simulation, not a language model.** {backbone.get('description', '')}", icon="🧪")
+    if name == PAUSE:
+        controller().pause()
+        return
+    if state in (NO_RUN, "done", "failed"):
+        error = start_new()
+        if error:
+            st.session_state["control_error"] = error
+            return
+    if name == RUN:
+        controller().run()
     else:
-        st.caption(f"Backbone: `{backbone.get('name', '?')}`")
+        controller().step()
+
+
+def status_line(current: Shown | None) -> str:
+    """Problem, backbone, seed, status and step of the run on screen, in one line."""
+    if current is None:
+        return "No run yet: set one up on the **Run** page, then ▶ Run or ⏭ Step."
+    problem, backbone = current.problem, current.backbone
+    name = f"`{backbone.get('name', '?')}`" + (" (a simulation, not a language model)" if backbone.get("simulation")
+                                               else "")
+    seed = current.config.get("seed", backbone.get("settings", {}).get("seed", "?"))
+    if current.source == "live":
+        status = STATE_WORDS.get(current.state, current.state)
+    else:
+        status = "saved run, finished" if current.summary else "saved run, unfinished (it stopped before the end)"
+    latest = current.latest
+    where = f"step {snapshot_label(latest)}" if latest is not None else "no step yet"
+    return (f"**{problem.get('title', '?')}** ({problem.get('slug', '?')}) · backbone {name} · seed {seed} · "
+            f"**{status}** · {where}")
+
+
+def header() -> None:
+    """The top of every page: the settings kept (`settings.restore`, and the URL), what is on screen, the controls,
+    the statement; reruns the page when the live run moves on (a step finished, a state changed)."""
+    kept.restore()
+    current = shown()
+    view = live_view()
+    state = view.state if view is not None else NO_RUN
+    ready, why = _ready() if state in (NO_RUN, "done", "failed") else ((), None)
+    ctl = controls(state, ready is not None, view is not None and view.pausing)
+    with st.container(border=True):
+        left, right = st.columns([1, 1], vertical_alignment="center")
+        left.markdown(status_line(current))
+        if view is not None and state == RUNNING:
+            left.caption(ctl.status)
+        buttons = right.columns(4)
+        start_help = None if ctl.run or state == RUNNING else (why or "Set a problem up on the Run page.")
+        buttons[0].button(ctl.run_label, type="primary", disabled=not ctl.run, key="run_button", on_click=command,
+                          args=(RUN,), help=start_help, width="stretch")
+        buttons[1].button("⏭ Step", disabled=not ctl.step, key="step_button", on_click=command, args=(STEP,),
+                          width="stretch")
+        buttons[2].button("⏸ Pause", disabled=not ctl.pause, key="pause_button", on_click=command, args=(PAUSE,),
+                          width="stretch")
+        buttons[3].button("↺ Reset", disabled=not ctl.reset, key="reset_button", on_click=command, args=(RESET,),
+                          width="stretch")
+        if st.session_state.get("control_error"):
+            st.error(st.session_state["control_error"])
+        if current is not None and current.message:
+            if current.state == "failed":
+                st.error(current.message)
+            else:
+                st.warning(current.message)
+        statement = (current.problem.get("statement") if current is not None else None) or _settings_statement()
+        if statement:
+            with st.expander("Problem statement (what the model sees)"):
+                st.markdown(statement)
+    kept.sync_url()
+    drawn = _signature(view)
+
+    @st.fragment(run_every=POLL_S if state == RUNNING else None)
+    def follow() -> None:
+        if _signature(live_view()) != drawn:
+            st.rerun()
+
+    follow()
+
+
+def _signature(view: ControllerView | None) -> tuple:
+    return (None,) if view is None else (view.state, len(view.snapshots), view.message, view.pausing)
+
+
+def _settings_statement() -> str | None:
+    problem, _, _ = kept.build_problem(st.session_state.get("settings") or kept.DEFAULTS)
+    return problem.statement if problem is not None else None
 
 
 def sandbox_warnings() -> None:
@@ -119,10 +274,6 @@ def need_run() -> Shown | None:
         st.info("No run yet: start one on the **Run** page (the `sim` backbone needs no key and no network), "
                 "or open a saved one on the **Runs** page.")
         return None
-    if current.source != "live":
-        st.caption(f"Showing the run recorded in `{current.source}`.")
-    if current.message:
-        (st.error if current.state == "failed" else st.warning)(current.message)
     return current
 
 

@@ -3,14 +3,14 @@
 import streamlit as st
 
 from cosplay_core import insights, viz
-from pages.common import backbone_badge, need_run, show_value
+from pages.common import header, need_run, show_value
 
+header()
 st.title("Ground truth and spurious coupling")
 st.caption("Ground truth only scores: the algorithm never sees it. A spurious coupling is a wrong UT passed by at "
            "least one wrong code and by no correct code: the two agree on the same wrong output.")
 current = need_run()
 if current is not None:
-    backbone_badge(current.backbone)
     latest = current.latest
     if latest.gt is None:
         st.info("This problem has no ground truth (no hidden tests), so codes and UTs cannot be marked right or "

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from pages.common import backbone_badge, need_run, show_value
+from pages.common import header, need_run, show_value
 
+header()
 st.title("Stage 1 · ideas, codes and unit tests")
 current = need_run()
 if current is not None:
-    backbone_badge(current.backbone)
     stage1 = [s for s in current.snapshots if s.stage == 1]
     latest = stage1[-1] if stage1 else current.latest
     hints, plans, attacks = latest.hints, latest.plans, latest.attacks

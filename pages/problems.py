@@ -1,45 +1,62 @@
 """Sample problems: the statement, and the known program pool (reference and wrong solutions) run on the
-ground-truth tests in the real sandbox."""
+ground-truth tests in the real sandbox (on demand: it takes seconds; kept on disk once done)."""
 
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from cosplay_core.insights import outcome_category
 from cosplay_core.matrix import problem_matrix
 from cosplay_core.problem import ProblemError, load_problem
-from cosplay_core.sandbox import Executor
+from cosplay_core.viz import OUTCOME_COLOURS, OUTCOME_SYMBOLS
+from pages.common import ROOT, SAMPLES, executor, header, sandbox_warnings
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_problems"
-
-
-@st.cache_resource
-def executor() -> Executor:
-    return Executor()
+TABLES = ROOT / ".cosplay_cache" / "pool_tables"  # one JSON per problem version (the hash of its files)
 
 
-@st.cache_data(show_spinner=False)
-def pool_matrix(folder: str):
+def version(folder: Path) -> str:
+    """A hash of every file of a problem folder: the kept table is used only for this exact version."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def kept_table(folder: Path) -> dict | None:
+    try:
+        return json.loads((TABLES / f"{folder.name}-{version(folder)}.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def pool_table(folder: Path) -> dict:
+    """Runs the reference and every wrong solution on the ground-truth tests (shared executor), keeps the result."""
     problem = load_problem(folder)
     sources = {0: problem.reference} | {i: w.source for i, w in enumerate(problem.wrong, 1)}
     tests = {j: (t.input, t.output) for j, t in enumerate(problem.tests)}
     snapshot = problem_matrix(problem, sources, tests, executor()).snapshot()
-    names = ["reference"] + [f"wrong/{w.name}" for w in problem.wrong]
-    statuses = [[("pass" if passed else ("wrong" if o.status == "ok" else o.status)) for passed, o in zip(row, outs)]
-                for row, outs in zip(snapshot.passes.tolist(), snapshot.outcomes)]
-    return names, statuses, snapshot.code_pass_counts.tolist()
+    table = {"names": ["reference"] + [f"wrong/{w.name}" for w in problem.wrong],
+             "categories": [[outcome_category(o.status, passed) for passed, o in zip(row, outcomes)]
+                            for row, outcomes in zip(snapshot.passes.tolist(), snapshot.outcomes)],
+             "passed": snapshot.code_pass_counts.tolist()}
+    TABLES.mkdir(parents=True, exist_ok=True)
+    (TABLES / f"{folder.name}-{version(folder)}.json").write_text(json.dumps(table))
+    return table
 
 
-st.title("CoSPlay Studio")
-st.caption("Cooperative self-play of programs and unit tests, with no ground-truth tests.")
-for warning in executor().isolation.warnings:
-    st.warning(f"Sandbox: {warning}")
+header()
+st.title("Problems")
+st.caption("The sample problems, with their reference, their known wrong solutions and their ground-truth tests.")
+sandbox_warnings()
 
 folders = sorted(p for p in SAMPLES.iterdir() if (p / "problem.toml").exists())
 if not folders:
     st.error(f"No sample problems found in {SAMPLES}.")
     st.stop()
-choice = st.selectbox("Sample problem", folders, format_func=lambda p: p.name)
+choice = st.selectbox("Sample problem", folders, format_func=lambda p: p.name, key="problems_sample")
 try:
     problem = load_problem(choice)
 except ProblemError as exc:
@@ -58,12 +75,24 @@ with right:
         st.markdown(f"- `{wrong.name}`: {wrong.bug}")
 
 st.subheader("Known pool on the ground-truth tests")
-st.caption("Rows: the reference and each wrong solution; columns: ground-truth tests; run in the sandbox.")
-with st.spinner("Running the pool in the sandbox..."):
-    names, statuses, counts = pool_matrix(str(choice))
-frame = pd.DataFrame(statuses, index=names, columns=[f"t{j}" for j in range(len(statuses[0]))])
-frame.insert(0, "passed", counts)
-colours = {"pass": "#2e9e5b", "wrong": "#d9534f", "error": "#8e44ad", "timeout": "#f0ad4e",
-           "memory_limit": "#5bc0de", "output_limit": "#5bc0de"}
-st.dataframe(frame.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: white"
-                             if v in colours else ""), width="stretch")
+st.caption("Rows: the reference and each wrong solution; columns: ground-truth tests; run in the sandbox. "
+           + " · ".join(f"{OUTCOME_SYMBOLS[c]} {c}" for c in OUTCOME_COLOURS))
+table = kept_table(choice)
+if table is None:
+    if st.button(f"Run the {len(problem.wrong) + 1} programs on the {len(problem.tests)} tests (seconds: slow "
+                 "wrong solutions run to their time limit)", key="run_pool"):
+        with st.spinner("Running the pool in the sandbox..."):
+            table = pool_table(choice)
+if table is not None:
+    cells = [[f"{OUTCOME_SYMBOLS[c]} {c}" for c in row] for row in table["categories"]]
+    frame = pd.DataFrame(cells, index=table["names"], columns=[f"t{j}" for j in range(len(cells[0]))])
+    frame.insert(0, "passed", table["passed"])
+
+    def colour(value):
+        category = value.split(" ", 1)[1] if isinstance(value, str) and " " in value else None
+        if category not in OUTCOME_COLOURS:
+            return ""
+        text = "black" if category in ("wrong answer",) else "white"
+        return f"background-color: {OUTCOME_COLOURS[category]}; color: {text}"
+
+    st.dataframe(frame.style.map(colour), width="stretch")

@@ -7,9 +7,10 @@ import streamlit as st
 
 from cosplay_core import viz
 from cosplay_core.bench import LABELS, format_table
-from pages.common import RUNS, open_trace
+from pages.common import header, RUNS, open_trace
 from pages.safety import checked_path
 
+header()
 st.title("Runs")
 folders = sorted((p for p in RUNS.glob("*") if (p / "trace.jsonl").exists()), key=lambda p: p.stat().st_mtime,
                  reverse=True) if RUNS.exists() else []

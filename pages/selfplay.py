@@ -5,8 +5,9 @@ import difflib
 import streamlit as st
 
 from cosplay_core import viz
-from pages.common import backbone_badge, cost_line, is_running, need_run, show_value, snapshot_label
+from pages.common import header, cost_line, need_run, show_value, snapshot_label
 
+header()
 st.title("Stage 2 · self-play on the execution matrix")
 
 
@@ -34,12 +35,10 @@ def cell_details(snapshot, code_id: int, test_id: int) -> None:
         st.code(code.source, language="python")
 
 
-@st.fragment(run_every=1.0 if is_running() else None)
 def matrix_view() -> None:
     current = need_run()
     if current is None:
         return
-    backbone_badge(current.backbone)
     snapshots = [s for s in current.snapshots if s.tests]
     if not snapshots:
         st.info("The matrix appears once the UT pool is written (step `tests`).")
@@ -48,8 +47,8 @@ def matrix_view() -> None:
     chosen = st.select_slider("Timeline", options=list(range(len(snapshots))), value=len(snapshots) - 1,
                               format_func=lambda i: labels[i], key="timeline")
     snapshot = snapshots[chosen]
-    show_gt = st.toggle("Mark ground truth (scoring only: never seen by the algorithm)", value=False,
-                        key="show_gt", disabled=snapshot.gt is None)
+    show_gt = st.toggle("Mark ground truth (scoring only: never seen by the algorithm)", key="show_gt",
+                        disabled=snapshot.gt is None)
     st.markdown(f"**{snapshot.title}** · {cost_line(snapshot)}")
     counted = [c for c in snapshot.changes if c.counts]
     if snapshot.changes:

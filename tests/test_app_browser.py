@@ -1,9 +1,10 @@
-"""The app in a real browser (Debian's Chromium driven by Playwright): run the default sample problem to the end
-with sim, step back on the timeline, click a matrix cell, and see the heatmap, histograms, clusters and details."""
+"""The app in a real browser (Debian's Chromium driven by Playwright), one app for the module: settings from a link,
+kept across pages; Pause enabled while a run runs; the stage pages after a run (timeline, a clicked cell, clusters,
+coupling). Kept few and purposeful: each test is a few seconds on a shared 2-core machine."""
 
 from __future__ import annotations
 
-import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -16,30 +17,36 @@ from screenshot import CHROMIUM_ARGS, free_port, start_app  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+SMALL = "sample=run_length&codes=6&tests=6&rounds=2&inputs=6"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def page():
+def app_url():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make test installs it)")
-    playwright = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     app = start_app(port)
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            tab = browser.new_page(viewport={"width": 1400, "height": 1400})
-            tab.set_default_timeout(60000)
-            tab.goto(f"http://127.0.0.1:{port}/")
-            tab.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
-            yield tab
-            browser.close()
+        yield f"http://127.0.0.1:{port}"
     finally:
         app.terminate()
         app.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1400})
+        tab.set_default_timeout(60000)
+        yield tab
+        browser.close()
 
 
 def shot(page, name: str) -> None:
@@ -47,14 +54,69 @@ def shot(page, name: str) -> None:
 
 
 def settled(page) -> None:
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
     page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0")
     page.wait_for_timeout(300)
 
 
-def test_run_the_default_problem_to_the_end(page):
+def visit(page, url: str) -> None:
+    page.goto(url)
     settled(page)
-    page.get_by_role("button", name="▶ Run").click()
-    page.get_by_text("Selected code", exact=False).first.wait_for(timeout=180000)
+
+
+def sample_value(page) -> str:
+    return page.get_by_role("combobox", name="Sample", exact=True).input_value()
+
+
+def button(page, name: str):
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def test_the_app_listens_on_loopback_only(app_url):
+    port = int(app_url.rsplit(":", 1)[1])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # this machine's address on its network
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: nothing is sent
+            outside = probe.getsockname()[0]
+        except OSError:
+            pytest.skip("no network interface besides loopback")
+    if outside.startswith("127."):
+        pytest.skip("no network interface besides loopback")
+    with socket.socket() as client:
+        client.settimeout(2)
+        assert client.connect_ex((outside, port)) != 0  # refused: the app is bound to 127.0.0.1
+
+
+def test_settings_come_from_a_link_and_stay_across_pages(page, app_url):
+    visit(page, f"{app_url}/?{SMALL}&seed=5")
+    assert sample_value(page) == "run_length"  # the sample chosen by the link
+    page.get_by_text("Settings", exact=True).click()
+    seed = page.get_by_label("seed")
+    assert seed.input_value() == "5"
+    seed.fill("6")
+    seed.press("Enter")
+    page.wait_for_function("() => location.search.includes('seed=6')")
+    page.get_by_role("link", name="Stage 1 · ideas").click()
+    page.get_by_text("No run yet", exact=False).first.wait_for()
+    page.wait_for_function("() => location.pathname.endsWith('/ideas') && location.search.includes('seed=6')"
+                           " && location.search.includes('sample=run_length')", timeout=10000)  # every page's link
+    page.get_by_role("link", name="Run", exact=True).click()
+    page.get_by_text("Settings", exact=True).click()
+    assert page.get_by_label("seed").input_value() == "6"
+    assert page.get_by_label("codes N_c").input_value() == "6"
+    assert sample_value(page) == "run_length"
+
+
+def test_pause_is_enabled_while_a_run_runs_then_new_run(page, app_url):
+    visit(page, f"{app_url}/?{SMALL}")
+    assert button(page, "⏸ Pause").is_disabled()
+    button(page, "▶ Run").click()
+    button(page, "⏸ Pause").wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Pause')"
+                           " && !b.disabled)", timeout=10000)
+    button(page, "▶ New run").wait_for(timeout=180000)  # the run finished: Step is off, New run is on
+    assert button(page, "⏭ Step").is_disabled() and button(page, "⏸ Pause").is_disabled()
+    page.get_by_text("finished", exact=False).first.wait_for()
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     shot(page, "1-run-finished")
 
@@ -73,31 +135,17 @@ def test_stage2_timeline_cell_click_and_histograms(page):
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSliderThumbValue\"]')"
                            ".innerText.includes('tests')")
     settled(page)
-    shot(page, "2-stage2-first-matrix")
-    slider.press("End")
-    page.wait_for_function("() => document.querySelector('[data-testid=\"stSliderThumbValue\"]')"
-                           ".innerText.includes('select')")
-    settled(page)
     point = charts.first.locator("g.scatterlayer path.point").first
     point.click(force=True)
     page.get_by_text("Actual output").wait_for(timeout=30000)
-    page.get_by_text("Expected output (agreed by the votes)").wait_for(timeout=30000)
     shot(page, "2-stage2-cell")
 
 
-def test_clusters_page(page):
+def test_clusters_and_coupling_pages(page):
     page.get_by_role("link", name="Stage 3 · clusters").click()
     page.get_by_text("Chosen: code", exact=False).wait_for()
-    settled(page)
-    shot(page, "3-clusters")
-
-
-def test_coupling_page(page):
     page.get_by_role("link", name="Ground truth & coupling").click()
     page.get_by_text("GT-correct codes").wait_for()
     settled(page)
-    try:
-        page.locator("[data-testid='stPlotlyChart']").first.wait_for()
-    finally:
-        shot(page, "4-coupling")
+    shot(page, "4-coupling")
     assert page.locator("[data-testid='stException']").count() == 0

@@ -105,3 +105,47 @@ def test_a_model_that_cannot_answer_pauses_the_run_and_run_goes_on(executor):
     assert view.message is None and len(view.snapshots) > finished and view.summary["selected"] is not None
     assert [s.name for s in view.snapshots].count("inputs") == 1
     controller.close()
+
+
+# -- the controls' state machine (issue 13, item 1) ------------------------------------------------------------------
+
+from cosplay_core.controller import NO_RUN, PAUSE, RESET, RUN, RUNNING, STEP, controls  # noqa: E402
+
+
+def test_controls_before_any_run():
+    ctl = controls(NO_RUN, can_start=True)
+    assert (ctl.run_label, ctl.run, ctl.step, ctl.pause, ctl.reset) == ("▶ Run", True, True, False, False)
+    blocked = controls(NO_RUN, can_start=False)
+    assert not blocked.run and not blocked.step
+
+
+def test_pause_is_enabled_exactly_while_running():
+    assert controls(RUNNING).pause and not controls(RUNNING).run and not controls(RUNNING).step
+    pausing = controls(RUNNING, pausing=True)
+    assert not pausing.pause and pausing.status == "pausing after the step in progress"
+    for state in (NO_RUN, "idle", PAUSED, DONE, FAILED):
+        assert not controls(state).pause
+
+
+def test_a_finished_run_offers_a_new_run_and_no_step():
+    for state in (DONE, FAILED):
+        ctl = controls(state, can_start=True)
+        assert ctl.run_label == "▶ New run" and ctl.run and not ctl.step and ctl.reset
+        assert not ctl.allows(STEP) and ctl.allows(RESET)
+        assert not controls(state, can_start=False).run
+
+
+def test_a_paused_run_continues_or_steps():
+    ctl = controls(PAUSED, can_start=False)  # going on needs no new settings
+    assert ctl.run_label == "▶ Continue" and ctl.allows(RUN) and ctl.allows(STEP) and not ctl.allows(PAUSE)
+
+
+def test_the_view_says_when_a_pause_is_pending(executor):
+    controller = RunController(make(executor, slow=True))
+    controller.run()
+    wait_for(controller, lambda v: len(v.snapshots) >= 1)
+    controller.pause()
+    view = controller.view()
+    assert view.state == PAUSED or (view.state == RUNNING and view.pausing)
+    assert wait_for(controller, lambda v: v.state == PAUSED).pausing is False
+    controller.close()

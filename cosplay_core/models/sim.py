@@ -55,16 +55,24 @@ def _output_of(problem: Problem, outcome: Outcome) -> Any:
     return outcome.value if problem.io == "function" else outcome.stdout
 
 
+def sim_refusal(problem: Problem) -> str | None:
+    """Why sim cannot play `problem` (one sentence), or None: it needs a reference, wrong solutions and a gen.py."""
+    if not problem.reference or not problem.wrong:
+        return (f"the sim backbone needs a problem with a reference and wrong solutions "
+                f"({problem.slug} has {'no reference' if not problem.reference else 'none wrong'}); "
+                "use a real model for pasted problems")
+    if problem.generator is None:
+        return f"the sim backbone needs the problem's gen.py ({problem.slug} has none)"
+    return None
+
+
 class SimPlayer:
     """Answers the player's requests from `problem`'s reference and wrong solutions (see the module docstring)."""
 
     def __init__(self, problem: Problem, executor: Executor, seed: int = 0, skills: SimSkills = SimSkills()):
-        if not problem.reference or not problem.wrong:
-            raise ModelConfigError(f"the sim backbone needs a problem with a reference and wrong solutions "
-                                   f"({problem.slug} has {'no reference' if not problem.reference else 'none wrong'}); "
-                                   "use a real model for pasted problems")
-        if problem.generator is None:
-            raise ModelConfigError(f"the sim backbone needs the problem's gen.py ({problem.slug} has none)")
+        refusal = sim_refusal(problem)
+        if refusal:
+            raise ModelConfigError(refusal)
         self.problem = problem
         self.executor = executor
         self.seed = seed
