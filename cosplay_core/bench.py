@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from cosplay_core.config import RunConfig
+from cosplay_core.outdir import FolderBusy, MalformedFile, child_names, hold_folder, inside, read_json_file, \
+    write_json_atomic
 from cosplay_core.problem import ProblemError
 from cosplay_core.run import RunError, RunInterrupted
 from cosplay_core.sandbox import Executor
-from cosplay_core.session import SUMMARY_NAME, BackboneSettings, resolve_problem, start_run, write_summary
+from cosplay_core.session import SUMMARY_NAME, BackboneSettings, resolve_problem, start_run
 
 # Rows of the table: CoSPlay's two readings, then the baselines on the stage-1 pools.
 SELECTORS = ("cosplay", "cosplay_bon", "random", "bon", "codet", "codet_released", "mbr_exec", "largest_cluster",
@@ -47,7 +49,9 @@ def list_problems(dataset: str) -> list[ProblemRef]:
     if path.is_file():
         from cosplay_core.benchmarks import record_ids
 
-        refs = [ProblemRef(f"{dataset}#{rid}", rid.replace("/", "_")) for rid in record_ids(dataset, runnable=True)]
+        ids = record_ids(dataset, runnable=True)
+        names = child_names(ids)  # a task id may be "..", hold a "/", or read like another once made safe
+        refs = [ProblemRef(f"{dataset}#{rid}", names[rid]) for rid in ids]
         if not refs:
             raise ProblemError(f"{dataset}: none of its records can be run (call-based APPS records are not "
                                "supported)")
@@ -57,21 +61,30 @@ def list_problems(dataset: str) -> list[ProblemRef]:
 
 def run_one(ref: ProblemRef, config: RunConfig, backbone: BackboneSettings, executor: Executor,
             out_dir: Path | None) -> dict:
-    """Runs (or resumes, or reads back) one problem and returns its summary; failures become a summary too."""
-    folder = out_dir / ref.slug if out_dir else None
-    if folder is not None and (folder / SUMMARY_NAME).exists():
-        return json.loads((folder / SUMMARY_NAME).read_text())
+    """Runs (or resumes, or reads back) one problem and returns its summary; failures become a summary too.
+
+    In `out_dir`, the problem's folder is held while it runs (another process running it makes this one fail), and
+    its summary is written atomically; a summary that cannot be read back is a failure that says so."""
+    folder = inside(out_dir, ref.slug) if out_dir else None
     try:
-        problem, ground_truth = resolve_problem(ref.reference)
-        run = start_run(problem, config, executor, backbone, folder, ground_truth)
-        try:
-            run.run_to_end()
-            return write_summary(run)
-        finally:
-            run.close()
+        with hold_folder(folder, "the problem folder") if folder else nullcontext():
+            if folder is not None and (folder / SUMMARY_NAME).exists():
+                return read_json_file(folder / SUMMARY_NAME)
+            problem, ground_truth = resolve_problem(ref.reference)
+            run = start_run(problem, config, executor, backbone, folder, ground_truth)
+            try:
+                run.run_to_end()
+                summary = run.summary()
+            finally:
+                run.close()
+            if folder is not None:
+                write_json_atomic(folder / SUMMARY_NAME, summary)
+            return summary
     except RunInterrupted as exc:
         return {"problem": ref.slug, "error": str(exc), "interrupted": True}
-    except (ProblemError, RunError) as exc:
+    except MalformedFile as exc:
+        return {"problem": ref.slug, "error": f"{exc}; delete it to run this problem again"}
+    except (ProblemError, RunError, FolderBusy) as exc:
         return {"problem": ref.slug, "error": str(exc)}
 
 

@@ -7,11 +7,16 @@ With `--json`, standard output holds the JSON alone; messages go to standard err
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import os
 import sys
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder, write_json_atomic
+from cosplay_core.problem import load_json_value
 from cosplay_core.sandbox import Executor, Job, Limits, Program
 
 
@@ -38,34 +43,85 @@ def _read_source(path: str, what: str) -> str:
         raise UsageError(f"{what} {path}: cannot read ({exc.strerror})") from None
 
 
+_FLAGS = {"time_limit_s": "--time-limit", "memory_mb": "--memory-mb"}
+
+
 def _limits(args) -> Limits:
     try:
         return Limits(time_limit_s=args.time_limit, memory_mb=args.memory_mb)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        message = str(exc)
+        for name, flag in _FLAGS.items():
+            message = message.replace(name, flag, 1) if message.startswith(name) else message
+        raise UsageError(message) from None
 
 
 def _decode_input(text: str, io: str, where: str):
     if io == "stdin":
         return text
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{where}: not valid JSON ({exc.msg}); function mode needs the JSON array of arguments") \
-            from None
+        value = load_json_value(text)
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}; function mode needs the JSON array of arguments") from None
     if not isinstance(value, list):
         raise UsageError(f"{where}: function mode needs the JSON array of arguments")
     return value
 
 
-def _program(source: str, io: str, entry_point: str | None, where: str) -> Program:
+def _program(source: str, io: str, entry_point, where: str) -> Program:
+    if entry_point is not None and not isinstance(entry_point, str):
+        raise UsageError(f"{where}: entry_point must be a string (a function name or Class().method)")
+    if not _is_unicode(source):
+        raise UsageError(f"{where}: the program is not valid Unicode text (it holds a lone surrogate)")
     try:
         return Program(source, io, entry_point)
     except ValueError as exc:
         raise UsageError(f"{where}: {exc}") from None
 
 
-def _jobs_from_file(path: str, default_limits: Limits) -> list[tuple[str, Job]]:
+def _is_unicode(text: str) -> bool:
+    """Whether `text` can be written as UTF-8 (JSON's \\ud800 escapes decode to lone surrogates, which cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# Batch mode (a function-mode program's inputs in one child) is the default for "many small inputs": where the
+# fork per input (about 3 ms under bubblewrap) outweighs the call itself. Stdin programs always get a fresh child.
+BATCH_MIN_INPUTS = 8
+BATCH_MAX_INPUT_BYTES = 64 << 10
+
+
+def _use_batch(io: str, inputs, asked: bool | None, where: str) -> bool:
+    """Whether to run one program's inputs in one child: as `asked` (True/False), or by default when the program is
+    function-mode with at least BATCH_MIN_INPUTS inputs, each at most BATCH_MAX_INPUT_BYTES of JSON."""
+    if asked is None:
+        return io == "function" and len(inputs) >= BATCH_MIN_INPUTS and all(
+            len(json.dumps(x)) <= BATCH_MAX_INPUT_BYTES for x in inputs)
+    if asked and io != "function":
+        raise UsageError(f"{where}: batch mode runs function-mode programs only; a stdin program gets a fresh "
+                         "process per input")
+    return asked
+
+
+def _with_batch(limits: Limits, batch: bool) -> Limits:
+    return dataclasses.replace(limits, isolate_inputs=not batch)
+
+
+_JOB_KEYS = ("id", "program", "inputs", "io", "entry_point", "time_limit_s", "memory_mb", "batch")
+
+
+def _job_limits(record: dict, default: Limits, where: str) -> Limits:
+    try:
+        return dataclasses.replace(default, **{key: record[key] for key in ("time_limit_s", "memory_mb")
+                                               if record.get(key) is not None})
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+def _jobs_from_file(path: str, default_limits: Limits, batch: bool | None) -> list[tuple[str, Job]]:
     jobs = []
     text = _read_source(path, "jobs file")
     for number, line in enumerate(text.splitlines(), 1):
@@ -73,34 +129,76 @@ def _jobs_from_file(path: str, default_limits: Limits) -> list[tuple[str, Job]]:
             continue
         where = f"{path}:{number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{where}: not valid JSON ({exc.msg})") from None
+            record = load_json_value(line)
+        except ValueError as exc:
+            raise UsageError(f"{where}: {exc}") from None
         if not isinstance(record, dict) or not isinstance(record.get("program"), str) \
                 or not isinstance(record.get("inputs"), list):
             raise UsageError(f"{where}: a job needs \"program\" (a string) and \"inputs\" (a list)")
+        unknown = sorted(set(record) - set(_JOB_KEYS))
+        if unknown:
+            raise UsageError(f"{where}: unknown key {unknown[0]!r} (a job has {', '.join(_JOB_KEYS)})")
         io = record.get("io") or "stdin"
         program = _program(record["program"], io, record.get("entry_point"), where)
         for position, item in enumerate(record["inputs"]):
             if io == "stdin" and not isinstance(item, str):
                 raise UsageError(f"{where}: input {position} must be a string in stdin mode")
+            if io == "stdin" and not _is_unicode(item):
+                raise UsageError(f"{where}: input {position} is not valid Unicode text (it holds a lone surrogate)")
             if io == "function" and not isinstance(item, list):
                 raise UsageError(f"{where}: input {position} must be the array of arguments in function mode")
-        try:
-            limits = Limits(time_limit_s=float(record.get("time_limit_s") or default_limits.time_limit_s),
-                            memory_mb=int(record.get("memory_mb") or default_limits.memory_mb))
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"{where}: {exc}") from None
+        asked = record.get("batch", batch)
+        if asked is not None and not isinstance(asked, bool):
+            raise UsageError(f"{where}: batch must be true or false, not {json.dumps(asked)}")
+        use_batch = _use_batch(io, record["inputs"], asked, where)
+        limits = _with_batch(_job_limits(record, default_limits, where), use_batch)
         jobs.append((str(record.get("id", number)), Job(program, tuple(record["inputs"]), limits)))
     return jobs
+
+
+# A value that JSON cannot hold is written as the string JavaScript and Protocol Buffers' JSON mapping use for it.
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _finite(value):
+    """`value` with every NaN or infinite float replaced by "NaN", "Infinity" or "-Infinity" (strict JSON has no
+    such numbers). Works without recursion: a program's value may be nested as deeply as the sandbox allows."""
+    root = [value]
+    todo = [(root, 0)]
+    while todo:
+        container, key = todo.pop()
+        item = container[key]
+        if isinstance(item, float) and not math.isfinite(item):
+            container[key] = _NON_FINITE[repr(item)]
+        elif isinstance(item, list):
+            container[key] = item = list(item)
+            todo.extend((item, index) for index in range(len(item)))
+        elif isinstance(item, dict):
+            container[key] = item = dict(item)
+            todo.extend((item, name) for name in item)
+    return root[0]
+
+
+def _outcome_json(outcome) -> dict:
+    """An outcome as the strict JSON object of DESIGN 5 (`json.dumps` of it never fails and never writes NaN)."""
+    data = outcome.to_dict()
+    try:
+        json.dumps(data["value"], allow_nan=False)
+    except ValueError:
+        data["value"] = _finite(data["value"])
+    except RecursionError:  # deeper than this interpreter can encode: the value cannot be reported
+        data.update(status="error", value=None, stderr=(data["stderr"] + "\ncosplay: the return value is nested too "
+                                                        "deeply to write as JSON").lstrip("\n"))
+    return data
 
 
 def _print_human(programs: list[str], rows) -> None:
     for name, row in zip(programs, rows):
         print(name)
         for number, outcome in enumerate(row, 1):
-            shown = json.dumps(outcome.value) if outcome.value is not None else outcome.stdout.strip()[:60]
-            print(f"  input {number}: {outcome.status:<12} {outcome.time_s * 1000:8.1f} ms  {shown}")
+            data = _outcome_json(outcome)
+            shown = json.dumps(data["value"])[:60] if data["value"] is not None else data["stdout"].strip()[:60]
+            print(f"  input {number}: {data['status']:<12} {outcome.time_s * 1000:8.1f} ms  {shown}")
 
 
 def _warn_isolation(executor: Executor) -> None:
@@ -109,17 +207,16 @@ def _warn_isolation(executor: Executor) -> None:
 
 
 def cmd_exec(args) -> int:
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
-    executor = Executor(workers=args.workers)
-    _warn_isolation(executor)
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS}")
     limits = _limits(args)
     if args.jobs:
         if args.programs or args.input_file:
             raise UsageError("--jobs takes its programs and inputs from the file: give no PROGRAM or --input-file")
-        jobs = _jobs_from_file(args.jobs, limits)
-        for (job_id, _), row in zip(jobs, executor.iter_jobs([job for _, job in jobs])):
-            print(json.dumps({"id": job_id, "results": [o.to_dict() for o in row]}), flush=True)
+        jobs = _jobs_from_file(args.jobs, limits, args.batch)
+        with _executor(args.workers) as executor:
+            for (job_id, _), row in zip(jobs, executor.iter_jobs([job for _, job in jobs])):
+                print(json.dumps({"id": job_id, "results": [_outcome_json(o) for o in row]}), flush=True)
         return 0
     if not args.programs:
         raise UsageError("give at least one PROGRAM file (or --jobs JOBS.jsonl)")
@@ -128,34 +225,45 @@ def cmd_exec(args) -> int:
     sources = [_read_source(p, "program") for p in args.programs]
     inputs = [_decode_input(_read_source(f, "input file"), args.io, f) for f in args.input_file]
     programs = [_program(s, args.io, args.entry_point, p) for s, p in zip(sources, args.programs)]
-    rows = executor.run_jobs([Job(p, tuple(inputs), limits) for p in programs])
+    limits = _with_batch(limits, _use_batch(args.io, inputs, args.batch, "--batch"))
+    with _executor(args.workers) as executor:
+        rows = executor.run_jobs([Job(p, tuple(inputs), limits) for p in programs])
     if args.json:
-        print(json.dumps([[o.to_dict() for o in row] for row in rows]))
+        print(json.dumps([[_outcome_json(o) for o in row] for row in rows]))
     else:
         _print_human(args.programs, rows)
     return 0
+
+
+MAX_WORKERS = 256
+
+
+def _executor(workers: int | None = None) -> Executor:
+    """A sandbox executor, after the sandbox's warnings (if any) are printed."""
+    executor = Executor(workers=workers)
+    _warn_isolation(executor)
+    return executor
 
 
 def cmd_check(args) -> int:
     from cosplay_core.check import check_problem
     from cosplay_core.problem import ProblemError, load_problem
 
-    executor = Executor()
-    _warn_isolation(executor)
+    try:
+        problems = [load_problem(folder) for folder in args.problems]  # every folder is read before any runs
+    except ProblemError as exc:
+        raise UsageError(str(exc)) from None
     status = 0
-    for folder in args.problems:
-        try:
-            problem = load_problem(folder)
-        except ProblemError as exc:
-            raise UsageError(str(exc)) from None
-        failures = check_problem(problem, executor)
-        if failures:
-            status = 1
-            for line in failures:
-                print(line)
-        else:
-            print(f"{problem.slug}: ok ({len(problem.tests)} tests, {len(problem.wrong)} wrong solutions)",
-                  file=sys.stderr)
+    with _executor() as executor:
+        for problem in problems:
+            failures = check_problem(problem, executor)
+            if failures:
+                status = 1
+                for line in failures:
+                    print(line)
+            else:
+                print(f"{problem.slug}: ok ({len(problem.tests)} tests, {len(problem.wrong)} wrong solutions)",
+                      file=sys.stderr)
     return status
 
 
@@ -168,10 +276,12 @@ def _run_config(args) -> "RunConfig":
                          hints=args.hints, seed=args.seed, policies=policies,
                          relative_time_limit=args.relative_time_limit or None)
     except ValueError as exc:
-        raise UsageError(str(exc).replace("codes must", "--codes must").replace("tests must", "--tests must")
-                         .replace("rounds must", "--rounds must").replace("inputs must", "--inputs must")
-                         .replace("votes must", "--votes must").replace("hints must", "--hints must")
-                         .replace("relative_time_limit must", "--relative-time-limit must")) from None
+        name = str(exc).split(" ", 1)[0]
+        flag = f"--{name.replace('_', '-')}" if name in _RUN_FLAGS else name
+        raise UsageError(flag + str(exc)[len(name):]) from None
+
+
+_RUN_FLAGS = ("codes", "tests", "rounds", "inputs", "votes", "hints", "seed", "relative_time_limit")
 
 
 def _backbone(args):
@@ -219,7 +329,7 @@ def cmd_run(args) -> int:
     from cosplay_core.models.base import ModelConfigError
     from cosplay_core.problem import ProblemError
     from cosplay_core.run import RunError, RunInterrupted
-    from cosplay_core.session import resolve_problem, start_run, write_summary
+    from cosplay_core.session import SUMMARY_NAME, resolve_problem, start_run
 
     config = _run_config(args)
     backbone = _backbone(args)
@@ -227,34 +337,33 @@ def cmd_run(args) -> int:
         problem, ground_truth = resolve_problem(args.problem)
     except ProblemError as exc:
         raise UsageError(str(exc)) from None
-    executor = Executor()
-    _warn_isolation(executor)
     out = _output_folder(Path(args.out) if args.out else default_run_folder(problem.slug, args.model, args.seed),
-                         make=False)  # the trace makes it: a run that cannot start leaves no empty folder
-    try:
-        run = start_run(problem, config, executor, backbone, out, ground_truth, resume=not args.fresh)
-    except (ModelConfigError, RunError) as exc:
-        raise UsageError(str(exc)) from None
-    if run.player.info.simulation:
-        _say(f"backbone: {run.player.info.description}")
-    try:
-        while not run.done:
-            snapshot = run.step()
-            if not args.quiet:
-                moved = sum(1 for c in snapshot.changes if c.counts)
-                where = f"round {snapshot.round} " if snapshot.stage == 2 else ""
-                _say(f"step {snapshot.step}: stage {snapshot.stage} {where}{snapshot.name}"
-                     + (f" ({moved} changes)" if moved else ""))
-    except KeyboardInterrupt:
-        _say(f"interrupted; finished steps are kept in {out}: run the same command again to resume")
-        return 130
-    except RunInterrupted as exc:
-        _say(f"{exc}; finished steps are kept in {out}: run the same command again to resume")
-        return 2
-    finally:
-        run.close()
-        executor.close()
-    summary = write_summary(run)
+                         make=False)
+    with _holding(out), _executor() as executor:
+        try:
+            run = start_run(problem, config, executor, backbone, out, ground_truth, resume=not args.fresh)
+        except (ModelConfigError, RunError) as exc:
+            raise UsageError(str(exc)) from None
+        if run.player.info.simulation:
+            _say(f"backbone: {run.player.info.description}")
+        try:
+            while not run.done:
+                snapshot = run.step()
+                if not args.quiet:
+                    moved = sum(1 for c in snapshot.changes if c.counts)
+                    where = f"round {snapshot.round} " if snapshot.stage == 2 else ""
+                    _say(f"step {snapshot.step}: stage {snapshot.stage} {where}{snapshot.name}"
+                         + (f" ({moved} changes)" if moved else ""))
+        except KeyboardInterrupt:
+            _say(f"interrupted; finished steps are kept in {out}: run the same command again to resume")
+            return 130
+        except RunInterrupted as exc:
+            _say(f"{exc}; finished steps are kept in {out}: run the same command again to resume")
+            return 2
+        finally:
+            run.close()
+        summary = run.summary()
+        write_json_atomic(out / SUMMARY_NAME, summary)
     if run.stopped:
         _say(f"stopped early: {run.stopped}")
     if args.json:
@@ -262,6 +371,23 @@ def cmd_run(args) -> int:
     else:
         _print_run_summary(summary, out)
     return 0
+
+
+@contextmanager
+def _holding(out: Path, flag: str = "--out"):
+    """Holds the output folder `out` (made if missing, removed again if left empty) while the block runs; exit 2
+    with one line when another live run holds it."""
+    if out.exists():
+        _output_folder(out)  # a file, or a folder we cannot write in: one line
+    try:
+        with hold_folder(out, what=flag):
+            yield
+    except FolderBusy as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename) not in (out, out / LOCK_NAME):
+            raise
+        raise UsageError(f"cannot use the output folder {out}: {exc.strerror or exc}") from None
 
 
 def _print_run_summary(summary: dict, out: Path) -> None:
@@ -290,8 +416,6 @@ def _bench_pool(args, config) -> int:
     from cosplay_core.benchmarks.codet_bench import format_codet_table, run_codet_benchmark
     from cosplay_core.problem import ProblemError
 
-    if args.out:
-        _output_folder(Path(args.out))
     folder = args.model.split(":", 1)[1].strip()
     if not folder:
         raise UsageError("pool replay needs the folder of recorded samples: use --model pool:<folder>")
@@ -299,16 +423,13 @@ def _bench_pool(args, config) -> int:
         raise UsageError(f"pool replay needs a folder of recorded samples: {folder} is not a folder")
     if not Path(args.dataset).is_file():
         raise UsageError(f"{args.dataset}: no such benchmark file (pool replay runs over a HumanEval JSONL file)")
-    executor = Executor()
-    _warn_isolation(executor)
-    try:
-        result = run_codet_benchmark(args.dataset, folder, limit=args.limit, jobs=args.jobs, out=args.out,
-                                     seed=args.seed, config=config, executor=executor,
-                                     progress=None if args.json else ProgressBar())
-    except (ProblemError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        executor.close()
+    with _executor() as executor:
+        try:
+            result = run_codet_benchmark(args.dataset, folder, limit=args.limit, jobs=args.jobs, out=args.out,
+                                         seed=args.seed, config=config, executor=executor,
+                                         progress=None if args.json else ProgressBar())
+        except (ProblemError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
     print(json.dumps(result) if args.json else format_codet_table(result))
     if result["failed"] == result["problems"] and result["problems"]:
         raise UsageError(f"every problem failed; first: {result['errors'][0]}")
@@ -316,17 +437,24 @@ def _bench_pool(args, config) -> int:
 
 
 def cmd_bench(args) -> int:
-    from cosplay_core.bench import ProgressBar, aggregate, format_table, list_problems, run_benchmark
-    from cosplay_core.problem import ProblemError
-
     config = _run_config(args)
     backbone = _backbone(args)
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    if args.model.strip().startswith("pool:"):
-        return _bench_pool(args, config)
+    out = _output_folder(Path(args.out), make=False) if args.out else None
+    with _holding(out) if out else nullcontext():
+        if args.model.strip().startswith("pool:"):
+            return _bench_pool(args, config)
+        return _bench_problems(args, config, backbone, out)
+
+
+def _bench_problems(args, config, backbone, out: Path | None) -> int:
+    """`cosplay bench` over problem folders or a benchmark file, with `out` held by this process."""
+    from cosplay_core.bench import ProgressBar, aggregate, format_table, list_problems, run_benchmark
+    from cosplay_core.problem import ProblemError
+
     try:
         refs = list_problems(args.dataset)
     except ProblemError as exc:
@@ -338,19 +466,13 @@ def cmd_bench(args) -> int:
         if left_out:
             _say(f"{left_out} records left out: call-based APPS records are not supported")
     refs = refs[: args.limit] if args.limit else refs
-    out = _output_folder(Path(args.out)) if args.out else None
-    executor = Executor()
-    _check_backbone_on(refs[0], backbone, executor)
-    _warn_isolation(executor)
-    try:
+    with _executor() as executor:
+        _check_backbone_on(refs[0], backbone, executor)
         summaries = run_benchmark(refs, config, backbone, executor, out, args.jobs,
                                   None if args.json else ProgressBar())
-    finally:
-        executor.close()
     result = aggregate(summaries)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_json_atomic(out / "bench.json", result)
     if args.json:
         print(json.dumps(result))
     else:
@@ -419,9 +541,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--input-file", action="append", default=[], metavar="F", help="one input (repeat per input)")
     ex.add_argument("--io", choices=("stdin", "function"), default="stdin")
     ex.add_argument("--entry-point", default=None, help="function name or Class().method (function mode)")
-    ex.add_argument("--time-limit", type=float, default=2.0, metavar="S", help="seconds per input (default 2)")
+    ex.add_argument("--time-limit", type=float, default=2.0, metavar="CPU_S",
+                    help="CPU seconds per input (default 2); a wall-clock backstop of 5 x CPU_S + 1 s ends "
+                         "programs that sleep or wait")
     ex.add_argument("--memory-mb", type=int, default=512, metavar="M", help="memory per program (default 512)")
-    ex.add_argument("--jobs", metavar="JOBS.jsonl", help="run many programs, each with its own inputs")
+    batch = ex.add_mutually_exclusive_group()
+    batch.add_argument("--batch", dest="batch", action="store_const", const=True, default=None,
+                       help="run each function-mode program's inputs one after another in one process (a crash or "
+                            f"timeout still loses only its input); the default with {BATCH_MIN_INPUTS} or more "
+                            f"inputs of at most {BATCH_MAX_INPUT_BYTES >> 10} KiB each. Not for stdin programs")
+    batch.add_argument("--no-batch", dest="batch", action="store_const", const=False,
+                       help="a fresh process per input, always (no state shared between inputs)")
+    ex.add_argument("--jobs", metavar="JOBS.jsonl", help="run many programs, each with its own inputs (a job's "
+                                                          "\"batch\": true or false overrides --batch)")
     ex.add_argument("--workers", type=int, default=None, metavar="W", help="programs at a time (default: cores)")
     ex.add_argument("--json", action="store_true", help="print JSON only")
     ex.set_defaults(handler=cmd_exec)

@@ -50,6 +50,15 @@ class Policies:
         return replace(self, **{n: value for n in names})
 
 
+# The range of every whole-number setting, the largest seed (what a 64-bit signed integer holds, so that a seed
+# means the same in every tool that reads a trace) and the largest pool-relative time factor. NaN and infinities are
+# refused everywhere: a setting is written to the trace and must read back as the same number.
+COUNT_BOUNDS = {"codes": (1, 256), "tests": (1, 256), "hints": (1, 32), "hints_per_plan": (1, 32), "votes": (1, 32),
+                "regenerations": (0, 16), "rounds": (0, 100), "inputs": (1, 1024)}
+MAX_SEED = 2 ** 63 - 1
+MAX_RELATIVE_TIME_LIMIT = 1000
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Settings of one CoSPlay run (defaults from DESIGN 2)."""
@@ -67,16 +76,19 @@ class RunConfig:
     policies: Policies = field(default_factory=Policies)
 
     def __post_init__(self):
-        for name, low, high in (("codes", 1, 256), ("tests", 1, 256), ("hints", 1, 32), ("hints_per_plan", 1, 32),
-                                ("votes", 1, 32), ("regenerations", 0, 16), ("rounds", 0, 100), ("inputs", 1, 1024)):
+        for name, (low, high) in COUNT_BOUNDS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"seed must be a whole number, not {self.seed!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, not {self.seed!r}")
         factor = self.relative_time_limit
-        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor < 2):
-            raise ValueError(f"relative_time_limit must be at least 2 (or none), not {factor!r}")
+        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float))
+                                   or not math.isfinite(factor) or not 2 <= factor <= MAX_RELATIVE_TIME_LIMIT):
+            raise ValueError(f"relative_time_limit must be a number from 2 to {MAX_RELATIVE_TIME_LIMIT} (or none), "
+                             f"not {factor!r}")
+        if not isinstance(self.policies, Policies):
+            raise ValueError(f"policies must be Policies, not {self.policies!r}")
 
     @property
     def agreement_needed(self) -> int:
@@ -88,6 +100,14 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunConfig":
+        """The settings `to_dict` wrote; ValueError (one line) for anything else."""
+        if not isinstance(data, dict) or not isinstance(data.get("policies", {}), dict):
+            raise ValueError("run settings must be an object with a policies object")
         data = dict(data)
-        policies = Policies(**data.pop("policies", {}))
-        return cls(policies=policies, **data)
+        policies = data.pop("policies", {})
+        unknown = sorted(set(data) - {f.name for f in fields(cls)}) + sorted(set(policies) - set(Policies.names()))
+        if unknown:
+            raise ValueError(f"unknown run setting {unknown[0]!r}")
+        if not all(isinstance(v, bool) for v in policies.values()):
+            raise ValueError("every policy must be true or false")
+        return cls(policies=Policies(**policies), **data)

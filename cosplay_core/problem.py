@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,34 @@ INPUT_KINDS = ("random", "edge", "large")
 
 class ProblemError(ValueError):
     """A problem that cannot be used as given; the message is one line naming the file."""
+
+
+MAX_JSON_DEPTH = 200  # as deep as a program's return value may be (the sandbox refuses deeper ones)
+
+
+def load_json_value(text: str):
+    """The JSON value in `text`; ValueError with a one-line reason when it is not JSON or nests deeper than
+    MAX_JSON_DEPTH (a 100,000-deep value would otherwise end in RecursionError here or in whatever walks it)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError(f"a JSON value nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(f"a JSON value nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _depth(value) -> int:
+    """How deeply lists and objects nest in `value` (0 for a scalar), without recursion."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth + 1)
+            todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -78,20 +108,64 @@ class Problem:
         return bool(self.tests)
 
 
-def _read_text(path: Path, where: str) -> str:
+MAX_FILE_BYTES = 256 << 20  # a problem file larger than this is refused, not read into memory
+
+
+def _read_text(path: Path, root: Path) -> str:
+    """The UTF-8 text of `path`, a regular file inside the problem folder `root`; errors name `path`'s folder.
+
+    Refused with one line, before anything is opened for reading: a FIFO (opening it would wait forever for a
+    writer), a device, a socket, a folder, or a symlink that leads out of the folder.
+    """
+    where = str(path.parent)
     try:
-        return path.read_text(encoding="utf-8")
+        kind = _file_kind(path, root)
+        if kind:
+            raise ProblemError(f"{where}: {path.name} is {kind}, not a regular file")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since the check above
+                raise ProblemError(f"{where}: {path.name} is not a regular file")
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ProblemError(f"{where}: {path.name} is larger than {MAX_FILE_BYTES >> 20} MiB")
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ProblemError(f"{where}: missing file {path.name}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProblemError(f"{where}: cannot read {path.name}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProblemError(f"{where}: cannot read {path.name}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ProblemError(f"{where}: cannot read {path.name}: {exc.strerror or exc}") from None
 
 
-def _parse_toml(path: Path, where: str) -> dict:
+def _file_kind(path: Path, folder: Path) -> str:
+    """What `path` is when it is not a regular file inside `folder` ("a FIFO", "a device", "a symlink out of the
+    folder", ...); "" when it is one. FileNotFoundError when it does not exist (a dangling symlink included)."""
+    target = path.resolve()  # through every symlink on the way, a symlinked wrong/ folder included
+    if not target.is_relative_to(folder.resolve()):
+        return f"a symlink out of the problem folder (to {target})"
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return ""
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _optional_text(path: Path, root: Path) -> str | None:
+    """Like `_read_text`, None when the file does not exist (a symlink to nowhere is not "absent": it is refused)."""
+    return _read_text(path, root) if os.path.lexists(path) else None
+
+
+def _parse_toml(path: Path, root: Path) -> dict:
     try:
-        return tomllib.loads(_read_text(path, where))
+        return tomllib.loads(_read_text(path, root))
     except tomllib.TOMLDecodeError as exc:
         raise ProblemError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ProblemError(f"{path}: not valid TOML: a value nested too deeply to read") from None
 
 
 def _config(meta: dict, path: Path) -> dict:
@@ -124,9 +198,9 @@ def _config(meta: dict, path: Path) -> dict:
 def parse_test_line(line: str, io: str, where: str) -> TestCase:
     """One line of tests.jsonl as a TestCase, checked against the I/O mode."""
     try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ProblemError(f"{where}: not valid JSON ({exc.msg})") from None
+        record = load_json_value(line)
+    except ValueError as exc:
+        raise ProblemError(f"{where}: {exc}") from None
     if not isinstance(record, dict) or "input" not in record or "output" not in record:
         raise ProblemError(f"{where}: expected an object with \"input\" and \"output\"")
     if io == "stdin":
@@ -137,11 +211,10 @@ def parse_test_line(line: str, io: str, where: str) -> TestCase:
     return TestCase(record["input"], record["output"])
 
 
-def _load_tests(path: Path, io: str) -> tuple[TestCase, ...]:
-    if not path.exists():
-        return ()
+def _load_tests(path: Path, io: str, root: Path) -> tuple[TestCase, ...]:
+    text = _optional_text(path, root)
     tests = []
-    for number, line in enumerate(_read_text(path, str(path.parent)).splitlines(), 1):
+    for number, line in enumerate((text or "").splitlines(), 1):
         if line.strip():
             tests.append(parse_test_line(line, io, f"{path}:{number}"))
     return tuple(tests)
@@ -152,20 +225,20 @@ def _bug_of(source: str) -> str:
     return first.lstrip("#").strip() if first.startswith("#") else ""
 
 
-def _load_wrong(folder: Path) -> tuple[WrongSolution, ...]:
+def _load_wrong(folder: Path, root: Path) -> tuple[WrongSolution, ...]:
     if not folder.is_dir():
         return ()
     wrong = []
     for path in sorted(folder.glob("*.py")):
-        source = _read_text(path, str(folder))
+        source = _read_text(path, root)
         wrong.append(WrongSolution(path.stem, source, _bug_of(source)))
     return tuple(wrong)
 
 
-def _load_ideas(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if not path.exists():
+def _load_ideas(path: Path, root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not os.path.lexists(path):
         return (), ()
-    ideas = _parse_toml(path, str(path.parent))
+    ideas = _parse_toml(path, root)
     lists = []
     for key in ("hints", "attacks"):
         values = ideas.get(key, [])
@@ -180,20 +253,18 @@ def load_problem(folder: str | Path) -> Problem:
     folder = Path(folder)
     if not folder.is_dir():
         raise ProblemError(f"{folder}: no such problem folder")
-    statement = _read_text(folder / "problem.md", str(folder))
+    statement = _read_text(folder / "problem.md", folder)
     if not statement.strip():
         raise ProblemError(f"{folder / 'problem.md'}: the statement is empty")
-    settings = _config(_parse_toml(folder / "problem.toml", str(folder)), folder / "problem.toml")
-    reference = _read_text(folder / "reference.py", str(folder)) if (folder / "reference.py").exists() else None
-    generator = _read_text(folder / "gen.py", str(folder)) if (folder / "gen.py").exists() else None
-    hints, attacks = _load_ideas(folder / "ideas.toml")
+    settings = _config(_parse_toml(folder / "problem.toml", folder), folder / "problem.toml")
+    hints, attacks = _load_ideas(folder / "ideas.toml", folder)
     return Problem(
         slug=folder.resolve().name,
         statement=statement,
-        reference=reference,
-        wrong=_load_wrong(folder / "wrong"),
-        tests=_load_tests(folder / "tests.jsonl", settings["io"]),
-        generator=generator,
+        reference=_optional_text(folder / "reference.py", folder),
+        wrong=_load_wrong(folder / "wrong", folder),
+        tests=_load_tests(folder / "tests.jsonl", settings["io"], folder),
+        generator=_optional_text(folder / "gen.py", folder),
         hints=hints,
         attacks=attacks,
         path=folder,
@@ -219,7 +290,7 @@ def decode_generated_input(problem: Problem, text: Any) -> Any:
         raise ValueError(f"the generator returned {type(text).__name__}, not a string")
     if problem.io == "stdin":
         return text
-    args = json.loads(text)
+    args = load_json_value(text)
     if not isinstance(args, list):
         raise ValueError("in function mode the generator must return the JSON text of an array of arguments")
     return args
@@ -242,10 +313,10 @@ def problem_from_text(statement: str, io: str = "stdin", entry_point: str | None
     for number, (given, expected) in enumerate(examples or [], 1):
         if io == "function":
             try:
-                args = json.loads(given) if isinstance(given, str) else given
-                value = json.loads(expected) if isinstance(expected, str) else expected
-            except json.JSONDecodeError as exc:
-                raise ProblemError(f"example {number}: not valid JSON ({exc.msg})") from None
+                args = load_json_value(given) if isinstance(given, str) else given
+                value = load_json_value(expected) if isinstance(expected, str) else expected
+            except ValueError as exc:
+                raise ProblemError(f"example {number}: {exc}") from None
             if not isinstance(args, list):
                 raise ProblemError(f"example {number}: the input must be the JSON array of arguments")
             tests.append(TestCase(args, value))

@@ -1,5 +1,6 @@
 """`cosplay check` on every sample problem, and on problems broken in each way it must catch."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -64,3 +65,20 @@ def test_cli_check_exit_codes(broken, tmp_path):
     assert "Traceback" not in result.stderr
     result = run_cli("check", str(tmp_path / "missing"))
     assert (result.returncode, result.stderr.strip()) == (2, f"cosplay: {tmp_path / 'missing'}: no such problem folder")
+
+
+@pytest.mark.parametrize("make, kind", [(lambda p: os.mkfifo(p), "reference.py is a FIFO"),
+                                        (lambda p: p.symlink_to("/etc/passwd"), "reference.py is a symlink out")])
+def test_cli_check_refuses_a_reference_that_is_not_a_file_of_the_folder(broken, make, kind):
+    (broken / "reference.py").unlink()
+    make(broken / "reference.py")
+    result = run_cli("check", str(broken))  # a FIFO opened for reading would block: run_cli's timeout fails the test
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert kind in result.stderr and str(broken) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_check_a_deeply_nested_ground_truth_value_is_one_line(broken):
+    (broken / "tests.jsonl").write_text('{"input": ["a"], "output": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    result = run_cli("check", str(broken))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "tests.jsonl:1: a JSON value nested deeper than" in result.stderr

@@ -89,6 +89,17 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     (["bench", str(SAMPLES), "--model", "openai:gpt-4o"], "OPENAI_API_KEY"),
     (["run", str(SAMPLES / "max_subarray"), "--model", "openai:local", "--base-url", "localhost:8000"],
      "must be an http:// or https:// address"),
+    (["run", str(SAMPLES / "max_subarray"), "--relative-time-limit", "nan"], "--relative-time-limit must be a number"),
+    (["run", str(SAMPLES / "max_subarray"), "--relative-time-limit", "inf"], "--relative-time-limit must be a number"),
+    (["run", str(SAMPLES / "max_subarray"), "--relative-time-limit", "1e308"], "from 2 to 1000"),
+    (["run", str(SAMPLES / "max_subarray"), "--seed", "-1"], "--seed must be a whole number from 0 to"),
+    (["run", str(SAMPLES / "max_subarray"), "--seed", str(2 ** 64)], "--seed must be a whole number from 0 to"),
+    (["run", str(SAMPLES / "max_subarray"), "--seed", "nan"], "argument --seed: invalid int value: 'nan'"),
+    (["run", str(SAMPLES / "max_subarray"), "--codes", "inf"], "argument --codes: invalid int value: 'inf'"),
+    (["run", str(SAMPLES / "max_subarray"), "--inputs", "100000"], "--inputs must be a whole number from 1 to"),
+    (["run", str(SAMPLES / "max_subarray"), "--code-skill", "nan"], "skill must be between 0 and 1, not nan"),
+    (["run", str(SAMPLES / "max_subarray"), "--repair-skill", "inf"], "skill must be between 0 and 1, not inf"),
+    (["bench", str(SAMPLES), "--relative-time-limit", "nan"], "--relative-time-limit must be a number"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")}
@@ -206,3 +217,97 @@ def test_run_against_an_openai_compatible_server(tmp_path):
     assert summary["selected"] is not None and summary["gt"]["ut_accuracy"] == 1.0
     trace = read_trace(tmp_path / "run")
     assert len(trace.of_type("model_call")) >= requests
+
+
+def test_a_second_run_on_a_held_out_folder_is_refused_and_a_dead_holders_lock_taken_over(tmp_path):
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "cosplay_core", "run", str(SAMPLES / "max_subarray"), "--seed", "3", *SMALL,
+            "--out", str(out)]
+    first = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        line = first.stderr.readline()  # the first progress line: the run has started and holds its folder
+        assert "step 0" in line or "backbone" in line, line
+        second = cosplay(*args[3:], "--json")
+        assert second.returncode == 2 and second.stdout == "", second.stderr
+        assert second.stderr == f"cosplay: --out {out} is in use by another run (pid {first.pid}); wait for it to " \
+                                "finish or choose another folder\n"
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    assert (out / ".cosplay.lock").read_text().strip() == str(first.pid)  # left behind by the killed run
+    third = cosplay(*args[3:], "--json", "--quiet")
+    assert third.returncode == 0, third.stderr
+    assert json.loads(third.stdout)["selected"] is not None and not (out / ".cosplay.lock").exists()
+
+
+def test_a_run_that_cannot_start_leaves_no_folder(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
+    result = cosplay("run", str(SAMPLES / "max_subarray"), "--model", "anthropic:claude-sonnet-4-5", "--out",
+                     str(tmp_path / "out"), env=env)
+    assert result.returncode == 2 and not (tmp_path / "out").exists()
+
+
+def _two_problem_dataset(tmp_path):
+    dataset = tmp_path / "problems"
+    dataset.mkdir()
+    for slug in ("run_length", "top_k_words"):
+        (dataset / slug).symlink_to(SAMPLES / slug)
+    return dataset
+
+
+DAMAGES = [
+    (lambda text: text[: len(text) // 2], "truncated"),
+    (lambda text: "[" * 100_000, "a JSON value nested too deeply to read"),
+    (lambda text: "[1, 2]\n", "expected a JSON object"),
+]
+
+
+def test_bench_reports_a_damaged_summary_in_one_line(tmp_path):
+    dataset = _two_problem_dataset(tmp_path)
+    out = tmp_path / "out"
+    first = cosplay("bench", str(dataset), *SMALL, "--out", str(out), "--json")
+    assert first.returncode == 0, first.stderr
+    summary = out / "run_length" / "summary.json"
+    intact = summary.read_text()
+    for damage, message in DAMAGES:
+        summary.write_text(damage(intact))
+        again = cosplay("bench", str(dataset), *SMALL, "--out", str(out))
+        assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+        failed = [line for line in again.stdout.splitlines() if line.startswith("failed: ")]
+        assert failed == [f"failed: run_length: {summary}: {message}; delete it to run this problem again"], \
+            again.stdout
+    summary.unlink()  # as the line says: the problem runs again, from its trace
+    healed = cosplay("bench", str(dataset), *SMALL, "--out", str(out), "--json")
+    assert healed.returncode == 0 and json.loads(healed.stdout)["failed"] == 0
+    assert json.loads(summary.read_text())["problem"] == "run_length"
+    assert not list(out.rglob("*.tmp")) and not list(out.rglob(".cosplay.lock"))
+
+
+def test_a_second_bench_on_a_held_out_folder_is_refused(tmp_path):
+    from cosplay_core.outdir import hold_folder
+
+    out = tmp_path / "out"
+    with hold_folder(out, "--out"):
+        result = cosplay("bench", str(_two_problem_dataset(tmp_path)), *SMALL, "--out", str(out))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"--out {out} is in use by another run (pid {os.getpid()})" in result.stderr
+
+
+def test_benchmark_task_ids_become_folders_inside_out_that_never_collide(tmp_path):
+    from cosplay_core.bench import list_problems
+    from cosplay_core.outdir import inside
+
+    ids = ["..", "../../escape", "a/b", "a_b", ".hidden", "HumanEval/0"]
+    records = [{"task_id": task_id, "prompt": "def f(x):\n    \"\"\"x + 1\"\"\"\n", "entry_point": "f",
+                "canonical_solution": "    return x + 1\n",
+                "test": "def check(candidate):\n    assert candidate(1) == 2\n"} for task_id in ids]
+    dataset = tmp_path / "tasks.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in records))
+    refs = list_problems(str(dataset))
+    assert [r.reference for r in refs] == [f"{dataset}#{task_id}" for task_id in ids]
+    out = tmp_path / "out"
+    folders = [inside(out, r.slug) for r in refs]
+    assert len(set(folders)) == len(ids)
+    assert all(f.resolve().parent == out.resolve() and not f.name.startswith(".") for f in folders)
+    assert refs[-1].slug == "HumanEval_0"

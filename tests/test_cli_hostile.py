@@ -1,0 +1,135 @@
+"""No program can make the command line print a traceback: a corpus of hostile programs through the real `cosplay
+exec` (isolated, batch, stdin, jobs file) and `cosplay run` (the corpus as the sim backbone's wrong candidates).
+
+A program's misbehaviour is an outcome, so the command exits 0 with strict JSON on stdout; the only other exit
+allowed is 2 with one line (a user's mistake), never a traceback.
+"""
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+# Function-mode programs (entry point `f`); each also runs as a stdin program through STDIN_WRAPPER.
+HOSTILE = {
+    "os_exit": "import os\ndef f(x):\n    os._exit(0)\n",
+    "kill_parent": "import os, signal\ndef f(x):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return x\n",
+    "megabytes": "import sys\ndef f(x):\n    print('x' * 5_000_000)\n    sys.stderr.write('e' * 5_000_000)\n"
+                 "    return 'y' * 3_000_000\n",
+    "non_utf8": "import os\ndef f(x):\n    os.write(1, b'\\xff\\xfe\\x80 bytes')\n    os.write(2, b'\\xc3')\n"
+                "    return '\\ud800 lone surrogate'\n",
+    "nan": "def f(x):\n    return [float('nan'), float('inf'), -float('inf'), {'k': float('nan')}]\n",
+    "deep_1000": "def f(x):\n    v = []\n    for _ in range(1000):\n        v = [v]\n    return v\n",
+    "deep_100000": "def f(x):\n    v = []\n    for _ in range(100_000):\n        v = [v]\n    return v\n",
+    "circular": "def f(x):\n    v = []\n    v.append(v)\n    return v\n",
+    "unencodable": "def f(x):\n    return object()\n",
+    "fork_bomb": "import os\ndef f(x):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n"
+                 "            pass\n",
+    "recurse_forever": "def f(x):\n    return f(x) + 1\n",
+    "close_fds": "import os\ndef f(x):\n    for fd in range(5):\n        try:\n            os.close(fd)\n"
+                 "        except OSError:\n            pass\n    return x\n",
+    "garbage_fds_3_4": "import os\ndef f(x):\n    for fd in (3, 4):\n        try:\n"
+                       "            os.write(fd, b'\\x00\\xff{\"i\": 0, \"value\": 7}\\n' + b'[' * 100_000 + b'\\n')\n"
+                       "        except OSError:\n            pass\n    return x\n",
+    "keyboard_interrupt": "def f(x):\n    raise KeyboardInterrupt\n",
+    "system_exit_text": "import sys\ndef f(x):\n    sys.exit('bye')\n",
+    "not_python": "def f(x) return x\n",
+}
+STDIN_WRAPPER = "\nimport sys as _s\n_r = f(int(_s.stdin.readline() or 0))\nprint(_r)\n"
+INPUTS = ["[1]", "[2]", "[3]"]
+
+
+def cosplay(*args, timeout=600):
+    return subprocess.run([sys.executable, "-m", "cosplay_core", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=timeout)
+
+
+def strict_json(text):
+    def refuse(token):
+        raise AssertionError(f"{token} in the output is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def assert_no_traceback(result, what):
+    assert "Traceback" not in result.stderr, (what, result.stderr[-3000:])
+    assert result.returncode == 0 or (result.returncode == 2 and result.stderr.count("\n") == 1), \
+        (what, result.returncode, result.stderr[-3000:])
+
+
+def test_hostile_programs_never_make_the_command_print_a_traceback(tmp_path):
+    programs = []
+    for name, source in HOSTILE.items():
+        (tmp_path / f"{name}.py").write_text(source)
+        (tmp_path / f"stdin_{name}.py").write_text(source + STDIN_WRAPPER)
+        programs.append(name)
+    arguments = []
+    for number, text in enumerate(INPUTS):
+        (tmp_path / f"args{number}.json").write_text(text)
+        (tmp_path / f"in{number}.txt").write_text(text.strip("[]") + "\n")
+        arguments += ["--input-file", str(tmp_path / f"args{number}.json")]
+    stdin_arguments = [a.replace("args", "in").replace(".json", ".txt") for a in arguments]
+    function = ["--io", "function", "--entry-point", "f", "--time-limit", "1"]
+    runs = {
+        "isolated": cosplay("exec", *[str(tmp_path / f"{p}.py") for p in programs], *arguments, *function,
+                            "--no-batch", "--json"),
+        "batch": cosplay("exec", *[str(tmp_path / f"{p}.py") for p in programs], *arguments, *function, "--batch",
+                         "--json"),
+        "stdin": cosplay("exec", *[str(tmp_path / f"stdin_{p}.py") for p in programs], *stdin_arguments,
+                         "--time-limit", "1", "--json"),
+    }
+    jobs = [{"id": f"{name}-{batch}", "program": HOSTILE[name], "inputs": [json.loads(t) for t in INPUTS],
+             "io": "function", "entry_point": "f", "time_limit_s": 1, "batch": batch}
+            for name in programs for batch in (True, False)]
+    (tmp_path / "jobs.jsonl").write_text("".join(json.dumps(job) + "\n" for job in jobs))
+    runs["jobs"] = cosplay("exec", "--jobs", str(tmp_path / "jobs.jsonl"), "--workers", "2", "--json")
+    human = cosplay("exec", *[str(tmp_path / f"{p}.py") for p in programs], *arguments, *function)
+    assert_no_traceback(human, "human-readable output")
+    assert human.returncode == 0
+
+    for mode, result in runs.items():
+        assert_no_traceback(result, mode)
+        assert result.returncode == 0, (mode, result.stderr)
+        if mode == "jobs":
+            lines = [strict_json(line) for line in result.stdout.splitlines()]
+            assert [line["id"] for line in lines] == [job["id"] for job in jobs]
+            rows = [line["results"] for line in lines]
+        else:
+            rows = strict_json(result.stdout)
+            assert len(rows) == len(programs)
+        for row in rows:
+            assert len(row) == len(INPUTS)
+            assert all(cell["status"] in ("ok", "error", "timeout", "memory_limit", "output_limit") for cell in row)
+    isolated = dict(zip(programs, strict_json(runs["isolated"].stdout)))
+    assert isolated["nan"][0]["value"] == ["NaN", "Infinity", "-Infinity", {"k": "NaN"}]
+    assert [c["status"] for c in isolated["fork_bomb"]] == ["timeout"] * 3
+    assert [c["status"] for c in isolated["unencodable"]] == ["error"] * 3
+    assert [c["status"] for c in isolated["not_python"]] == ["error"] * 3
+
+
+def test_hostile_candidates_never_make_a_run_print_a_traceback(tmp_path):
+    folder = tmp_path / "plus_one"
+    (folder / "wrong").mkdir(parents=True)
+    (folder / "problem.md").write_text("# Plus one\n\nReturn `x + 1` for an integer `x`.\n")
+    (folder / "problem.toml").write_text('title = "Plus one"\nio = "function"\nentry_point = "f"\n'
+                                         'time_limit_s = 0.5\n')
+    (folder / "reference.py").write_text("def f(x):\n    return x + 1\n")
+    (folder / "gen.py").write_text("import json\n\ndef generate(rng, kind):\n"
+                                   "    return json.dumps([rng.randint(0, 10 ** (6 if kind == 'large' else 2))])\n")
+    (folder / "tests.jsonl").write_text("".join(json.dumps({"input": [n], "output": n + 1}) + "\n" for n in range(4)))
+    for name, source in HOSTILE.items():
+        (folder / "wrong" / f"{name}.py").write_text(f"# bug: {name.replace('_', ' ')}\n{source}")
+    out = tmp_path / "run"
+    result = cosplay("run", str(folder), "--model", "sim", "--code-skill", "0.1", "--test-skill", "0.3", "--codes",
+                     "16", "--tests", "6", "--rounds", "2", "--inputs", "6", "--out", str(out), "--json",
+                     "--quiet")
+    assert_no_traceback(result, "run")
+    assert result.returncode == 0, result.stderr
+    summary = strict_json(result.stdout)
+    assert summary["problem"] == "plus_one" and summary["gt"]["codes_total"] == 16
+    trace = (out / "trace.jsonl").read_text()
+    drawn = [name for name in HOSTILE if f"# bug: {name.replace('_', ' ')}" in trace]
+    assert len(drawn) >= 8, drawn  # the pool really held many of them
+    check = cosplay("check", str(folder))
+    assert_no_traceback(check, "check")
+    assert check.returncode == 0, check.stdout  # every hostile program fails the ground truth; the reference passes
