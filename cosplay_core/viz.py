@@ -572,16 +572,17 @@ _COMPARED_METRICS = (("pool_pass_rate", "pool pass rate", True), ("pass_count_au
 
 
 def compare_rounds_figure(runs: Sequence[tuple[str, dict]]) -> go.Figure:
-    """Per-round ground-truth curves of several runs overlaid, one colour per run: pool pass rate, pass-count AUC,
-    wrong UTs and spurious couplings, each in a panel. `runs` holds (name, summary) pairs."""
+    """Per-round ground-truth curves of several runs overlaid, one colour and marker per run: pool pass rate,
+    pass-count AUC, wrong UTs and spurious couplings, each in a panel. `runs` holds (name, summary) pairs; a run
+    without a summary (unfinished) is left out but keeps its colour slot, as in `compare_histograms_figure`."""
     title = "Ground-truth metrics per round, runs overlaid"
-    tables = [(name, insights.round_table(summary or {})) for name, summary in runs]
-    if not any(any("pool_pass_rate" in r for r in rows) for _, rows in tables):
+    tables = [(index, name, insights.round_table(summary)) for index, (name, summary) in enumerate(runs) if summary]
+    if not any(any("pool_pass_rate" in r for r in rows) for _, _, rows in tables):
         return _message_figure(title, "No run here has ground-truth metrics per round (no hidden tests, or no "
                                       "self-play round finished).")
     fig = make_subplots(rows=2, cols=2, subplot_titles=[label for _, label, _ in _COMPARED_METRICS],
                         vertical_spacing=0.16, horizontal_spacing=0.08)
-    for index, (name, rows) in enumerate(tables):
+    for index, name, rows in tables:
         colour = RUN_COLOURS[index % len(RUN_COLOURS)]
         for panel, (key, label, share) in enumerate(_COMPARED_METRICS):
             fig.add_trace(go.Scatter(
@@ -601,13 +602,13 @@ def compare_histograms_figure(runs: Sequence[tuple[str, dict]]) -> go.Figure:
     """The pass-count distributions at the end of each run overlaid (grouped bars, one colour per run): how many
     codes pass k UTs, and how many UTs are passed by k codes. `runs` holds (name, summary) pairs."""
     title = "Pass counts at the end of each run"
-    finals = [(name, (summary or {}).get("rounds") or []) for name, summary in runs]
-    finals = [(name, rounds[-1]) for name, rounds in finals if rounds]
+    finals = [(index, name, ((summary or {}).get("rounds") or [None])[-1]) for index, (name, summary) in enumerate(runs)]
+    finals = [(index, name, last) for index, name, last in finals if last is not None]
     if not finals:
         return _message_figure(title, "No run here finished a self-play round.")
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
                         subplot_titles=("pCode: UTs passed by each code", "pUT: codes passing each UT"))
-    for index, (name, last) in enumerate(finals):
+    for index, name, last in finals:
         colour = RUN_COLOURS[index % len(RUN_COLOURS)]
         for col, values, unit in ((1, last.get("code_pass_counts") or [], "codes"),
                                   (2, last.get("ut_pass_counts") or [], "UTs")):

@@ -5,6 +5,7 @@ Pages only draw what `cosplay_core` produces; nothing here computes what the cor
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,15 @@ from pages import settings as kept
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_problems"
-RUNS = ROOT / "runs"
-POLL_S = 0.5  # how often a page looks at a running run (and reruns when a step has finished)
+RUNS_VARIABLE = "COSPLAY_RUNS_DIR"
+
+
+def runs_dir() -> Path:
+    """Where the app saves runs and lists saved ones: `runs/` in the project, or COSPLAY_RUNS_DIR."""
+    return Path(os.environ.get(RUNS_VARIABLE) or ROOT / "runs")
+
+
+POLL_S = 1.0  # how often a page looks at a running run (and reruns when a step has finished)
 
 
 @st.cache_resource
@@ -154,7 +162,11 @@ def start_new() -> str | None:
     if ready is None:
         return why or "Choose a problem on the Run page first."
     problem, ground_truth, backbone, config = ready
-    out = RUNS / f"app-{time.strftime('%Y%m%d-%H%M%S')}-{problem.slug.replace('/', '_')}"
+    out = runs_dir() / f"app-{time.strftime('%Y%m%d-%H%M%S')}-{problem.slug.replace('/', '_')}"
+    for number in range(2, 100):
+        if not out.exists():
+            break
+        out = out.with_name(f"{out.name.rsplit('~', 1)[0]}~{number}")  # two runs started in the same second
     try:
         run = start_run(problem, config, executor(), backbone, out, ground_truth, resume=False)
     except (ModelConfigError, RunError, ProblemError) as exc:
@@ -211,6 +223,9 @@ def header() -> None:
     """The top of every page: the settings kept (`settings.restore`, and the URL), what is on screen, the controls,
     the statement; reruns the page when the live run moves on (a step finished, a state changed)."""
     kept.restore()
+    wanted = st.session_state.pop("run_from_url", None)
+    if wanted:
+        _open_from_url(wanted)
     current = shown()
     view = live_view()
     state = view.state if view is not None else NO_RUN
@@ -242,7 +257,8 @@ def header() -> None:
         if statement:
             with st.expander("Problem statement (what the model sees)"):
                 st.markdown(statement)
-    kept.sync_url()
+    kept.sync_url({"run": Path(current.folder).name} if current is not None and current.source != "live"
+                  and Path(current.folder).parent == runs_dir() else None)
     drawn = _signature(view)
 
     @st.fragment(run_every=POLL_S if state == RUNNING else None)
@@ -251,6 +267,17 @@ def header() -> None:
             st.rerun()
 
     follow()
+
+
+def _open_from_url(name: str) -> None:
+    """Opens the saved run a link names (a folder name in the runs folder, nothing else)."""
+    folder = runs_dir() / name
+    if "/" in name or "\\" in name or name.startswith(".") or not (folder / "trace.jsonl").exists():
+        st.session_state["control_error"] = f"The link names a saved run that is not here: {name}"
+        return
+    error = open_trace(str(folder))
+    if error:
+        st.session_state["control_error"] = error
 
 
 def _signature(view: ControllerView | None) -> tuple:

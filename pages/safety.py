@@ -7,7 +7,7 @@ only when a second setting allows it, and path fields confined to the project an
 - While the app serves others, keys in the server's environment (ANTHROPIC_API_KEY, OPENAI_API_KEY) are used only
   when `COSPLAY_SERVER_KEYS=1` (`make run HOST=0.0.0.0 SERVER_KEYS=1`); a visitor must otherwise type a key.
 - Path fields (a benchmark record, a run or bench folder, a recorded-samples folder) accept paths under the project
-  (`runs/`, `sample_problems/`, ...) and the data folders: `../shared/data` next to the project and any folder
+  (`runs/`, `sample_problems/`, ...), the runs folder (COSPLAY_RUNS_DIR when set) and the data folders: `../shared/data` next to the project and any folder
   listed in `COSPLAY_DATA_DIRS` (separated by `:`).
 """
 
@@ -55,6 +55,8 @@ def allowed_roots(environ: dict | None = None) -> list[Path]:
     """The folders path fields may read under: the project, ../shared/data, and `COSPLAY_DATA_DIRS`."""
     environ = os.environ if environ is None else environ
     roots = [ROOT, ROOT.parent / "shared" / "data"]
+    if environ.get("COSPLAY_RUNS_DIR"):
+        roots.append(Path(environ["COSPLAY_RUNS_DIR"]).expanduser())
     roots += [Path(p).expanduser() for p in environ.get(DATA_DIRS_VARIABLE, "").split(os.pathsep) if p.strip()]
     return [r.resolve() for r in roots]
 

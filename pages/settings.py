@@ -118,6 +118,8 @@ def restore() -> dict[str, Any]:
     if "settings" not in state:
         values, ignored = from_query(dict(st.query_params))
         state["settings"] = dict(DEFAULTS, **values)
+        if st.query_params.get("run"):
+            state["run_from_url"] = st.query_params["run"]  # a saved run the link shows (see `common.header`)
         if ignored:
             state["url_ignored"] = ignored
     settings = state["settings"]

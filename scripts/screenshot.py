@@ -25,11 +25,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int) -> subprocess.Popen:
-    """Starts `streamlit run app.py` on `port` and waits until it answers its health check."""
+def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
+    """Starts `streamlit run app.py` on `port` (on 127.0.0.1, with `env` added to the environment) and waits until
+    it answers its health check."""
+    import os
+
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -17,19 +17,19 @@ from screenshot import CHROMIUM_ARGS, free_port, start_app  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-SMALL = "sample=run_length&codes=6&tests=6&rounds=2&inputs=6"
+SMALL = "sample=run_length&codes=4&tests=4&rounds=1&inputs=4"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    app = start_app(port)
+    app = start_app(port, {"COSPLAY_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))})  # this module's runs only
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -103,7 +103,7 @@ def test_settings_come_from_a_link_and_stay_across_pages(page, app_url):
     page.get_by_role("link", name="Run", exact=True).click()
     page.get_by_text("Settings", exact=True).click()
     assert page.get_by_label("seed").input_value() == "6"
-    assert page.get_by_label("codes N_c").input_value() == "6"
+    assert page.get_by_label("codes N_c").input_value() == "4"
     assert sample_value(page) == "run_length"
 
 
@@ -135,6 +135,10 @@ def test_stage2_timeline_cell_click_and_histograms(page):
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSliderThumbValue\"]')"
                            ".innerText.includes('tests')")
     settled(page)
+    slider.press("End")
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSliderThumbValue\"]')"
+                           ".innerText.includes('select')")
+    settled(page)
     point = charts.first.locator("g.scatterlayer path.point").first
     point.click(force=True)
     page.get_by_text("Actual output").wait_for(timeout=30000)
@@ -143,9 +147,45 @@ def test_stage2_timeline_cell_click_and_histograms(page):
 
 def test_clusters_and_coupling_pages(page):
     page.get_by_role("link", name="Stage 3 · clusters").click()
-    page.get_by_text("Chosen: code", exact=False).wait_for()
+    page.get_by_text("Chosen: code", exact=False).first.wait_for()
     page.get_by_role("link", name="Ground truth & coupling").click()
     page.get_by_text("GT-correct codes").wait_for()
     settled(page)
     shot(page, "4-coupling")
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def tick_rows(page, grid, rows: list[int]) -> None:
+    """Ticks rows of an st.dataframe (a canvas): a click in the row-marker column of each row."""
+    box = grid.bounding_box()
+    for row in rows:
+        page.mouse.click(box["x"] + 18, box["y"] + 35 * (row + 1) + 17)
+        page.wait_for_timeout(400)
+
+
+def test_a_second_run_then_two_runs_compared_and_one_opened(page, app_url):
+    visit(page, f"{app_url}/?{SMALL}&seed=1")
+    button(page, "▶ Run").click()
+    button(page, "▶ New run").wait_for(timeout=180000)
+    page.get_by_role("link", name="Runs").click()
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for()
+    settled(page)
+    tick_rows(page, grid, [0, 1])
+    page.get_by_text("Comparing 2 runs").wait_for(timeout=20000)
+    page.get_by_text("Settings that differ").wait_for()
+    page.locator("[data-testid='stPlotlyChart']").nth(1).wait_for()
+    settled(page)
+    shot(page, "5-compare")
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "seed" in body and "DeltaGenerator" not in body
+    tick_rows(page, grid, [1])  # one run left ticked: open it
+    page.get_by_role("button", name="Open app-", exact=False).click()
+    page.get_by_text("saved run, finished", exact=False).first.wait_for()
+    for link in ("Stage 2 · self-play", "Stage 3 · clusters", "Stage 1 · ideas"):
+        page.get_by_role("link", name=link).click()
+        page.get_by_text("saved run, finished", exact=False).first.wait_for()
+        settled(page)
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert "DeltaGenerator" not in text and "Traceback" not in text and "cosplay_core." not in text
+    assert "run=app-" in page.url  # the link shows this saved run

@@ -1,0 +1,217 @@
+"""Saved runs and benchmark folders as rows to list, compare and open: plain data, no drawing, no Streamlit.
+
+- `run_record(folder)`: one saved run as a row: problem, model, seed, settings, status (finished, or unfinished and
+  where it stopped), GT verdicts, cost, total time (ground truth and baselines included);
+- `list_runs(root)`: every run folder under `root`, newest first;
+- `settings_text`, `flat_settings`, `settings_diff`: a run's settings in one line, and what differs between runs;
+- `compare_table(records)`: the metrics of several runs side by side;
+- `bench_problems(folder)`: one row per problem of a `cosplay bench --out` folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from cosplay_core.session import SUMMARY_NAME
+from cosplay_core.trace import TRACE_NAME, read_raw_events
+
+
+def _load_json(path: Path) -> dict | None:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _trace_facts(folder: Path) -> dict:
+    """What an unfinished run's trace says: its start (problem, backbone, settings) and its last finished step."""
+    if not (folder / TRACE_NAME).exists():
+        return {}
+    try:
+        events, _ = read_raw_events(folder / TRACE_NAME)
+    except OSError:
+        return {}
+    started = next((e for e in events if e.get("type") == "run_started"), None)
+    steps = [e for e in events if e.get("type") == "step"]
+    stopped = next((e for e in reversed(events) if e.get("type") == "run_stopped"), None)
+    facts: dict[str, Any] = {"steps": len(steps)}
+    if started:
+        facts.update(problem=started.get("problem", {}).get("slug"), model=started.get("backbone", {}).get("name"),
+                     config=started.get("config") or {}, simulation=started.get("backbone", {}).get("simulation"))
+    if steps:
+        last = steps[-1]
+        facts.update(last_step=last.get("step"), last_name=last.get("name"), usage=last.get("usage") or {},
+                     executions=last.get("executions"))
+    if stopped:
+        facts["stopped"] = stopped.get("reason")
+    return facts
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def verdict(value: bool | None) -> str:
+    """A GT verdict in a table: ✅ correct, ❌ wrong, – unknown (no ground truth or no choice)."""
+    return {True: "✅ correct", False: "❌ wrong"}.get(value, "–")
+
+
+def settings_text(config: dict) -> str:
+    """A run's settings in one short line: pool sizes, rounds, inputs, votes, and the policies that differ from the
+    defaults."""
+    if not config:
+        return "?"
+    from cosplay_core.config import Policies
+
+    parts = [f"{config.get('codes', '?')} codes × {config.get('tests', '?')} UTs",
+             f"{config.get('rounds', '?')} rounds", f"R {config.get('inputs', '?')}", f"k {config.get('votes', '?')}"]
+    defaults = Policies().__dict__
+    policies = config.get("policies") or {}
+    parts += [("+" if value else "no ") + name for name, value in policies.items()
+              if name in defaults and value != defaults[name]]
+    return ", ".join(parts)
+
+
+def run_record(folder: str | Path) -> dict:
+    """One saved run as a row (see the module docstring); `finished` tells a finished run from an unfinished one."""
+    folder = Path(folder)
+    summary = _load_json(folder / SUMMARY_NAME)
+    record: dict[str, Any] = {"run": folder.name, "folder": str(folder), "finished": summary is not None}
+    if summary is None:
+        facts = _trace_facts(folder)
+        usage = facts.get("usage", {})
+        where = (f"stopped after step {facts['last_step']} ({facts['last_name']})" if "last_step" in facts
+                 else "stopped before its first step")
+        if facts.get("stopped"):
+            where += f": {facts['stopped']}"
+        record.update(problem=facts.get("problem") or "?", model=facts.get("model") or "?",
+                      seed=(facts.get("config") or {}).get("seed"), config=facts.get("config") or {},
+                      status=f"unfinished, {where}", selected_correct=None, bon_correct=None, ut_accuracy=None,
+                      calls=usage.get("calls"), cached_calls=usage.get("cached_calls"),
+                      executions=facts.get("executions"), seconds=None, summary=None)
+        return record
+    gt = summary.get("gt") or {}
+    usage = summary.get("usage") or {}
+    status = "finished" if not summary.get("stopped") else f"finished early: {summary['stopped']}"
+    record.update(problem=summary.get("problem", "?"), model=summary.get("model", "?"), seed=summary.get("seed"),
+                  config=summary.get("config") or {}, status=status, selected_correct=gt.get("bon_cluster"),
+                  bon_correct=gt.get("bon"), ut_accuracy=gt.get("ut_accuracy"), calls=usage.get("calls"),
+                  cached_calls=usage.get("cached_calls"), executions=summary.get("executions"),
+                  seconds=total_seconds(summary), summary=summary)
+    return record
+
+
+def total_seconds(summary: dict) -> float | None:
+    """A run's whole time: `total_wall_s` when the summary has it, else the algorithm's time plus the baselines'
+    (older summaries did not time the ground-truth scoring)."""
+    if summary.get("total_wall_s") is not None:
+        return summary["total_wall_s"]
+    if summary.get("wall_s") is None:
+        return None
+    return round(summary["wall_s"] + (summary.get("baselines_wall_s") or 0.0), 3)
+
+
+def table_row(record: dict) -> dict:
+    """A record as the columns of the runs table (percentages as text)."""
+    return {"run": record["run"], "problem": record["problem"], "model": record["model"], "seed": record["seed"],
+            "settings": settings_text(record["config"]), "status": record["status"],
+            "chosen code": verdict(record["selected_correct"]), "BoN": verdict(record["bon_correct"]),
+            "UT accuracy": _percent(record["ut_accuracy"]), "model calls": record["calls"],
+            "executions": record["executions"], "seconds": record["seconds"]}
+
+
+def list_runs(root: str | Path, limit: int = 200) -> list[Path]:
+    """Run folders (holding a trace) directly under `root`, newest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    folders = [p for p in root.iterdir() if (p / TRACE_NAME).exists()]
+    return sorted(folders, key=lambda p: (p / TRACE_NAME).stat().st_mtime, reverse=True)[:limit]
+
+
+def flat_settings(record: dict) -> dict[str, Any]:
+    """Everything that sets a run up, flat: model, problem, seed, the config's fields and each policy."""
+    config = dict(record.get("config") or {})
+    policies = config.pop("policies", {}) or {}
+    flat = {"problem": record.get("problem"), "model": record.get("model")}
+    flat.update(config)
+    flat.update({f"policy {name}": value for name, value in policies.items()})
+    return flat
+
+
+def settings_diff(records: Sequence[dict]) -> list[dict]:
+    """The settings that differ between runs: one row per setting, {"setting": name, <run>: value, ...}."""
+    flats = [flat_settings(r) for r in records]
+    names = list(dict.fromkeys(name for flat in flats for name in flat))
+    rows = []
+    for name in names:
+        values = [flat.get(name) for flat in flats]
+        if any(v != values[0] for v in values[1:]):
+            rows.append({"setting": name, **{r["run"]: _text(v) for r, v in zip(records, values)}})
+    return rows
+
+
+def _text(value: Any) -> str:
+    return "–" if value is None else str(value)
+
+
+COMPARED = (("chosen code (CoSPlay)", lambda s: verdict(s["gt"].get("bon_cluster"))),
+            ("BoN after self-play", lambda s: verdict(s["gt"].get("bon"))),
+            ("UT accuracy", lambda s: _percent(s["gt"].get("ut_accuracy"))),
+            ("UT accuracy, stage-1 pools", lambda s: _percent(s["gt"].get("ut_accuracy_initial"))),
+            ("GT-correct codes at the end", lambda s: "–" if s["gt"].get("codes_total") is None
+             else f"{s['gt']['codes_correct']} / {s['gt']['codes_total']}"),
+            ("self-play rounds", lambda s: str(len(s.get("rounds") or []))),
+            ("model calls", lambda s: str((s.get("usage") or {}).get("calls", "–"))),
+            ("cached calls", lambda s: str((s.get("usage") or {}).get("cached_calls", "–"))),
+            ("tokens in / out", lambda s: f"{(s.get('usage') or {}).get('input_tokens', 0):,} / "
+                                          f"{(s.get('usage') or {}).get('output_tokens', 0):,}"),
+            ("executions", lambda s: f"{s.get('executions', 0):,}"),
+            ("seconds, in all", lambda s: _text(total_seconds(s))),
+            ("stopped early", lambda s: s.get("stopped") or "no"))
+
+
+def compare_table(records: Sequence[dict]) -> list[dict]:
+    """The metrics of finished runs side by side: one row per metric, {"metric": name, <run>: text, ...}
+    (an unfinished run shows "unfinished")."""
+    rows = []
+    for name, read in COMPARED:
+        row = {"metric": name}
+        for record in records:
+            summary = record.get("summary")
+            row[record["run"]] = "unfinished" if summary is None else read(_with_gt(summary))
+        rows.append(row)
+    baselines = list(dict.fromkeys(b for r in records if r.get("summary")
+                                   for b in (r["summary"].get("baselines") or {})))
+    for name in baselines:
+        row = {"metric": f"baseline {name}"}
+        for record in records:
+            entry = ((record.get("summary") or {}).get("baselines") or {}).get(name)
+            row[record["run"]] = "–" if entry is None else verdict(entry.get("gt_correct"))
+        rows.append(row)
+    return rows
+
+
+def _with_gt(summary: dict) -> dict:
+    return summary if summary.get("gt") is not None else dict(summary, gt={})
+
+
+def bench_problems(folder: str | Path) -> list[dict]:
+    """One row per problem folder of a bench output: the problem, CoSPlay's and every baseline's GT verdict, UT
+    accuracy, cost, and its folder (to open it)."""
+    folder = Path(folder)
+    rows = []
+    for child in sorted(p for p in folder.iterdir() if p.is_dir() and (p / TRACE_NAME).exists()):
+        record = run_record(child)
+        summary = record["summary"] or {}
+        row = {"problem": record["problem"], "status": record["status"],
+               "CoSPlay": verdict(record["selected_correct"]), "BoN after self-play": verdict(record["bon_correct"])}
+        for name, entry in (summary.get("baselines") or {}).items():
+            row[name] = verdict(entry.get("gt_correct"))
+        row.update({"UT accuracy": _percent(record["ut_accuracy"]), "model calls": record["calls"],
+                    "executions": record["executions"], "seconds": record["seconds"], "folder": str(child)})
+        rows.append(row)
+    return rows

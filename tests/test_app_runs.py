@@ -1,0 +1,139 @@
+"""Issue 13, the Runs page: saved runs as rows (seed, settings, status, percentages), unfinished runs said as such,
+two or more runs compared (metrics, settings diff, curves overlaid), a bench folder with a per-problem table, a
+saved run opened from a link; and no Streamlit internals printed on the page."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, SAMPLES
+from cosplay_core import saved_runs, viz
+from cosplay_core.bench import aggregate
+from cosplay_core.config import RunConfig
+from cosplay_core.problem import load_problem
+from cosplay_core.session import BackboneSettings, start_run, write_summary
+
+APP = str(ROOT / "app.py")
+SMALL = dict(codes=5, tests=5, rounds=2, inputs=5)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, executor):
+    """Two finished runs of one problem with different seeds and one unfinished run, in a runs folder."""
+    root = tmp_path_factory.mktemp("runs")
+    problem = load_problem(SAMPLES / "run_length")
+    for name, seed, steps in (("seed1", 1, None), ("seed2", 2, None), ("halfway", 3, 6)):
+        run = start_run(problem, RunConfig(seed=seed, **SMALL), executor, BackboneSettings("sim"), root / name)
+        try:
+            if steps is None:
+                run.run_to_end()
+                write_summary(run)
+            else:
+                for _ in range(steps):
+                    run.step()
+        finally:
+            run.close()
+    return root
+
+
+def test_rows_say_seed_settings_status_and_percentages(runs):
+    records = {r["run"]: r for r in map(saved_runs.run_record, saved_runs.list_runs(runs))}
+    assert set(records) == {"seed1", "seed2", "halfway"}
+    finished = saved_runs.table_row(records["seed1"])
+    assert finished["seed"] == 1 and finished["settings"] == "5 codes × 5 UTs, 2 rounds, R 5, k 4"
+    assert finished["status"] == "finished" and finished["UT accuracy"].endswith("%")
+    assert finished["chosen code"] in ("✅ correct", "❌ wrong") and finished["seconds"] > 0
+    half = saved_runs.table_row(records["halfway"])
+    assert half["status"] == "unfinished, stopped after step 5 (clean)" and half["chosen code"] == "–"
+    assert half["seed"] == 3 and half["model calls"] > 0
+
+
+def test_seconds_count_ground_truth_and_baselines(runs):
+    summary = saved_runs.run_record(runs / "seed1")["summary"]
+    assert saved_runs.total_seconds(summary) >= summary["wall_s"] + summary["baselines_wall_s"] - 1e-9
+
+
+def test_two_runs_compared(runs):
+    records = [saved_runs.run_record(runs / name) for name in ("seed1", "seed2", "halfway")]
+    diff = saved_runs.settings_diff(records)
+    assert [row["setting"] for row in diff] == ["seed"]
+    assert diff[0] == {"setting": "seed", "seed1": "1", "seed2": "2", "halfway": "3"}
+    table = {row["metric"]: row for row in saved_runs.compare_table(records)}
+    assert table["UT accuracy"]["seed1"].endswith("%") and table["UT accuracy"]["halfway"] == "unfinished"
+    assert "baseline codet" in table
+    pairs = [(r["run"], r["summary"]) for r in records]
+    curves = viz.compare_rounds_figure(pairs).to_dict()
+    assert {t["meta"]["run"] for t in curves["data"]} == {"seed1", "seed2"}
+    assert {t["meta"]["metric"] for t in curves["data"]} == {"pool_pass_rate", "pass_count_auc", "wrong_uts",
+                                                             "spurious_couplings"}
+    bars = viz.compare_histograms_figure(pairs).to_dict()
+    assert [t["name"] for t in bars["data"]] == ["seed1", "seed1", "seed2", "seed2"]
+
+
+def app(monkeypatch, runs, **query) -> AppTest:
+    monkeypatch.setenv("COSPLAY_RUNS_DIR", str(runs))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "success", "error", "warning", "text")
+                     for e in at.get(kind))
+
+
+def test_runs_page_lists_the_runs_with_nothing_internal_on_it(monkeypatch, runs):
+    at = app(monkeypatch, runs)
+    at.switch_page("pages/runs.py")
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["run"]) and set(frame["run"]) == {"seed1", "seed2", "halfway"}
+    assert {"seed", "settings", "status", "UT accuracy", "seconds"} <= set(frame.columns)
+    assert "DeltaGenerator" not in page_text(at)
+
+
+def test_a_link_opens_a_saved_run(monkeypatch, runs):
+    at = app(monkeypatch, runs, run="seed2")
+    assert "saved run, finished" in at.markdown[0].value and "seed 2" in at.markdown[0].value
+    for page in ("pages/selfplay.py", "pages/clusters.py", "pages/coupling.py", "pages/ideas.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, at.exception)
+        assert "DeltaGenerator" not in page_text(at)
+    assert at.query_params["run"] == "seed2"
+    bad = app(monkeypatch, runs, run="../etc")
+    assert any("not here" in e.value for e in bad.error)
+
+
+def test_an_unfinished_run_opens_as_such(monkeypatch, runs):
+    at = app(monkeypatch, runs, run="halfway")
+    assert "saved run, unfinished" in at.markdown[0].value
+
+
+def test_a_bench_folder_has_a_per_problem_table(monkeypatch, runs, tmp_path):
+    bench = runs / "bench-small"
+    if not bench.exists():
+        for name in ("seed1", "seed2"):
+            shutil.copytree(runs / name, bench / name)
+        summaries = [json.loads((bench / n / "summary.json").read_text()) for n in ("seed1", "seed2")]
+        (bench / "bench.json").write_text(json.dumps(aggregate(summaries)))
+    at = app(monkeypatch, runs)
+    at.switch_page("pages/runs.py")
+    at.run()
+    at.text_input(key="open_path").input(str(bench))
+    at.button(key="open_button").click()
+    at.run()
+    assert not at.exception, at.exception
+    tables = [d.value for d in at.dataframe]
+    per_problem = next(t for t in tables if "CoSPlay" in t.columns)
+    assert len(per_problem) == 2 and {"codet", "UT accuracy", "status"} <= set(per_problem.columns)
+    selectors = next(t for t in tables if "selector" in t.columns)
+    assert all(v == "–" or v.endswith("%") for v in selectors["accuracy"])
