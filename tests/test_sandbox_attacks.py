@@ -768,19 +768,21 @@ def test_api_keys_of_the_caller_are_not_visible(executor, monkeypatch):
     assert_honest_after(executor)
 
 
+def _host_socket(family, kind, address) -> socket.socket:
+    """A non-blocking socket of the host bound to `address` (and listening, for a stream socket)."""
+    sock = socket.socket(family, kind)
+    sock.bind(address)
+    if kind == socket.SOCK_STREAM:
+        sock.listen(5)
+    sock.setblocking(False)
+    return sock
+
+
 def test_no_network_reaches_host_listeners(executor):
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.bind(("127.0.0.1", 0))
-    tcp.listen(5)
-    tcp.setblocking(False)
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))
-    udp.setblocking(False)
-    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     abstract = "\0cosplay-attack-" + uuid.uuid4().hex
-    unix.bind(abstract)
-    unix.listen(5)
-    unix.setblocking(False)
+    tcp = _host_socket(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 0))
+    udp = _host_socket(socket.AF_INET, socket.SOCK_DGRAM, ("127.0.0.1", 0))
+    unix = _host_socket(socket.AF_UNIX, socket.SOCK_STREAM, abstract)
     try:
         [outcome] = run(executor, f"""
             import socket
