@@ -48,6 +48,25 @@ EVALPLUS_ISOLATION = ("a forked process per program running all its inputs; in-p
                       "security sandbox\")")
 
 
+class Stopwatch:
+    """Wall-clock seconds of a block, and the CPU seconds it used: this process's and those of every child process
+    it (or a child) waited for, which covers each harness's whole process tree."""
+
+    wall = cpu = 0.0
+
+    @staticmethod
+    def _cpu() -> float:
+        now = os.times()
+        return now.user + now.system + now.children_user + now.children_system
+
+    def __enter__(self) -> "Stopwatch":
+        self._wall, self._cpu_start = time.perf_counter(), self._cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self._wall, self._cpu() - self._cpu_start
+
+
 # ---- evalplus -----------------------------------------------------------------------------------------------------
 
 
@@ -75,24 +94,23 @@ def _evalplus_check(task) -> tuple[str, list[bool]]:
     return status, [bool(x) for x in details]
 
 
-def run_evalplus(tasks, workers: int) -> tuple[float, list[list[bool | None]]]:
-    """Seconds, and per task per input whether evalplus passed it (None: not reached)."""
-    started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+def run_evalplus(tasks, workers: int) -> tuple[Stopwatch, list[list[bool | None]]]:
+    """Its time, and per task per input whether evalplus passed it (None: not reached)."""
+    with Stopwatch() as watch, ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(_evalplus_check, tasks))
-    elapsed = time.perf_counter() - started
-    return elapsed, [details + [None] * (len(task.inputs) - len(details))
+    return watch, [details + [None] * (len(task.inputs) - len(details))
                      for task, (_, details) in zip(tasks, results)]
 
 
 def evalplus_pieces(tasks, workers: int, full_s: float) -> list[str]:
-    """evalplus's own split, for reference: what a program costs it (one input each) and what one more input costs."""
+    """evalplus's own split, for reference: what a program costs it (one input each) and what one more input costs,
+    from the fastest of three runs on one input each and `full_s`, its fastest round on every input."""
     firsts = [dataclasses.replace(t, inputs=t.inputs[:1], expected=t.expected[:1], ref_time=t.ref_time[:1])
               for t in tasks]
-    one_each = statistics.median(run_evalplus(firsts, workers)[0] for _ in range(3))
+    one_each = min(run_evalplus(firsts, workers)[0].wall for _ in range(3))
     inputs = sum(len(t.inputs) for t in tasks)
     parallel = min(workers, len(tasks))
-    return [f"evalplus, for reference ({full_s:.2f} s):",
+    return [f"evalplus, for reference (fastest round {full_s:.2f} s):",
             f"  one program (pool task, process start, guard, exec)  {one_each * parallel / len(tasks) * 1000:7.1f} ms "
             f"(x{len(tasks)} / {parallel} = {one_each:.2f} s)",
             f"  one more input (its call, timer, comparison)        "
@@ -123,29 +141,26 @@ def write_jobs(tasks, path: Path, batch: bool) -> None:
                                   "time_limit_s": job_time_limit(task), "batch": batch}) + "\n")
 
 
-def run_cosplay_command(jobs_file: Path, workers: int) -> tuple[float, list[list[dict]]]:
-    """Seconds for the whole `cosplay exec --jobs` subprocess, and its results per job."""
+def run_cosplay_command(jobs_file: Path, workers: int) -> tuple[Stopwatch, list[list[dict]]]:
+    """The time of the whole `cosplay exec --jobs` subprocess, and its results per job."""
     command = cosplay_command() + ["exec", "--jobs", str(jobs_file), "--workers", str(workers), "--json"]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
+    with Stopwatch() as watch:
+        done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"cosplay exec exited {done.returncode}: {done.stderr.strip()[-500:]}")
-    return elapsed, [json.loads(line)["results"] for line in done.stdout.splitlines() if line.strip()]
+    return watch, [json.loads(line)["results"] for line in done.stdout.splitlines() if line.strip()]
 
 
-def run_cosplay_library_batch(tasks, workers: int) -> tuple[float, list[list[dict]]]:
-    """Seconds for a fresh Executor running every job with `Limits(isolate_inputs=False)`, and its results."""
+def run_cosplay_library_batch(tasks, workers: int) -> tuple[Stopwatch, list[list[dict]]]:
+    """The time of a fresh Executor running every job with `Limits(isolate_inputs=False)`, and its results."""
     from cosplay_core.sandbox import Executor, Job, Limits, Program
 
-    started = time.perf_counter()
-    with Executor(workers=workers, cache=False) as executor:
+    with Stopwatch() as watch, Executor(workers=workers, cache=False) as executor:
         rows = executor.run_jobs([
             Job(Program(task.code, "function", task.entry_point), tuple(task.inputs),
                 Limits(time_limit_s=job_time_limit(task), isolate_inputs=False))
             for task in tasks])
-    elapsed = time.perf_counter() - started
-    return elapsed, [[outcome.to_dict() for outcome in row] for row in rows]
+    return watch, [[outcome.to_dict() for outcome in row] for row in rows]
 
 
 def evalplus_accepts(value, expected) -> bool:
@@ -188,48 +203,48 @@ def mismatches(tasks, ours: list[list[bool]], theirs: list[list[bool | None]], r
 # ---- report -------------------------------------------------------------------------------------------------------
 
 
-def _spread(values: list[float]) -> str:
-    return f"median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
-
-
-def _rate(inputs: int, seconds: list[float]) -> str:
-    rates = [inputs / s for s in seconds]
-    return f"{statistics.median(rates):,.0f} inputs/s ({min(rates):,.0f}-{max(rates):,.0f})"
+def _spread(values: list[float], unit: str = "s") -> str:
+    return f"{statistics.median(values):.2f} {unit} ({min(values):.2f}-{max(values):.2f})"
 
 
 def measure(tasks, runs: dict, workers: int, repeat: int, judged: str):
-    """Runs evalplus and each of `runs` `repeat` times, interleaved; returns (seconds per harness, verdict
-    mismatches per cosplay form, the judged form's last results)."""
-    times: dict[str, list[float]] = {"evalplus": [], **{name: [] for name in runs}}
+    """Runs evalplus and each of `runs` `repeat` times, interleaved; returns (the Stopwatch of every run, per
+    harness; verdict mismatches per cosplay form; the judged form's last results)."""
+    watches: dict[str, list[Stopwatch]] = {"evalplus": [], **{name: [] for name in runs}}
     found: dict[str, set[str]] = {name: set() for name in runs}
     batch_rows: list = []
     for round_number in range(1, repeat + 1):
-        seconds, theirs = run_evalplus(tasks, workers)
-        times["evalplus"].append(seconds)
+        watch, theirs = run_evalplus(tasks, workers)
+        watches["evalplus"].append(watch)
         for name, run in runs.items():
-            seconds, rows = run()
-            times[name].append(seconds)
+            watch, rows = run()
+            watches[name].append(watch)
             found[name].update(mismatches(tasks, cosplay_verdicts(tasks, rows), theirs, rows))
             batch_rows = rows if name == judged else batch_rows
-        print(f"round {round_number}: " + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in times.items()),
-              flush=True)
-    return times, found, batch_rows
+        print(f"round {round_number}: " + ", ".join(f"{name} {w[-1].wall:.2f} s (CPU {w[-1].cpu:.2f} s)"
+                                                     for name, w in watches.items()), flush=True)
+    return watches, found, batch_rows
 
 
-def summarise(tasks, times: dict[str, list[float]], found: dict[str, set[str]], judged: str,
+def summarise(tasks, watches: dict[str, list[Stopwatch]], found: dict[str, set[str]], judged: str,
               fully_isolated: bool) -> bool:
-    """Prints the comparison; whether the `judged` form meets the target."""
+    """Prints the comparison (median and range over the rounds); whether the `judged` form meets the target."""
     inputs = sum(len(t.inputs) for t in tasks)
-    print(f"\n{len(tasks)} programs, {inputs:,} inputs, {len(times['evalplus'])} rounds")
-    for name, values in times.items():
-        print(f"  {name:<22} {_spread(values)}   {_rate(inputs, values)}")
+    print(f"\n{len(tasks)} programs, {inputs:,} inputs, {len(watches['evalplus'])} rounds: median (min-max)")
+    print(f"  {'':<22} {'wall':<20} {'inputs/s':<24} {'CPU (all processes)':<20}")
+    for name, runs in watches.items():
+        rates = [inputs / w.wall for w in runs]
+        print(f"  {name:<22} {_spread([w.wall for w in runs]):<20} "
+              f"{statistics.median(rates):,.0f} ({min(rates):,.0f}-{max(rates):,.0f}){'':<6} "
+              f"{_spread([w.cpu for w in runs])}")
     for name in found:
-        ratios = [e / c for e, c in zip(times["evalplus"], times[name])]
-        print(f"  {name} / evalplus throughput: x{statistics.median(ratios):.2f} "
-              f"(x{min(ratios):.2f}-x{max(ratios):.2f}); verdict mismatches: {len(found[name])}")
+        ratios = [e.wall / c.wall for e, c in zip(watches["evalplus"], watches[name])]
+        cpu = [e.cpu / c.cpu for e, c in zip(watches["evalplus"], watches[name])]
+        print(f"  {name} / evalplus: throughput x{_spread(ratios, '')}, CPU per input x{_spread(cpu, '')} "
+              f"(above 1: cosplay uses less); verdict mismatches: {len(found[name])}")
         for line in sorted(found[name])[:20]:
             print(f"    {line}")
-    ratio = statistics.median(e / c for e, c in zip(times["evalplus"], times[judged]))
+    ratio = statistics.median(e.wall / c.wall for e, c in zip(watches["evalplus"], watches[judged]))
     met = ratio >= TARGET_RATIO and not found[judged] and fully_isolated
     print(f"target ({judged} >= x{TARGET_RATIO} evalplus, full isolation, no mismatch): "
           f"{'met' if met else 'NOT met'} (x{ratio:.2f}"
@@ -304,16 +319,16 @@ def main() -> int:
             runs["cosplay batch"] = lambda: run_cosplay_command(batch_jobs, args.workers)
         runs["cosplay batch, library"] = lambda: run_cosplay_library_batch(tasks, args.workers)
         judged = "cosplay batch" if batch_by_command else "cosplay batch, library"
-        times, found, batch_rows = measure(tasks, runs, args.workers, args.repeat, judged)
-        met = summarise(tasks, times, found, judged, isolation.complete)
+        watches, found, batch_rows = measure(tasks, runs, args.workers, args.repeat, judged)
+        met = summarise(tasks, watches, found, judged, isolation.complete)
         if args.profile or not met:
             from evalplus_profile import report
 
             print()
             for line in report(tasks, args.workers, cosplay_command(), batch_jobs, batch_rows,
-                               statistics.median(times[judged]), job_time_limit):
+                               min(w.wall for w in watches[judged]), job_time_limit):
                 print(line, flush=True)
-            for line in evalplus_pieces(tasks, args.workers, statistics.median(times["evalplus"])):
+            for line in evalplus_pieces(tasks, args.workers, min(w.wall for w in watches["evalplus"])):
                 print(line, flush=True)
     return 0
 

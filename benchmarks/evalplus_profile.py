@@ -1,6 +1,6 @@
 """Where `cosplay exec --jobs` spends its time on the evalplus comparison's workload, measured piece by piece.
 
-Pieces, each the median of a few runs on this machine, through public interfaces only (the command line and
+Pieces, each the fastest of a few runs (the least disturbed by the shared machine's other load), through public interfaces only (the command line and
 `cosplay_core.sandbox.Executor`), so that it measures whatever sandbox is checked out:
 - harness: a fresh interpreter importing the command's modules, and the whole command on an empty jobs file;
 - server start and program load: one input on a new server, one of a new program on a started server, one more
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -26,13 +25,14 @@ ROUNDS = 5
 MANY = 400
 
 
-def _median_seconds(action, rounds: int = ROUNDS) -> float:
+def _best_seconds(action, rounds: int = ROUNDS) -> float:
+    """The fastest of `rounds` runs: the one least disturbed by whatever else the shared machine runs."""
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         action()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return min(times)
 
 
 def _program(tag: int):
@@ -49,8 +49,8 @@ def _limits(batch: bool):
 
 def harness_seconds(command: list[str], empty_jobs: Path) -> tuple[float, float]:
     """(interpreter + imports, the whole command on an empty jobs file)."""
-    imports = _median_seconds(lambda: subprocess.run([sys.executable, "-c", "import cosplay_core.cli"], check=True))
-    empty = _median_seconds(lambda: subprocess.run(command + ["exec", "--jobs", str(empty_jobs), "--json"],
+    imports = _best_seconds(lambda: subprocess.run([sys.executable, "-c", "import cosplay_core.cli"], check=True))
+    empty = _best_seconds(lambda: subprocess.run(command + ["exec", "--jobs", str(empty_jobs), "--json"],
                                                    check=True, capture_output=True))
     return imports, empty
 
@@ -67,7 +67,7 @@ def server_seconds() -> tuple[float, float, float]:
                 started = time.perf_counter()
                 executor.run(_program(tag), [[1]], _limits(batch=False))
                 times.append(time.perf_counter() - started)
-    return statistics.median(cold), statistics.median(warm), statistics.median(again)
+    return min(cold), min(warm), min(again)
 
 
 def per_input_seconds(batch: bool) -> tuple[float, float]:
@@ -77,8 +77,8 @@ def per_input_seconds(batch: bool) -> tuple[float, float]:
     with Executor(workers=1, cache=False) as executor:
         program = _program(-1)
         executor.run(program, [[0]], _limits(batch))  # start the server, load the program
-        one = _median_seconds(lambda: executor.run(program, [[0]], _limits(batch)))
-        many = _median_seconds(lambda: executor.run(program, [[i] for i in range(MANY)], _limits(batch)), 3)
+        one = _best_seconds(lambda: executor.run(program, [[0]], _limits(batch)))
+        many = _best_seconds(lambda: executor.run(program, [[i] for i in range(MANY)], _limits(batch)), 3)
     return one, (many - one) / (MANY - 1)
 
 
@@ -90,7 +90,7 @@ def json_seconds(jobs_file: Path, rows: list[list[dict]]) -> float:
         for row in rows:
             json.dumps({"id": "x", "results": row})
 
-    return _median_seconds(both)
+    return _best_seconds(both)
 
 
 def warm_execution_seconds(tasks, workers: int, time_limit_s) -> float:
@@ -106,12 +106,12 @@ def warm_execution_seconds(tasks, workers: int, time_limit_s) -> float:
 
     with Executor(workers=workers, cache=False) as executor:
         executor.run_jobs(jobs())
-        return _median_seconds(lambda: executor.run_jobs(jobs()), 3)
+        return _best_seconds(lambda: executor.run_jobs(jobs()), 3)
 
 
 def report(tasks, workers: int, command: list[str], jobs_file: Path, rows, measured_s: float,
            time_limit_s) -> list[str]:
-    """Lines that split the batch command's measured time into its pieces."""
+    """Lines that split the batch command's time (`measured_s`, its fastest round) into its pieces."""
     inputs = sum(len(t.inputs) for t in tasks)
     empty = jobs_file.parent / "empty.jsonl"
     empty.write_text("")
@@ -124,7 +124,7 @@ def report(tasks, workers: int, command: list[str], jobs_file: Path, rows, measu
     parallel = min(workers, len(tasks))
     own = sum(sum(t.ref_time) for t in tasks)
     lines = [
-        f"profile of the batch command ({measured_s:.2f} s for {len(tasks)} programs, {inputs:,} inputs, "
+        f"profile of the batch command (fastest round {measured_s:.2f} s for {len(tasks)} programs, {inputs:,} inputs, "
         f"{workers} workers):",
         f"  interpreter + imports of the command       {imports * 1000:7.1f} ms",
         f"  the command on an empty jobs file           {command_s * 1000:7.1f} ms (imports, sandbox detection)",
