@@ -25,9 +25,9 @@ if current is not None:
         with st.expander(f"Code {code.id} ({code.origin})", expanded=True):
             st.code(code.source, language="python")
         if selection.inputs:
-            with st.expander(f"The {len(selection.inputs)} random inputs"):
-                for number, value in enumerate(selection.inputs):
-                    st.markdown(f"Input {number}")
+            with st.expander(f"The {len(selection.inputs)} random inputs (numbered as in the chart: in 1, in 2, …)"):
+                for number, value in enumerate(selection.inputs, 1):
+                    st.markdown(f"Input {number} (in {number})")
                     show_value(value)
     if current.summary and current.summary.get("baselines"):
         st.subheader("Baselines on the stage-1 pools")

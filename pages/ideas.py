@@ -18,7 +18,7 @@ if current is not None:
             st.markdown(f"{number}. {hint}")
         st.subheader(f"{len(plans)} plans and their attack ideas")
         for number, plan in enumerate(plans):
-            with st.expander(f"Plan {number + 1}"):
+            with st.expander(f"Plan {number + 1} (code {number} is written from it)"):
                 st.markdown(plan)
                 for attack in (attacks[number] if number < len(attacks) else ()):
                     st.markdown(f"- ⚔️ {attack}")

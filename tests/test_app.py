@@ -178,3 +178,30 @@ def test_a_long_input_shows_its_start_and_its_length():
     assert long.value.startswith("7 7 ") and long.value.endswith("…") and len(long.value) < 5100
     assert at.caption[0].value == "The first 5,000 of 20,000 characters."
     assert short.value == '[[1, 2], "short"]' and short.language == "json"
+
+
+def test_plans_and_random_inputs_are_numbered_as_shown(finished):
+    finished.switch_page("pages/ideas.py")
+    finished.run()
+    plans = [e for e in finished.expander if e.label.startswith("Plan ")]
+    assert plans[0].label == "Plan 1 (code 0 is written from it)"
+    assert "Plan 2" not in plans[0].markdown[0].value  # the plan's text names no other number
+    finished.switch_page("pages/clusters.py")
+    finished.run()
+    listed = [m.value for m in finished.markdown if m.value.startswith("Input ")]
+    signatures = [c for c in charts(finished) if "signatures" in c["layout"]["title"]["text"]]
+    if signatures:  # tied codes were clustered: the chart's input labels match the list's
+        ticks = signatures[0]["layout"]["xaxis"]["ticktext"]
+        assert [f"Input {n} (in {n})" for n in range(1, len(ticks) + 1)] == listed
+        assert ticks[0] == "in 1"
+    assert listed[0] == "Input 1 (in 1)"
+
+
+def test_no_page_has_a_bare_expression_for_streamlit_magic_to_print():
+    """`st.error(...) if x else st.success(...)` as a statement prints a DeltaGenerator's help text on the page."""
+    import ast
+
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Expr):
+                assert isinstance(node.value, (ast.Call, ast.Constant, ast.Await)), f"{path.name}:{node.lineno}"

@@ -127,7 +127,7 @@ class SimPlayer:
     async def write_plan(self, hints: list[str], index: int) -> str | None:
         self._rng("plan", index)
         steps = "\n".join(f"- {hint}" for hint in hints)
-        return f"Plan {index + 1}, built on these approaches:\n{steps}"
+        return f"A plan built on these approaches:\n{steps}"  # numbered by whoever shows it (the slot, not `index`)
 
     async def attack_ideas(self, plan: str, index: int) -> list[str]:
         attacks = list(self.problem.attacks) or ["the smallest valid input", "the largest valid input"]
