@@ -99,7 +99,7 @@ def run_evalplus(tasks, workers: int) -> tuple[Stopwatch, list[list[bool | None]
     with Stopwatch() as watch, ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(_evalplus_check, tasks))
     return watch, [details + [None] * (len(task.inputs) - len(details))
-                     for task, (_, details) in zip(tasks, results)]
+                   for task, (_, details) in zip(tasks, results)]
 
 
 def evalplus_pieces(tasks, workers: int, full_s: float) -> list[str]:

@@ -1,11 +1,13 @@
 """Where `cosplay exec --jobs` spends its time on the evalplus comparison's workload, measured piece by piece.
 
-Pieces, each the fastest of a few runs (the least disturbed by the shared machine's other load), through public interfaces only (the command line and
-`cosplay_core.sandbox.Executor`), so that it measures whatever sandbox is checked out:
+Pieces, each the fastest of a few runs (the least disturbed by the shared machine's other load), through public
+interfaces only (the command line and `cosplay_core.sandbox.Executor`), so that it measures whatever sandbox is
+checked out:
 - harness: a fresh interpreter importing the command's modules, and the whole command on an empty jobs file;
 - server start and program load: one input on a new server, one of a new program on a started server, one more
   of a loaded program;
-- per input: a fresh child per input (isolated) and one child for all inputs (batch), on a trivial program;
+- per input: a fresh child per input (isolated) and one child for all inputs (batch), on a trivial program, and a
+  one-input batch (the start of a program's batch child);
 - JSON: reading the jobs file and writing the results, as the command does, on the real workload;
 - execution: the real workload on a warm executor in batch form (no start-up, no JSON), and the part of it that is
   the programs' own work (evalplus's reference times, measured in-process).
