@@ -49,7 +49,10 @@ def list_problems(dataset: str) -> list[ProblemRef]:
     if path.is_file():
         from cosplay_core.benchmarks import record_ids
 
-        ids = record_ids(dataset, runnable=True)
+        try:
+            ids = record_ids(dataset, runnable=True)
+        except RecursionError:  # json.loads on a line nested 100,000 deep
+            raise ProblemError(f"{dataset}: a JSON value nested too deeply to read") from None
         names = child_names(ids)  # a task id may be "..", hold a "/", or read like another once made safe
         refs = [ProblemRef(f"{dataset}#{rid}", names[rid]) for rid in ids]
         if not refs:

@@ -311,3 +311,25 @@ def test_benchmark_task_ids_become_folders_inside_out_that_never_collide(tmp_pat
     assert len(set(folders)) == len(ids)
     assert all(f.resolve().parent == out.resolve() and not f.name.startswith(".") for f in folders)
     assert refs[-1].slug == "HumanEval_0"
+
+
+def test_a_benchmark_file_nested_too_deeply_is_one_line(tmp_path):
+    dataset = tmp_path / "deep.jsonl"
+    dataset.write_text('{"task_id": "x", "prompt": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    for args in (["run", f"{dataset}#x"], ["bench", str(dataset)]):
+        result = cosplay(*args, "--out", str(tmp_path / "out"))
+        assert result.returncode == 2 and result.stderr == f"cosplay: {dataset}: a JSON value nested too deeply to " \
+                                                           "read\n", result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_refuses_a_problem_whose_reference_is_a_fifo(tmp_path):
+    import shutil
+
+    folder = tmp_path / "max_subarray"
+    shutil.copytree(SAMPLES / "max_subarray", folder)
+    (folder / "reference.py").unlink()
+    os.mkfifo(folder / "reference.py")
+    result = cosplay("run", str(folder), "--out", str(tmp_path / "out"), timeout=60)  # a blocked open times out
+    assert result.returncode == 2 and result.stderr == f"cosplay: {folder}: reference.py is a FIFO, not a regular " \
+                                                       "file\n"
