@@ -52,6 +52,22 @@ def outcome_category(status: str, passed: bool) -> str:
     return _STATUS_CATEGORY.get(status, "error")
 
 
+BUG_NOTE = "# bug:"
+"""How a sample problem's wrong program names its bug, in its first lines: ground truth, for scoring only."""
+
+
+def source_for_display(source: str, show_gt: bool) -> str:
+    """A program as a viewer shows it: with ground truth hidden, the leading `# bug: ...` note of a sample problem's
+    wrong program (and its `#` continuation lines) is left out, since it tells right from wrong."""
+    if show_gt or not source.lstrip().startswith(BUG_NOTE):
+        return source
+    lines = source.lstrip().splitlines(keepends=True)
+    rest = 1
+    while rest < len(lines) and lines[rest].startswith("#") and not lines[rest].startswith("#!"):
+        rest += 1
+    return "".join(lines[rest:])
+
+
 def preview(value: Any, limit: int = 60) -> str:
     """A one-line preview of an input or output value: whitespace collapsed, cut to `limit` characters."""
     if value is None:

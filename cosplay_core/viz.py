@@ -35,7 +35,7 @@ OUTCOME_COLOURS = {
     "wrong answer": OKABE_ITO["orange"],
     "error": OKABE_ITO["vermillion"],
     "timeout": OKABE_ITO["reddish purple"],
-    "limit": OKABE_ITO["black"],
+    "limit": "#8C8C8C",  # grey: rare (memory or output limit); black is kept for coupling outlines
 }
 """The one colour of each outcome category, everywhere in the app (matrix, Problems page, legends): Okabe-Ito, so
 that pass, wrong answer, error and timeout stay apart for colour-blind readers; blue/orange for pass/wrong answer,
@@ -323,13 +323,13 @@ def round_metrics_figure(summary: dict) -> go.Figure:
     rounds = [r["round"] for r in rows]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         subplot_titles=("shares", "counts"))
-    for key, name, colour in (("pool_pass_rate", "pool pass rate", "#2e9e5b"),
-                              ("pass_count_auc", "pass-count AUC", "#4a78c2"),
-                              ("ut_accuracy", "UT accuracy", "#8e5ac8")):
+    for key, name, colour in (("pool_pass_rate", "pool pass rate", OKABE_ITO["bluish green"]),
+                              ("pass_count_auc", "pass-count AUC", OKABE_ITO["blue"]),
+                              ("ut_accuracy", "UT accuracy", OKABE_ITO["reddish purple"])):
         fig.add_trace(go.Scatter(x=rounds, y=[r.get(key) for r in rows], name=name, mode="lines+markers",
                                  line={"color": colour}, meta={"metric": key}, connectgaps=False,
                                  hovertemplate=f"round %{{x}}: {name} %{{y:.2f}}<extra></extra>"), row=1, col=1)
-    for key, name, colour in (("wrong_uts", "wrong UTs", "#d64541"),
+    for key, name, colour in (("wrong_uts", "wrong UTs", OKABE_ITO["vermillion"]),
                               ("spurious_couplings", "spurious couplings", "#111111")):
         fig.add_trace(go.Scatter(x=rounds, y=[r.get(key) for r in rows], name=name, mode="lines+markers",
                                  line={"color": colour, "dash": "dash" if key == "spurious_couplings" else None},
@@ -543,7 +543,7 @@ def selectors_figure(bench_result: dict) -> go.Figure:
     fig.add_trace(go.Bar(
         y=labels, x=[0 if v is None else v for v in acc], orientation="h", name="accuracy (chosen code correct)",
         text=text(acc), textposition="outside", customdata=[[n, p] for n, p in zip(names, problems)],
-        marker={"color": ["#2e9e5b" if n in SELF_PLAY_SELECTORS else "#4a78c2" for n in names]},
+        marker={"color": [OKABE_ITO["bluish green"] if n in SELF_PLAY_SELECTORS else OKABE_ITO["blue"] for n in names]},
         hovertemplate="%{y}: %{text} over %{customdata[1]} problems<extra></extra>", meta={"metric": "bon"}))
     fig.add_trace(go.Bar(
         y=labels, x=[0 if v is None else v for v in ut], orientation="h", name="UT accuracy", text=text(ut),

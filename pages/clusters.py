@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cosplay_core import insights, viz
-from pages.common import header, need_run, show_value
+from pages.common import header, need_run, show_code, show_value
 
 header()
 st.title("Stage 3 · output-consensus clusters")
@@ -23,7 +23,7 @@ if current is not None:
             right.plotly_chart(viz.cluster_figure(selection), key="clusters", width="stretch")
         code = next(c for c in latest.codes if c.id == selection.code_id)
         with st.expander(f"Code {code.id} ({code.origin})", expanded=True):
-            st.code(code.source, language="python")
+            show_code(code.source)
         if selection.inputs:
             with st.expander(f"The {len(selection.inputs)} random inputs (numbered as in the chart: in 1, in 2, …)"):
                 for number, value in enumerate(selection.inputs, 1):

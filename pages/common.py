@@ -257,6 +257,9 @@ def header() -> None:
         if statement:
             with st.expander("Problem statement (what the model sees)"):
                 st.markdown(statement)
+        st.toggle("Show ground truth (scoring only: never seen by the algorithm)", key="show_gt",
+                  help="Marks GT-correct codes and UTs (✓ / ✗, hatched bars for wrong ones) and shows the notes "
+                       "that name the bugs of a sample problem's wrong programs.")
     kept.sync_url({"run": Path(current.folder).name} if current is not None and current.source != "live"
                   and Path(current.folder).parent == runs_dir() else None)
     drawn = _signature(view)
@@ -287,6 +290,17 @@ def _signature(view: ControllerView | None) -> tuple:
 def _settings_statement() -> str | None:
     problem, _, _ = kept.build_problem(st.session_state.get("settings") or kept.DEFAULTS)
     return problem.statement if problem is not None else None
+
+
+def ground_truth_shown() -> bool:
+    return bool(st.session_state.get("show_gt"))
+
+
+def show_code(source: str) -> None:
+    """A program, its `# bug:` note left out unless ground truth is shown (`insights.source_for_display`)."""
+    from cosplay_core.insights import source_for_display
+
+    st.code(source_for_display(source, ground_truth_shown()), language="python")
 
 
 def sandbox_warnings() -> None:

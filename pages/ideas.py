@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import header, need_run, show_value
+from pages.common import header, need_run, show_code, show_value
 
 header()
 st.title("Stage 1 · ideas, codes and unit tests")
@@ -27,7 +27,7 @@ if current is not None:
             st.info("The code pool is written in step `codes`.")
         for code in latest.codes:
             with st.expander(f"Code {code.id} · {code.origin}"):
-                st.code(code.source, language="python")
+                show_code(code.source)
     with tab_tests:
         if not latest.tests:
             st.info("The UT pool is written in step `tests`.")

@@ -5,7 +5,8 @@ import difflib
 import streamlit as st
 
 from cosplay_core import viz
-from pages.common import header, cost_line, need_run, show_value, snapshot_label
+from cosplay_core.insights import source_for_display
+from pages.common import cost_line, ground_truth_shown, header, need_run, show_code, show_value, snapshot_label
 
 header()
 st.title("Stage 2 · self-play on the execution matrix")
@@ -32,7 +33,7 @@ def cell_details(snapshot, code_id: int, test_id: int) -> None:
             st.markdown("**stderr**")
             st.code(cell.stderr)
     with st.expander(f"Code {code_id} ({code.origin})"):
-        st.code(code.source, language="python")
+        show_code(code.source)
 
 
 def matrix_view() -> None:
@@ -47,8 +48,7 @@ def matrix_view() -> None:
     chosen = st.select_slider("Timeline", options=list(range(len(snapshots))), value=len(snapshots) - 1,
                               format_func=lambda i: labels[i], key="timeline")
     snapshot = snapshots[chosen]
-    show_gt = st.toggle("Mark ground truth (scoring only: never seen by the algorithm)", key="show_gt",
-                        disabled=snapshot.gt is None)
+    show_gt = ground_truth_shown()  # the header's toggle
     st.markdown(f"**{snapshot.title}** · {cost_line(snapshot)}")
     counted = [c for c in snapshot.changes if c.counts]
     if snapshot.changes:
@@ -56,7 +56,8 @@ def matrix_view() -> None:
             st.markdown(f"- {'✏️' if change.counts else '·'} {change.reason}")
             if change.kind in ("code_repaired", "code_replaced") and isinstance(change.before, str):
                 with st.expander(f"diff of code {change.id}"):
-                    diff = difflib.unified_diff(change.before.splitlines(), (change.after or "").splitlines(),
+                    before, after = (source_for_display(text or "", show_gt) for text in (change.before, change.after))
+                    diff = difflib.unified_diff(before.splitlines(), after.splitlines(),
                                                 "before", "after", lineterm="")
                     st.code("\n".join(diff) or "(same text)", language="diff")
     elif snapshot.stage == 2:

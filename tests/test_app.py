@@ -205,3 +205,16 @@ def test_no_page_has_a_bare_expression_for_streamlit_magic_to_print():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Expr):
                 assert isinstance(node.value, (ast.Call, ast.Constant, ast.Await)), f"{path.name}:{node.lineno}"
+
+
+def test_the_code_pool_hides_bug_notes_unless_ground_truth_is_shown(finished):
+    finished.switch_page("pages/ideas.py")
+    finished.session_state["show_gt"] = False
+    finished.run()
+    assert not finished.exception
+    assert not any("# bug:" in c.value for c in finished.code)
+    finished.session_state["show_gt"] = True
+    finished.run()
+    assert any(c.value.startswith("# bug:") for c in finished.code)  # sim draws the sample's wrong programs
+    finished.session_state["show_gt"] = False
+    finished.run()

@@ -242,3 +242,29 @@ def test_selectors_figure(sim_run):
         assert value == (row["bon"] or 0)
     empty = viz.selectors_figure(bench.aggregate([]))
     assert not empty.data and empty.layout.annotations
+
+
+def test_outcomes_use_okabe_ito_and_ground_truth_uses_shapes(sim_run):
+    """One colour-blind-safe palette for outcomes; ground truth as marks and hatching, never a second use of them."""
+    main = ("pass", "wrong answer", "error", "timeout")
+    assert all(viz.OUTCOME_COLOURS[c] in viz.OKABE_ITO.values() for c in main)
+    assert set(viz.OUTCOME_SYMBOLS) == set(OUTCOME_CATEGORIES)
+    snapshots, _ = sim_run
+    s = snapshots[-1]
+    fig = viz.matrix_figure(s, show_gt=True)
+    labels = "".join(matrix_axes(fig)[1].ticktext) + "".join(matrix_axes(fig)[0].ticktext)
+    assert "color" not in labels  # ✓ and ✗ carry no colour
+    bars = {t.meta["kind"]: t for t in fig.data if t.type == "bar"}
+    rows, _ = insights.sorted_order(s)
+    hatched = ["/" if not s.gt["codes"][i] else "" for i in rows]
+    assert list(bars["pCode"].marker.pattern.shape) == hatched
+    outcome_colours = set(viz.OUTCOME_COLOURS.values())
+    assert not outcome_colours & set(bars["pCode"].marker.color)
+
+
+def test_bug_notes_hidden_unless_ground_truth_is_shown():
+    wrong = "# bug: off by one\n#   on the last run\nimport sys\nprint(1)\n"
+    assert insights.source_for_display(wrong, show_gt=False) == "import sys\nprint(1)\n"
+    assert insights.source_for_display(wrong, show_gt=True) == wrong
+    model_written = "import sys\n# bug: a comment later in the code stays\n"
+    assert insights.source_for_display(model_written, show_gt=False) == model_written
