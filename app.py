@@ -21,6 +21,7 @@ if refusal:  # a client from another machine while the app was not set to serve 
 navigation = st.navigation({
     "CoSPlay": [
         st.Page("pages/run.py", title="Run", icon="▶️", default=True),
+        st.Page("pages/howto.py", title="How CoSPlay works", icon="🧭"),
         st.Page("pages/ideas.py", title="Stage 1 · ideas", icon="💡"),
         st.Page("pages/selfplay.py", title="Stage 2 · self-play", icon="🔁"),
         st.Page("pages/coupling.py", title="Ground truth & coupling", icon="🔗"),

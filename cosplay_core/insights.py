@@ -392,3 +392,150 @@ def explain_selection(snapshot: Snapshot) -> list[str]:
         if bon is not None and bon != chosen and bon in correct:
             lines.append(f"Best-of-N's pick, code {bon}, is {'GT-correct' if correct[bon] else 'GT-wrong'}.")
     return lines
+
+
+# -- explanations --------------------------------------------------------------------------------------------------
+
+GLOSSARY = {
+    "N_c": "N_c: how many candidate programs (codes) the pool holds; N_t: how many unit tests (UTs).",
+    "pCode": "pCode: how many UTs a code passes (its row sum in the execution matrix). The top pCode is what "
+             "best-of-N picks.",
+    "pUT": "pUT: how many codes pass a UT (its column sum): the UT's support.",
+    "non-trivial UT": "A non-trivial UT is passed by some codes but not all (0 < pUT < N_c): only such a UT "
+                      "separates codes. One passed by none or by all carries no signal.",
+    "spurious coupling": "A spurious coupling is a wrong UT passed by at least one wrong code and by no correct "
+                         "code: the wrong code and the wrong UT agree on the same wrong output, so each makes the "
+                         "other look right. Only ground truth can show it.",
+    "votes": "Votes (k): a UT's expected output is predicted k times independently; it is kept when at least "
+             "ceil(3k/4) predictions agree (self-consistency), otherwise the input is regenerated.",
+    "signature": "A code's signature: its outputs on stage 3's random inputs, ERR where it fails or times out.",
+    "ERR-compatible": "Two signatures are ERR-compatible when they agree on every input where neither is ERR; "
+                      "compatible codes form a cluster, and the largest cluster wins.",
+    "skills": "sim's skills: code skill, the chance a new program is the reference; test skill, the chance a "
+              "predicted output is right (a wrong one is a wrong program's output, so wrong UTs share bugs with "
+              "wrong codes); repair skill, the chance a repair succeeds.",
+    "round": "A self-play round runs clean, coupling, fix and trivial (each can be switched off); rounds repeat "
+             "up to T_max times and stop early after a round that changes nothing.",
+}
+"""Plain definitions of the terms the app uses, for tooltips and the "How CoSPlay works" page."""
+
+_CHANGE_WORDS = {"code_replaced": ("code replaced", "codes replaced"),
+                 "code_repaired": ("code repaired", "codes repaired"),
+                 "test_rederived": ("UT's expected output re-derived", "UTs' expected outputs re-derived"),
+                 "test_regenerated": ("UT regenerated", "UTs regenerated"),
+                 "test_replaced": ("UT replaced", "UTs replaced")}
+_STAGE1_DONE = {"hints": "distinct solution approaches", "plans": "plans, each built on a subset of the hints",
+                "attacks": "attack ideas (edge cases that could break the plans)"}
+
+
+def votes_needed(config: dict) -> int:
+    """How many of a UT's k votes must agree for its expected output to be kept (ceil(3k/4); 1 without
+    self-consistency), from a run's settings (`RunConfig.to_dict()`)."""
+    from cosplay_core.config import Policies, RunConfig
+
+    policies = Policies(**{k: v for k, v in ((config or {}).get("policies") or {}).items() if k in Policies.names()})
+    return RunConfig(votes=int((config or {}).get("votes", 4)), policies=policies).agreement_needed
+
+
+def vote_summary(test) -> str:
+    """How a UT's votes went, in a few words: "4 of 4 agree", "3 of 4 agree (1 other)", or why it was kept anyway."""
+    if not test.agreement:
+        return "no agreement: kept after the regeneration attempts ran out"
+    others = len(test.votes) - test.agreement
+    return f"{test.agreement} of {len(test.votes)} votes agree" + (f" ({others} other)" if others else "")
+
+
+def _round_steps(config: dict) -> list[str]:
+    policies = (config or {}).get("policies") or {}
+    names = {"clean": "clean_codes", "coupling": "break_coupling", "fix": "fix_codes",
+             "trivial": "replace_trivial_tests"}
+    return [step for step in ROUND_STEP_ORDER if policies.get(names[step], True)]
+
+
+def _quiet_reason(name: str, before: Snapshot) -> str:
+    """Why a stage-2 step changed nothing, from the matrix it decided on."""
+    n = len(before.codes)
+    codes, tests = before.code_pass_counts, before.test_pass_counts
+    nontrivial = [int(v) for v in tests if 0 < v < n]
+    if name == "clean":
+        return (f"Every code passes at least one UT (the lowest pCode is {int(codes.min()) if len(codes) else 0}), so "
+                "no code is replaced.")
+    if name in ("coupling", "fix"):
+        if not nontrivial:
+            return ("No UT has non-trivial support (each is passed by no code or by all of them), so there is no "
+                    + ("weakest UT to refresh." if name == "coupling" else "UT to trust for repairs."))
+        if name == "fix":
+            return "The model returned no usable repair for the codes failing the trusted UT, so no code changed."
+        return "The weakest UT's refresh produced nothing usable, so it stays as it was."
+    if name == "trivial":
+        return "Every UT is passed by some codes but not all, so none is replaced."
+    return "Nothing to do at this step."
+
+
+def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None = None) -> list[str]:
+    """What step `index` of a run did and why, as plain sentences: what it produced (stage 1), what it changed or
+    why it changed nothing (stage 2, from the matrix it decided on), when self-play stopped and why (early after a
+    quiet round, or at T_max), and what stage 3 did. `config` is the run's settings (`RunConfig.to_dict()`)."""
+    snapshot = snapshots[index]
+    before = snapshots[index - 1] if index > 0 else None
+    config = config or {}
+    name = snapshot.name
+    lines: list[str] = []
+    if snapshot.stage == 1:
+        if name in _STAGE1_DONE:
+            count = {"hints": len(snapshot.hints), "plans": len(snapshot.plans),
+                     "attacks": sum(len(a) for a in snapshot.attacks)}[name]
+            lines.append(f"{count} {_STAGE1_DONE[name]}.")
+        elif name == "codes":
+            lines.append(f"{len(snapshot.codes)} codes, one per plan (code i is written from plan i + 1).")
+        elif name == "tests":
+            agreed = sum(1 for t in snapshot.tests if t.agreement)
+            attack = sum(1 for t in snapshot.tests if t.kind == "attack")
+            lines.append(f"{len(snapshot.tests)} UTs ({attack} target attack ideas, the rest are random valid "
+                         f"inputs); {agreed} reached agreement among their votes. Every code ran on every UT: "
+                         "the execution matrix below.")
+        return lines
+    if snapshot.stage == 2:
+        counted = [c for c in snapshot.changes if c.counts]
+        confirmed = [c for c in snapshot.changes if c.kind == "test_confirmed"]
+        rejected = [c for c in snapshot.changes if c.kind == "repair_rejected"]
+        if counted:
+            kinds: dict[str, int] = {}
+            for change in counted:
+                kinds[change.kind] = kinds.get(change.kind, 0) + 1
+            lines.append("Changed: " + ", ".join(f"{n} {_CHANGE_WORDS.get(k, (k, k))[n != 1]}"
+                                                 for k, n in kinds.items()) + ".")
+        if confirmed:
+            lines.append("“Re-derived, unchanged (value)”: the UT's expected output was predicted again by fresh "
+                         "votes, which agreed on the same value (in brackets) as before; the UT keeps it, so "
+                         "nothing in the matrix changes.")
+        if rejected:
+            lines.append(f"{len(rejected)} repair(s) still failed the trusted UT, so those codes were kept as they "
+                         "were: a repair is accepted only if it passes the UT it was asked to pass.")
+        if not counted and before is not None and not confirmed and not rejected:
+            lines.append("Nothing changed. " + _quiet_reason(name, before))
+        steps = _round_steps(config)
+        if steps and name == steps[-1]:
+            number = snapshot_rounds(snapshots[:index + 1])[-1]
+            start = index
+            while start > 0 and snapshots[start - 1].stage == 2 and \
+                    snapshot_rounds(snapshots[:start])[-1] == number:
+                start -= 1
+            total = sum(1 for s in snapshots[start:index + 1] for c in s.changes if c.counts)
+            limit = config.get("rounds")
+            if total == 0 and (limit is None or number < limit):
+                lines.append(f"Round {number} changed nothing, so self-play stops early (up to {limit} rounds were "
+                             "allowed): another round would see the same matrix and do the same. Next: stage 3.")
+            elif limit is not None and number >= limit:
+                lines.append(f"Round {number} was the last one allowed (T_max = {limit}). Next: stage 3.")
+            else:
+                lines.append(f"Round {number} made {total} change{'s' if total != 1 else ''}: another round follows.")
+        return lines
+    if name == "inputs":
+        lines.append(f"Up to {config.get('inputs', 'R')} random valid inputs for stage 3: if several codes tie at "
+                     "the top pCode, their outputs on these inputs (their signatures) tell them apart.")
+    elif name == "select":
+        lines.extend(explain_selection(snapshot))
+    if snapshot.stopped:
+        lines.append(f"The run stopped before the end: {snapshot.stopped}.")
+    return lines

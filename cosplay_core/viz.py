@@ -623,3 +623,73 @@ def compare_histograms_figure(runs: Sequence[tuple[str, dict]]) -> go.Figure:
     fig.update_xaxes(title_text="codes passing", row=1, col=2)
     fig.update_layout(template=TEMPLATE, title=title, barmode="group", height=400, legend={"title": {"text": "run"}})
     return fig
+
+
+# -- the algorithm -------------------------------------------------------------------------------------------------
+
+ALGORITHM_BOXES = (
+    (1, "hints", "hints", "K_h distinct<br>approaches"), (1, "plans", "plans", "N_c plans on<br>hint subsets"),
+    (1, "attacks", "attacks", "edge cases<br>per plan"), (1, "codes", "codes", "one program<br>per plan"),
+    (1, "tests", "UTs", "inputs, expected<br>outputs by k votes"),
+    (2, "clean", "1 · clean", "replace codes<br>with pCode = 0"),
+    (2, "coupling", "2 · coupling", "refresh the weakest<br>non-trivial UT"),
+    (2, "fix", "3 · fix", "repair codes against<br>the most trusted UT"),
+    (2, "trivial", "4 · trivial", "replace UTs passed<br>by none or by all"),
+    (3, "inputs", "random inputs", "R inputs<br>from a generator"),
+    (3, "select", "select", "cluster tied codes<br>by their outputs"),
+)
+"""The boxes of `algorithm_figure`: (stage, step name, label, what it does)."""
+
+HERE_COLOUR = OKABE_ITO["blue"]
+BOX_COLOUR = "#eef1f5"
+_STEP_X, _BOX_W, _BOX_H = 1.3, 1.16, 0.56
+
+
+def algorithm_figure(step: str | None = None, round_number: int | None = None) -> go.Figure:
+    """CoSPlay's three stages as boxes and arrows, the box of `step` (a step name such as "fix") filled: where a run
+    is. Stage 2's boxes loop (a round), with the early stop after a quiet round. Each box is a shape named after its
+    step; the highlighted one is the only shape filled with `HERE_COLOUR`."""
+    fig = go.Figure()
+    rows = {1: 2.0, 2: 1.0, 3: 0.0}
+    offsets = {1: 0.0, 2: 0.5 * _STEP_X, 3: 1.5 * _STEP_X}
+    positions: dict[str, tuple[float, float]] = {}
+    column = {1: 0, 2: 0, 3: 0}
+    for stage, name, label, what in ALGORITHM_BOXES:
+        x, y = offsets[stage] + column[stage] * _STEP_X, rows[stage]
+        column[stage] += 1
+        positions[name] = (x, y)
+        here = name == step
+        fig.add_shape(type="rect", x0=x - _BOX_W / 2, x1=x + _BOX_W / 2, y0=y - _BOX_H / 2, y1=y + _BOX_H / 2,
+                      line={"color": HERE_COLOUR if here else "#9aa5b1", "width": 3 if here else 1},
+                      fillcolor=HERE_COLOUR if here else BOX_COLOUR, name=name)
+        fig.add_annotation(x=x, y=y, text=f"<b>{label}</b><br><span style='font-size:10px'>{what}</span>",
+                           showarrow=False, font={"color": "white" if here else "#1f2933", "size": 12})
+
+    def arrow(start: tuple[float, float], end: tuple[float, float]) -> None:
+        fig.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x", ayref="y",
+                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowcolor="#4a5568", text="")
+
+    for a, b in (("hints", "plans"), ("plans", "attacks"), ("attacks", "codes"), ("codes", "tests"),
+                 ("clean", "coupling"), ("coupling", "fix"), ("fix", "trivial"), ("inputs", "select")):
+        (x0, y0), (x1, y1) = positions[a], positions[b]
+        arrow((x0 + _BOX_W / 2, y0), (x1 - _BOX_W / 2, y1))
+    (tx, ty), (cx, cy) = positions["tests"], positions["clean"]
+    arrow((tx, ty - _BOX_H / 2), (cx + 0.2, cy + _BOX_H / 2))
+    (fx, fy), (ix, iy) = positions["trivial"], positions["inputs"]
+    arrow((fx - 0.2, fy - _BOX_H / 2), (ix + 0.2, iy + _BOX_H / 2))
+    fig.add_annotation(x=positions["select"][0] + _BOX_W / 2 + 0.15, y=iy + 0.42, xanchor="left", showarrow=False,
+                       text="after a round that changed nothing,<br>or after T_max rounds",
+                       font={"size": 11, "color": "#4a5568"})
+    fig.add_annotation(x=fx + _BOX_W / 2 + 0.1, y=fy, xanchor="left", showarrow=False,
+                       text="↺ another round<br>while the last one<br>changed something", font={"size": 11,
+                                                                                          "color": "#4a5568"})
+    for stage, text in ((1, "Stage 1 · exploration-attack ideas"), (2, "Stage 2 · self-play on the matrix"),
+                        (3, "Stage 3 · output-consensus selection")):
+        fig.add_annotation(x=-_BOX_W / 2, y=rows[stage] + _BOX_H / 2 + 0.13, text=f"<b>{text}</b>",
+                           showarrow=False, xanchor="left", font={"size": 12, "color": "#4a5568"})
+    where = "" if step is None else f" · here: {step}" + (f" (round {round_number})" if round_number else "")
+    fig.update_xaxes(visible=False, range=[-_BOX_W / 2 - 0.1, 4 * _STEP_X + _BOX_W / 2 + 1.3])
+    fig.update_yaxes(visible=False, range=[-0.45, 2.55])
+    fig.update_layout(template=TEMPLATE, height=430, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      title={"text": f"How a CoSPlay run proceeds{where}", "x": 0.01}, showlegend=False)
+    return fig

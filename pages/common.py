@@ -222,6 +222,7 @@ def status_line(current: Shown | None) -> str:
 def header() -> None:
     """The top of every page: the settings kept (`settings.restore`, and the URL), what is on screen, the controls,
     the statement; reruns the page when the live run moves on (a step finished, a state changed)."""
+    _leave_pages_folder_mode()
     kept.restore()
     wanted = st.session_state.pop("run_from_url", None)
     if wanted:
@@ -270,6 +271,23 @@ def header() -> None:
             st.rerun()
 
     follow()
+
+
+def _leave_pages_folder_mode() -> None:
+    """Makes a server whose first request named a page (a link to /selfplay, say) use app.py's navigation.
+
+    Streamlit treats an app with a `pages/` folder as an old-style multipage app until app.py calls
+    `st.navigation`; when the very first request of a server asks for a page, that page runs without app.py, and
+    the server stays in the old mode (the sidebar lists every module of `pages/`). The flag is Streamlit's own
+    (`PagesManager.uses_pages_directory`); a rerun then goes through app.py. Not under AppTest, whose mocked
+    runtime resets the flag on every run and runs pages directly (which works: every page draws this header).
+    """
+    from streamlit import runtime
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and isinstance(runtime.get_instance(), runtime.Runtime):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def _open_from_url(name: str) -> None:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cosplay_core import insights, viz
+from cosplay_core.insights import GLOSSARY
 from pages.common import header, need_run, show_value
 
 header()
@@ -22,7 +23,7 @@ if current is not None:
         c1.metric("GT-correct codes", f"{codes_ok} / {len(latest.gt['codes'])}")
         c2.metric("GT-correct UTs", "-" if tests is None else f"{sum(tests)} / {len(tests)}")
         records = insights.coupling_timeline(current.snapshots)
-        c3.metric("spurious couplings seen", len(records))
+        c3.metric("spurious couplings seen", len(records), help=GLOSSARY["spurious coupling"])
         st.plotly_chart(viz.matrix_figure(latest, show_gt=True), key="gt_matrix", width="content")
         if not records:
             st.success("No spurious coupling appeared in this run.")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cosplay_core.insights import GLOSSARY, vote_summary, votes_needed
 from pages.common import header, need_run, show_code, show_value
 
 header()
@@ -31,10 +32,16 @@ if current is not None:
     with tab_tests:
         if not latest.tests:
             st.info("The UT pool is written in step `tests`.")
+        else:
+            needed = votes_needed(current.config)
+            st.markdown(f"Each UT's expected output is predicted independently by {len(latest.tests[0].votes)} "
+                        f"votes; it is kept when at least {needed} agree.", help=GLOSSARY["votes"])
+            if all(t.agreement == len(t.votes) for t in latest.tests) and current.backbone.get("simulation"):
+                st.caption("Every UT's votes were unanimous: sim's wrong predictions are a wrong program's output, "
+                           "which on most inputs equals the right one. Lower the test skill to see votes split.")
         for test in latest.tests:
-            agreed = f"{test.agreement} of {len(test.votes)} votes agree" if test.agreement else \
-                "no agreement: kept after the regeneration attempts ran out"
-            label = f"UT {test.id} · {test.kind}" + (f": {test.attack}" if test.attack else "") + f" · {agreed}"
+            label = (f"UT {test.id} · {test.kind}" + (f": {test.attack}" if test.attack else "")
+                     + f" · {vote_summary(test)}")
             with st.expander(label):
                 left, right = st.columns(2)
                 with left:

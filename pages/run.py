@@ -6,6 +6,7 @@ import streamlit as st
 
 from cosplay_core import viz
 from cosplay_core.config import Policies
+from cosplay_core.insights import GLOSSARY, explain_step
 from cosplay_core.models.sim import SIM_NOTICE
 from pages import settings as kept
 from pages.common import backbone_refusal, cost_line, header, sandbox_warnings, shown, snapshot_label
@@ -53,9 +54,9 @@ def backbone_fields() -> None:
     if kind == "sim":
         st.caption(SIM_NOTICE)
         c1, c2, c3 = st.columns(3)
-        c1.slider("code skill", 0.0, 1.0, key="skill_code")
-        c2.slider("test skill", 0.0, 1.0, key="skill_test")
-        c3.slider("repair skill", 0.0, 1.0, key="skill_repair")
+        c1.slider("code skill", 0.0, 1.0, key="skill_code", help=GLOSSARY["skills"])
+        c2.slider("test skill", 0.0, 1.0, key="skill_test", help=GLOSSARY["skills"])
+        c3.slider("repair skill", 0.0, 1.0, key="skill_repair", help=GLOSSARY["skills"])
     elif kind == "pool":
         st.text_input("Recorded samples folder", placeholder="../shared/data/humaneval_codegen16b", key="pool_folder")
     else:
@@ -72,11 +73,11 @@ def backbone_fields() -> None:
 def settings_fields() -> None:
     with st.expander("Settings", expanded=False):
         c1, c2, c3, c4 = st.columns(4)
-        c1.number_input("codes N_c", 1, 64, key="codes")
-        c2.number_input("UTs N_t", 1, 64, key="tests")
-        c3.number_input("rounds T_max", 0, 20, key="rounds")
-        c4.number_input("random inputs R", 1, 64, key="inputs")
-        c1.number_input("votes k", 1, 8, key="votes")
+        c1.number_input("codes N_c", 1, 64, key="codes", help=GLOSSARY["N_c"])
+        c2.number_input("UTs N_t", 1, 64, key="tests", help=GLOSSARY["N_c"])
+        c3.number_input("rounds T_max", 0, 20, key="rounds", help=GLOSSARY["round"])
+        c4.number_input("random inputs R", 1, 64, key="inputs", help=GLOSSARY["signature"])
+        c1.number_input("votes k", 1, 8, key="votes", help=GLOSSARY["votes"])
         c2.number_input("seed", 0, 10 ** 6, key="seed")
         c3.number_input("concurrent calls", 1, 32, key="concurrency")
         c4.number_input("budget: model calls (0 = none)", 0, 100000, key="max_calls")
@@ -121,6 +122,8 @@ if current is not None and current.source == "live":
     if latest is not None:
         st.write(f"**Step {snapshot_label(latest)}** · {latest.title}")
         st.caption(cost_line(latest))
+        for line in explain_step(current.snapshots, len(current.snapshots) - 1, current.config):
+            st.markdown(f"- {line}")
         for change in latest.changes[:8]:
             st.markdown(f"- {change.reason}")
         if latest.selection is not None:

@@ -5,7 +5,7 @@ import difflib
 import streamlit as st
 
 from cosplay_core import viz
-from cosplay_core.insights import source_for_display
+from cosplay_core.insights import GLOSSARY, explain_step, source_for_display
 from pages.common import cost_line, ground_truth_shown, header, need_run, show_code, show_value, snapshot_label
 
 header()
@@ -50,7 +50,9 @@ def matrix_view() -> None:
     snapshot = snapshots[chosen]
     show_gt = ground_truth_shown()  # the header's toggle
     st.markdown(f"**{snapshot.title}** · {cost_line(snapshot)}")
-    counted = [c for c in snapshot.changes if c.counts]
+    position = next(i for i, s in enumerate(current.snapshots) if s.step == snapshot.step)
+    for line in explain_step(current.snapshots, position, current.config):
+        st.info(line)
     if snapshot.changes:
         for change in snapshot.changes:
             st.markdown(f"- {'✏️' if change.counts else '·'} {change.reason}")
@@ -60,8 +62,6 @@ def matrix_view() -> None:
                     diff = difflib.unified_diff(before.splitlines(), after.splitlines(),
                                                 "before", "after", lineterm="")
                     st.code("\n".join(diff) or "(same text)", language="diff")
-    elif snapshot.stage == 2:
-        st.caption("This step changed nothing.")
     figure = viz.matrix_figure(snapshot, show_gt=show_gt and snapshot.gt is not None)
     event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=f"matrix_{chosen}",
                             width="content")
@@ -72,7 +72,7 @@ def matrix_view() -> None:
         cell_details(snapshot, int(code_id), int(test_id))
     else:
         st.caption("Click a cell to see the code, the input, the expected and actual outputs, and stderr.")
-    del counted
+    st.markdown("**Pass counts per round**", help=GLOSSARY["pCode"] + " " + GLOSSARY["pUT"])
     st.plotly_chart(viz.pass_histograms(current.snapshots), key="histograms", width="stretch")
     if current.summary and any("metrics" in r for r in current.summary.get("rounds", [])):
         st.plotly_chart(viz.round_metrics_figure(current.summary), key="round_metrics", width="stretch")

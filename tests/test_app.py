@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/ideas.py", "pages/selfplay.py", "pages/coupling.py", "pages/clusters.py", "pages/runs.py",
+PAGES = ["pages/howto.py", "pages/ideas.py", "pages/selfplay.py", "pages/coupling.py", "pages/clusters.py", "pages/runs.py",
          "pages/problems.py"]
 
 
@@ -218,3 +218,20 @@ def test_the_code_pool_hides_bug_notes_unless_ground_truth_is_shown(finished):
     assert any(c.value.startswith("# bug:") for c in finished.code)  # sim draws the sample's wrong programs
     finished.session_state["show_gt"] = False
     finished.run()
+
+
+def test_how_cosplay_works_shows_where_the_run_is_and_the_glossary(finished):
+    finished.switch_page("pages/howto.py")
+    finished.run()
+    assert not finished.exception, finished.exception
+    [figure] = [c for c in charts(finished) if "How a CoSPlay run proceeds" in c["layout"]["title"]["text"]]
+    assert "here: select" in figure["layout"]["title"]["text"]
+    text = " ".join(m.value for m in finished.markdown)
+    assert "**spurious coupling**" in text and "**ERR-compatible**" in text and "Where the run is" in text
+
+
+def test_stage2_explains_each_step(finished):
+    finished.switch_page("pages/selfplay.py")
+    finished.run()
+    assert any(i.value.startswith(("Changed: ", "Nothing changed. ", "Up to", "Round", "“Re-derived"))
+               or "tie" in i.value for i in finished.info)

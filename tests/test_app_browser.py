@@ -88,10 +88,15 @@ def test_the_app_listens_on_loopback_only(app_url):
 
 
 def test_settings_come_from_a_link_and_stay_across_pages(page, app_url):
-    visit(page, f"{app_url}/?{SMALL}&seed=5")
+    visit(page, f"{app_url}/howto?{SMALL}&seed=5")  # the server's first page: a link to a page, not to the root
+    page.get_by_text("How a CoSPlay run proceeds").wait_for()
+    nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Stage 2 · self-play" in nav and "common" not in nav  # app.py's navigation, not the pages/ folder's
+    page.get_by_role("link", name="Run", exact=True).click()
+    settled(page)
     assert sample_value(page) == "run_length"  # the sample chosen by the link
     page.get_by_text("Settings", exact=True).click()
-    seed = page.get_by_label("seed")
+    seed = page.get_by_role("spinbutton", name="seed")
     assert seed.input_value() == "5"
     seed.fill("6")
     seed.press("Enter")
@@ -102,8 +107,8 @@ def test_settings_come_from_a_link_and_stay_across_pages(page, app_url):
                            " && location.search.includes('sample=run_length')", timeout=10000)  # every page's link
     page.get_by_role("link", name="Run", exact=True).click()
     page.get_by_text("Settings", exact=True).click()
-    assert page.get_by_label("seed").input_value() == "6"
-    assert page.get_by_label("codes N_c").input_value() == "4"
+    assert page.get_by_role("spinbutton", name="seed").input_value() == "6"
+    assert page.get_by_role("spinbutton", name="codes N_c").input_value() == "4"
     assert sample_value(page) == "run_length"
 
 

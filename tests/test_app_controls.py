@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/run.py", "pages/ideas.py", "pages/selfplay.py", "pages/coupling.py", "pages/clusters.py",
+PAGES = ["pages/run.py", "pages/howto.py", "pages/ideas.py", "pages/selfplay.py", "pages/coupling.py", "pages/clusters.py",
          "pages/runs.py", "pages/problems.py"]
 
 

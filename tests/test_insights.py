@@ -252,3 +252,62 @@ def test_real_run_selection_and_cells(sim_run):
     assert info["source"] == final.codes[0].source and info["category"] in OUTCOME_CATEGORIES
     with pytest.raises(KeyError):
         insights.cell_info(final, 999, 0)
+
+
+# -- explanations (issue 13, item 3) ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def quiet_run():
+    """A run with only step 1 (clean) on: its first round changes nothing when every code passes a UT."""
+    from cosplay_core.config import Policies, RunConfig
+    from cosplay_core.models.sim import SimPlayer
+    from cosplay_core.problem import load_problem
+    from cosplay_core.run import Run
+    from cosplay_core.sandbox import Executor
+
+    problem = load_problem(SAMPLES / "run_length")
+    config = RunConfig(codes=6, tests=6, rounds=4, inputs=6, seed=0,
+                       policies=Policies().without("break_coupling", "fix_codes", "replace_trivial_tests"))
+    with Executor(workers=2) as ex:
+        run = Run(problem, SimPlayer(problem, ex, seed=0), config, ex)
+        run.run_to_end()
+        return run.history, config.to_dict()
+
+
+def test_every_step_is_explained_and_a_quiet_round_ends_self_play(quiet_run):
+    snapshots, config = quiet_run
+    lines = [insights.explain_step(snapshots, i, config) for i in range(len(snapshots))]
+    assert all(lines), "every step says something"
+    assert lines[4][0].startswith("6 UTs (3 target attack ideas")
+    clean = next(i for i, s in enumerate(snapshots) if s.name == "clean")
+    assert not any(c.counts for c in snapshots[clean].changes), "this seed's codes each pass some UT"
+    assert lines[clean][0].startswith("Nothing changed. Every code passes at least one UT (the lowest pCode is")
+    assert "Round 1 changed nothing, so self-play stops early (up to 4 rounds were allowed)" in lines[clean][1]
+    assert snapshots[clean + 1].name == "inputs"
+    assert any("Ground truth (used only to score" in line for line in lines[-1])
+
+
+def test_quiet_steps_say_why_from_the_matrix_they_decided_on(sim_run):
+    snapshots = sim_run[0]
+    for i, snapshot in enumerate(snapshots):
+        if snapshot.stage != 2:
+            continue
+        lines = insights.explain_step(snapshots, i, {"rounds": 9})
+        if not snapshot.changes:
+            assert lines[0].startswith("Nothing changed. ")
+        if any(c.kind == "test_confirmed" for c in snapshot.changes):
+            assert any("Re-derived, unchanged (value)" in line for line in lines)
+        if snapshot.name == "trivial":
+            assert lines[-1].startswith("Round ") and ("another round follows" in lines[-1] or "early" in lines[-1])
+
+
+def test_votes_needed_and_summary():
+    from cosplay_core.state import UnitTest
+
+    assert insights.votes_needed({"votes": 4}) == 3 and insights.votes_needed({"votes": 5}) == 4
+    assert insights.votes_needed({"votes": 4, "policies": {"self_consistency": False}}) == 1
+    split = UnitTest(0, "1", "1", "random", None, votes=("1", "1", "1", "2"), agreement=3)
+    assert insights.vote_summary(split) == "3 of 4 votes agree (1 other)"
+    assert "no agreement" in insights.vote_summary(UnitTest(1, "1", "1", "random", None, votes=("1", "2")))
+    assert set(insights.GLOSSARY) >= {"pCode", "pUT", "non-trivial UT", "spurious coupling", "signature",
+                                      "ERR-compatible", "N_c", "votes", "skills"}

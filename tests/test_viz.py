@@ -268,3 +268,12 @@ def test_bug_notes_hidden_unless_ground_truth_is_shown():
     assert insights.source_for_display(wrong, show_gt=True) == wrong
     model_written = "import sys\n# bug: a comment later in the code stays\n"
     assert insights.source_for_display(model_written, show_gt=False) == model_written
+
+
+def test_algorithm_figure_highlights_the_current_step():
+    fig = viz.algorithm_figure("fix", 2)
+    filled = [shape.name for shape in fig.layout.shapes if shape.fillcolor == viz.HERE_COLOUR]
+    assert filled == ["fix"] and "here: fix (round 2)" in fig.layout.title.text
+    assert {shape.name for shape in fig.layout.shapes} == {name for _, name, _, _ in viz.ALGORITHM_BOXES}
+    assert not [s for s in viz.algorithm_figure(None).layout.shapes if s.fillcolor == viz.HERE_COLOUR]
+    serialises(fig)
