@@ -152,7 +152,7 @@ class Executor:
             with self._lock:
                 self.executions += len(firsts)
                 for key, outcome in zip(unique, outcomes):
-                    if self._cache is not None:
+                    if self._cache is not None and _small(outcome):
                         self._cache[key] = outcome
                     for position in unique[key]:
                         row[position] = outcome
@@ -175,6 +175,29 @@ class Executor:
         if server is not None:
             server.close()
         return outcomes
+
+
+CACHE_MAX_BYTES = 1 << 20  # an outcome larger than this is not kept (a pool of 60 MiB values would fill memory)
+
+
+def _small(outcome: Outcome) -> bool:
+    """Whether an outcome is small enough to cache: its texts and value under CACHE_MAX_BYTES (roughly)."""
+    budget = CACHE_MAX_BYTES - len(outcome.stdout) - len(outcome.stderr)
+    stack = [outcome.value]
+    while stack and budget > 0:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item)
+        elif isinstance(item, (list, tuple)):
+            budget -= 8 * len(item)
+            stack.extend(item)
+        elif isinstance(item, dict):
+            budget -= 16 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            budget -= 8
+    return budget > 0
 
 
 def _input_text(item) -> str:

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -242,6 +243,17 @@ class Cgroups:
                     except OSError:
                         pass  # no swap accounting: there is no swap to escape to then
 
+    def oom_kills(self) -> int:
+        """How many processes the kernel has killed for memory in these cgroups so far (0 where not counted)."""
+        for folder in self.folders:
+            try:
+                for line in (folder / "memory.oom_control").read_text().splitlines():
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+            except (OSError, ValueError):
+                pass
+        return 0
+
     def kill_all(self) -> None:
         """Kills every process still in these cgroups (daemons that left the process group included)."""
         _kill_cgroups(self.folders)
@@ -357,8 +369,7 @@ def _bwrap_args(isolation: Isolation, folders: tuple[Path, ...]) -> list[str]:
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--tmpfs", "/scratch",
         "--chdir", "/scratch",
     ]
-    if isolation.per_input:
-        cmd += ["--cap-add", "ALL"]  # the runner's, inside its user namespace; program processes drop them all
+    cmd += ["--cap-add", "ALL"]  # the runner's, inside its user namespace; program processes drop them all
     for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
         path = Path("/") / name
         if path.is_symlink():
@@ -371,17 +382,48 @@ def _bwrap_args(isolation: Isolation, folders: tuple[Path, ...]) -> list[str]:
     interpreter_dir = Path(_interpreter()).parent
     if not str(interpreter_dir).startswith(("/usr/", str(interpreter_home))):
         binds.append(interpreter_dir)
-    binds += list(folders)
     made: set[Path] = set()
-    for target in binds:  # the folders above each bind, readable by programs (bubblewrap's default is 0700)
+    for target in binds + list(folders):  # the folders above each bind, readable by programs (bubblewrap: 0700)
         for parent in reversed(target.parents[:-1]):
             if parent not in made and not str(parent).startswith("/usr"):
                 cmd += ["--perms", "0755", "--dir", str(parent)]
                 made.add(parent)
     for target in binds:
         cmd += ["--ro-bind", str(target), str(target)]
+    for site in _site_folders(interpreter_home):  # only the allowed packages, not what the interpreter has installed
+        cmd += ["--perms", "0755", "--tmpfs", str(site)]
+    for folder in folders:
+        for parent in reversed(folder.parents[:-1]):
+            if any(parent == site or site in parent.parents for site in _site_folders(interpreter_home)):
+                cmd += ["--perms", "0755", "--dir", str(parent)]
+        cmd += ["--ro-bind", str(folder), str(folder)]
     cmd += [arg for key, value in program_env("/scratch").items() for arg in ("--setenv", key, value)]
     return cmd
+
+
+def _site_folders(interpreter_home: Path) -> list[Path]:
+    """The interpreter's own folders of installed packages (site-packages, Debian's dist-packages)."""
+    found = []
+    for base in (interpreter_home, Path("/usr"), Path("/usr/local")):
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages"):
+            found += [path for path in base.glob(pattern) if path.is_dir()]
+    return sorted(set(found))
+
+
+def switches_user(isolation: Isolation) -> bool:
+    """Whether programs run as the sandbox's user (nobody): always inside bubblewrap; without it, only when the
+    harness is root and nobody can read the interpreter's files (a home folder of 0700 hides them)."""
+    if isolation.method == "bwrap":
+        return True
+    if os.geteuid() != 0:
+        return False
+    path = Path(os.__file__).resolve().parent
+    try:
+        if not path.stat().st_mode & stat.S_IROTH:
+            return False
+        return all(folder.stat().st_mode & stat.S_IXOTH for folder in [path, *path.parents])
+    except OSError:
+        return False
 
 
 def program_env(home: str) -> dict[str, str]:
@@ -402,9 +444,14 @@ def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_by
     """
     folders = package_folders(packages) if packages else ()
     site = _package_site(folders, scratch, isolation)
-    mode = "namespaces" if isolation.per_input else "plain"
+    if isolation.method == "bwrap":
+        mode = "namespaces" if isolation.per_input else "private"
+    else:
+        mode = "plain" if switches_user(isolation) else "plain-as-caller"
     python = [_interpreter(), "-I", "-S", "-c", source] + ([mode, site] if argv is None else argv)
     prologue = "".join(f'echo $$ > "{folder}/cgroup.procs" && ' for folder in cgroups.folders)
+    # Out of memory, the kernel takes a program (which raises its own score to the top), never the runner.
+    prologue += "echo -1000 > /proc/self/oom_score_adj 2>/dev/null; "
     prologue += f'ulimit -s {stack_bytes // 1024} 2>/dev/null; exec "$@"'
     pass_fds: tuple[int, ...] = ()
     map_by_hand = isolation.method == "bwrap" and os.geteuid() == 0

@@ -43,7 +43,7 @@ import re
 import resource
 import select
 import signal
-import stat
+import socket
 import sys
 import time
 import traceback
@@ -164,6 +164,10 @@ def _jsonable(value, depth=0):
 
 
 def _encode_value(value):
+    try:
+        sys.set_int_max_str_digits(0)  # a long int is a valid value; its conversion costs the program's own CPU
+    except AttributeError:
+        pass
     text = json.dumps(_jsonable(value), ensure_ascii=False, check_circular=False)
     return text.encode("utf-8", "surrogatepass")
 
@@ -184,13 +188,14 @@ def _resolve_entry_point(namespace, entry_point):
 
 
 def _drop_privileges():
-    """The sandbox's unprivileged user (the host's `nobody`), every capability gone for good (bounding set,
-    ambient set, effective/permitted/inheritable), and no_new_privs."""
+    """The sandbox's unprivileged user (the host's `nobody`) where this process can switch to it (it is root in
+    its user namespace), every capability gone for good (bounding set, ambient set, effective/permitted/inheritable),
+    no_new_privs, and the seccomp filter."""
     for cap in range(64):
         if _prctl(PR_CAPBSET_DROP, cap) != 0 and ctypes.get_errno() == 22:  # EINVAL: past the last capability
             break
     _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    if os.getuid() != SANDBOX_UID:
+    if os.getuid() == 0 and SWITCH_USER:
         try:
             os.setgroups([])
         except PermissionError:  # a user namespace that denies setgroups has no other group to drop
@@ -208,6 +213,53 @@ def _drop_privileges():
     header, data = Header(0x20080522, 0), (Data * 2)()
     _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
     _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
+    _forbid_syscalls()
+
+
+# Syscalls a program may not make (Docker's default profile refuses them too): the kernel's keyrings are shared by
+# every process of a user namespace, so a key one input adds would be there for the next; a new user namespace
+# would give the program capabilities of its own, over more of the kernel. x86_64's x32 numbering could reach them
+# all by other numbers; clone3 passes its flags in memory a filter cannot read, so it is "not implemented" and the
+# C library falls back to clone.
+_SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3
+    "x86_64": (0xC000003E, (248, 249, 250), 272, 56, 435),
+    "aarch64": (0xC00000B7, (217, 218, 219), 97, 220, 435),
+}
+CLONE_NEWUSER = 0x10000000
+
+
+def _forbid_syscalls():
+    """Installs the seccomp filter described above; needs no_new_privs."""
+    machine = os.uname().machine
+    if machine not in _SYSCALLS:
+        return
+    arch, keyrings, unshare, clone, clone3 = _SYSCALLS[machine]
+    load, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    # (code, true label, false label, k); labels are resolved to relative jumps below
+    code = [(load, None, None, 4), (jeq, None, "allow", arch), (load, None, None, 0)]
+    if machine == "x86_64":
+        code.append((jge, "refuse", None, 0x40000000))
+    code += [(jeq, "refuse", None, number) for number in keyrings]
+    code += [(jeq, "missing", None, clone3), (jeq, "flags", None, unshare), (jeq, "flags", None, clone),
+             (ret, None, None, 0x7FFF0000)]
+    labels = {"flags": len(code), "allow": len(code) + 2, "refuse": len(code) + 3, "missing": len(code) + 4}
+    code += [(load, None, None, 16), (jset, "refuse", "allow", CLONE_NEWUSER), (ret, None, None, 0x7FFF0000),
+             (ret, None, None, 0x00050000 | 1), (ret, None, None, 0x00050000 | 38)]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    def offset(at, label):
+        return 0 if label is None else labels[label] - at - 1
+
+    filters = (Filter * len(code))(*[Filter(op, offset(i, t), offset(i, f), k) for i, (op, t, f, k) in enumerate(code)])
+    program = Program(len(code), filters)
+    _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(program), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0)), "seccomp")
 
 
 def _set_limits(limits, cpu_seconds):
@@ -259,8 +311,7 @@ def _become_program(setup, pipes, cpu_seconds, namespaces):
                 adj.write("1000")
         except OSError:
             pass
-        if namespaces:
-            _drop_privileges()
+        _drop_privileges()
         os.chdir(SCRATCH if namespaces else WORKDIR)
         _set_limits(setup["limits"], cpu_seconds)
         sys.setrecursionlimit(setup["limits"]["recursion_limit"])
@@ -278,20 +329,43 @@ def _flush_streams():
 
 
 def _program_namespace(function_mode):
-    return {"__name__": "__cosplay_program__" if function_mode else "__main__", "__builtins__": builtins,
-            "__file__": "solution.py"}
+    """The globals of a real module, registered in sys.modules (as `__main__` for a stdin program), so that
+    pickling (multiprocessing) and `sys.modules[__name__]` work as in a plain interpreter."""
+    import types
+
+    name = "__cosplay_program__" if function_mode else "__main__"
+    module = types.ModuleType(name)
+    module.__file__ = "solution.py"
+    module.__builtins__ = builtins
+    sys.modules[name] = module
+    return module.__dict__
 
 
-def _program_one(code, setup, payload):
-    """Runs the program on one input (stdin on fd 0, or the JSON arguments in `payload`). Never returns."""
+def _read_request():
+    """In function mode, the arguments (or a batch's inputs) arrive as JSON on stdin; stdin is then empty."""
+    chunks = []
+    while True:
+        chunk = os.read(0, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return json.loads(b"".join(chunks))
+
+
+def _program_one(code, setup):
+    """Runs the program on one input (stdin on fd 0, or JSON arguments read from it first). Never returns."""
     exit_code = 0
     function_mode = setup["io"] == "function"
     try:
+        arguments = _read_request() if function_mode else None
         namespace = _program_namespace(function_mode)
         exec(code, namespace)
         if function_mode:
             func = _resolve_entry_point(namespace, setup["entry_point"])
-            data = _encode_value(func(*json.loads(payload)))
+            data = _encode_value(func(*arguments))
             _join_threads()
             _write_all(RESULT_FD, data)
         else:
@@ -353,12 +427,14 @@ def _join_threads():
             pass
 
 
-def _program_batch(code, setup, inputs, first):
-    """Runs the module once, then the entry point on inputs[first:], one record each on the result pipe (a header
-    line `<kind> <size>` then `size` bytes: kind `v` a value, `e` an error, `m` a memory error, `M` the module
-    failed), each followed by a wait for the runner's go-ahead, so that what an input printed is never mixed with
-    the next one's. Never returns."""
+def _program_batch(code, setup):
+    """Runs the module once, then the entry point on each input of the batch (read from stdin), one record each on
+    the result pipe (a header line `<kind> <size>` then `size` bytes: kind `v` a value, `e` an error, `m` a memory
+    error, `M` the module failed), each followed by a wait for the runner's go-ahead, so that what an input printed
+    is never mixed with the next one's. The program shares this process: it can choose its own results (as it can
+    by returning them), never another program's. Never returns."""
     try:
+        inputs = _read_request()
         namespace = _program_namespace(True)
         exec(code, namespace)
         func = _resolve_entry_point(namespace, setup["entry_point"])
@@ -366,9 +442,9 @@ def _program_batch(code, setup, inputs, first):
         _flush_streams()
         _write_record("M", _program_traceback(exc).encode("utf-8", "replace"))
         os._exit(1)
-    for index in range(first, len(inputs)):
+    for arguments in inputs:
         try:
-            kind, data = "v", _encode_value(func(*inputs[index]))
+            kind, data = "v", _encode_value(func(*arguments))
         except MemoryError:
             kind, data = "m", b"MemoryError"
         except BaseException as exc:
@@ -388,14 +464,14 @@ def _write_record(kind, data):
 # ---- the init process ------------------------------------------------------------------------------------------
 
 
-def _init_process(code, setup, request, pipes, report_w, cpu_seconds, batch):
+def _init_process(code, setup, pipes, report_w, cpu_seconds, batch):
     """PID 1 of the input's namespaces (or a plain supervisor without them): sets up the input's folders, starts the
     program process, reports the tree's CPU time while it runs, then kills whatever is left and reports how the
     program ended on `report_w`. Never returns."""
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-                       signal.SIGUSR2, signal.SIGALRM):
+                       signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD):
             signal.signal(number, signal.SIG_DFL)  # init ignores what it has no handler for
         if NAMESPACES:
             _enter_input_namespaces(setup["limits"]["scratch_mb"])
@@ -412,8 +488,8 @@ def _init_process(code, setup, request, pipes, report_w, cpu_seconds, batch):
         if pid == 0:
             _become_program(setup, pipes, cpu_seconds, NAMESPACES)
             if batch:
-                _program_batch(code, setup, request["inputs"], request["first"])
-            _program_one(code, setup, request.get("payload", b""))
+                _program_batch(code, setup)
+            _program_one(code, setup)
         for fd in pipes:
             if fd is not None:
                 os.close(fd)
@@ -515,31 +591,38 @@ def _kill_the_rest(pid):
 # ---- the runner: one input, or a batch ------------------------------------------------------------------------
 
 
-def _spawn_init(code, setup, request, cpu_seconds, batch):
-    """Forks the input's init process; returns (pid, the runner's pipe ends)."""
+def _spawn_init(zygote, cpu_seconds, batch):
+    """Has the program's zygote fork an input's init process; returns (its pid, the runner's pipe ends)."""
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
     result_r, result_w = os.pipe()
     report_r, report_w = os.pipe()
     ack_r, ack_w = os.pipe() if batch else (None, None)
-    if NAMESPACES:
-        _check(_libc.unshare(CLONE_NEWPID), "unshare")
+    theirs = [fd for fd in (stdin_r, stdout_w, stderr_w, result_w, report_w, ack_r) if fd is not None]
+    _wait_for_previous_input()
     try:
-        pid = os.fork()
-        if pid == 0:
-            if ack_w is not None:
-                os.close(ack_w)
-            _init_process(code, setup, request, (stdin_r, stdout_w, stderr_w, result_w, ack_r), report_w,
-                          cpu_seconds, batch)
+        reply = zygote.ask({"kind": "input", "cpu_seconds": cpu_seconds, "batch": batch}, theirs)
     finally:
-        if NAMESPACES:
-            _check(_libc.setns(OWN_PID_NS, CLONE_NEWPID), "setns")
-    for fd in (stdin_r, stdout_w, stderr_w, result_w, report_w, ack_r):
-        if fd is not None:
+        for fd in theirs:
             os.close(fd)
-    return pid, {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r,
-                 "report": report_r, "ack": ack_w}
+    try:
+        PREVIOUS_INIT.append(os.pidfd_open(int(reply["pid"])))
+    except (AttributeError, OSError):
+        pass
+    return int(reply["pid"]), {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r,
+                               "report": report_r, "ack": ack_w}
+
+
+def _wait_for_previous_input(timeout_s=5.0):
+    """Waits until the previous input's init has gone, so that its namespaces, folders and memory are freed before
+    the next input starts (the runner does not wait for that after a verdict: the harness has it sooner)."""
+    while PREVIOUS_INIT:
+        fd = PREVIOUS_INIT.pop()
+        try:
+            select.select([fd], [], [], timeout_s)
+        finally:
+            os.close(fd)
 
 
 class Supervision:
@@ -568,8 +651,7 @@ class Supervision:
         self.cpu = 0.0
         self.report = None
         self.setup_error = None
-        self.killed = None  # "timeout", "wall" or "output_limit", when the runner ended the program
-        self.exit_status = None
+        self.killed = None  # "timeout", "wall", "output_limit" or "garbled", when the runner ended the program
         self.ended_at = None
 
     def kill(self, reason):
@@ -630,17 +712,21 @@ class Supervision:
             self.poller.unregister(fd)
             self.open.discard(fd)
             return
+        if fd == self.fds["report"]:
+            self.data[fd] += chunk
+            self._read_reports()
+            return
         cap = self.caps[fd]
         if self.sizes[fd] <= cap:
             self.data[fd] += chunk[: cap + 1 - self.sizes[fd]]
         self.sizes[fd] += len(chunk)
-        if fd == self.fds["report"]:
-            self._read_reports()
-        elif fd != self.fds["stderr"] and self.sizes[fd] > cap:
+        if fd != self.fds["stderr"] and self.sizes[fd] > cap:
             self.kill("output_limit")
 
     def _read_reports(self):
         buffer = self.data[self.fds["report"]]
+        if len(buffer) > 4096 and b"\n" not in buffer:
+            buffer.clear()  # init writes short lines only
         while b"\n" in buffer:
             end = buffer.index(b"\n")
             line = bytes(buffer[:end])
@@ -655,22 +741,30 @@ class Supervision:
                     self.setup_error = json.loads(line[2:])
             except (ValueError, KeyError, TypeError):
                 pass
+        if self.report is not None or self.setup_error is not None:  # the last word: no need to wait for its exit
+            fd = self.fds["report"]
+            if fd in self.open:
+                self.poller.unregister(fd)
+                self.open.discard(fd)
+                os.close(fd)
 
     def take(self, fd):
-        """What was read from `fd` so far, emptied."""
+        """What was read from `fd` so far, emptied (its cap then counts from zero: batch inputs are capped each)."""
         data = bytes(self.data[fd])
         self.data[fd].clear()
+        self.sizes[fd] = 0
         return data
 
     def finish(self):
-        """Kills the init process (if still there), waits for it and closes every pipe."""
+        """Kills the init process (if still there), waits until it has gone (its report pipe closes) and closes
+        every pipe."""
         try:
             os.kill(self.pid, signal.SIGKILL)
         except OSError:
             pass
-        while self.fds["report"] in self.open and self.step(0.05):  # the final report, if it is on its way
+        deadline = time.monotonic() + 5
+        while self.fds["report"] in self.open and time.monotonic() < deadline and self.step(0.05):
             pass
-        _, self.exit_status = os.waitpid(self.pid, 0)
         for fd in list(self.open):
             self.poller.unregister(fd)
             os.close(fd)
@@ -682,15 +776,15 @@ class Supervision:
             os.close(self.fds["ack"])
 
 
-def _run_one(code, compile_error, setup, payload):
+def _run_one(zygote, compile_error, setup, payload):
     """Runs one input in fresh processes and returns its result record."""
     limits = setup["limits"]
     if compile_error is not None:
         return _result("error", stderr=compile_error)
     function_mode = setup["io"] == "function"
     started = time.monotonic()
-    pid, fds = _spawn_init(code, setup, {"payload": payload}, limits["time_limit_s"], batch=False)
-    watch = Supervision(pid, fds, limits, b"" if function_mode else payload, function_mode)
+    pid, fds = _spawn_init(zygote, limits["time_limit_s"], batch=False)
+    watch = Supervision(pid, fds, limits, payload, function_mode)
     wall_deadline = started + limits["time_limit_s"] * limits["wall_time_factor"] + 1.0
     while watch.follow(limits["time_limit_s"], wall_deadline):
         pass
@@ -701,6 +795,10 @@ def _run_one(code, compile_error, setup, payload):
     stdout = watch.take(fds["stdout"])[: limits["output_limit_bytes"]]
     stderr = watch.take(fds["stderr"])[: limits["stderr_limit_bytes"]]
     value = watch.take(fds["result"]) if status == "ok" and function_mode else None
+    if value is not None:
+        problem = _unreadable_value(value)
+        if problem:
+            status, value, note = "error", None, problem
     stderr = _with_note(stderr, note, status)
     return _result(status, stdout, stderr, value, elapsed, watch.cpu)
 
@@ -780,7 +878,7 @@ def _describe_exit(exit_status):
 RECORD_HEADER = re.compile(rb"([vemM]) (\d{1,12})\n")
 
 
-def _run_batch(code, compile_error, setup, inputs, channel):
+def _run_batch(zygote, compile_error, setup, inputs, channel):
     """Every input of a batch, in order, sent to the harness as each finishes: as few program processes as
     possible, a crash or overrun losing only the input it was on (the rest continue in a fresh process). A batch
     CPU budget, when set, ends the batch: inputs not yet run get `timeout` (CodeT's whole-suite limit)."""
@@ -797,12 +895,12 @@ def _run_batch(code, compile_error, setup, inputs, channel):
             for _ in range(position, len(inputs)):
                 channel.send_result(_result("timeout", stderr="not run: the batch time limit was reached"))
             return
-        position, used = _batch_round(code, setup, inputs, position, channel,
+        position, used = _batch_round(zygote, setup, inputs, position, channel,
                                       None if budget is None else budget - spent)
         spent += used
 
 
-def _batch_round(code, setup, inputs, first, channel, budget_left):
+def _batch_round(zygote, setup, inputs, first, channel, budget_left):
     """One program process over inputs[first:]; sends each input's result; returns (position to go on from, CPU
     seconds used)."""
     limits = setup["limits"]
@@ -810,8 +908,8 @@ def _batch_round(code, setup, inputs, first, channel, budget_left):
     cpu_seconds = per_input * (len(inputs) - first)
     if budget_left is not None:
         cpu_seconds = min(cpu_seconds, budget_left)
-    pid, fds = _spawn_init(code, setup, {"inputs": inputs, "first": first}, cpu_seconds, batch=True)
-    watch = Supervision(pid, fds, limits, b"", True)
+    pid, fds = _spawn_init(zygote, cpu_seconds, batch=True)
+    watch = Supervision(pid, fds, limits, json.dumps(inputs[first:]).encode(), True)
     current, input_started, input_cpu_start = first, time.monotonic(), 0.0
     records = bytearray()
     while current < len(inputs):
@@ -872,9 +970,33 @@ def _batch_round(code, setup, inputs, first, channel, budget_left):
     return current, watch.cpu
 
 
+MAX_VALUE_DEPTH = 500
+_JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no per-character state on long strings
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _unreadable_value(data):
+    """Why a result's bytes cannot be handed to the harness (nested deeper than MAX_VALUE_DEPTH), or None: the
+    harness then parses nothing deeper, whatever its own recursion limit."""
+    brackets = _JSON_STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
+    depth = 0
+    for byte in brackets:
+        if byte in (91, 123):  # [ {
+            depth += 1
+            if depth > MAX_VALUE_DEPTH:
+                return f"the return value is nested more than {MAX_VALUE_DEPTH} levels deep"
+        else:
+            depth -= 1
+    return None
+
+
 def _batch_result(kind, data, stdout, stderr, elapsed, cpu, limits):
     stdout = stdout[: limits["output_limit_bytes"]]
     if kind == b"v":
+        problem = _unreadable_value(data)
+        if problem:
+            return _result("error", stdout, _with_note(stderr[: limits["stderr_limit_bytes"]], problem, "error"),
+                           None, elapsed, cpu)
         return _result("ok", stdout, stderr[: limits["stderr_limit_bytes"]], data, elapsed, cpu)
     status = "memory_limit" if kind == b"m" else "error"
     return _result(status, stdout, (stderr + data)[-limits["stderr_limit_bytes"]:], None, elapsed, cpu)
@@ -888,17 +1010,14 @@ def _clean_workdir():
     ours alone) and empties the writable folders. With them, all of it went with the input's namespaces."""
     if NAMESPACES:
         return
-    if os.getpid() == 1:
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
+    if os.getpid() == 1:  # this sandbox's PID namespace is ours: every process but ours is a leftover
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) not in KEEP_PIDS:
+                try:
+                    os.kill(int(name), signal.SIGKILL)
+                except OSError:
+                    pass
+        _reap_all()
     for folder in [WORKDIR] + (["/tmp", "/dev/shm"] if os.getpid() == 1 else []):
         remove_tree_contents(folder)
 
@@ -945,34 +1064,178 @@ def _load(source):
         return None, "".join(traceback.format_exception_only(type(exc), exc))
 
 
+# ---- zygotes: where input processes are forked from -------------------------------------------------------------
+
+
+class ZygoteLink:
+    """The runner's end of a program zygote's socket: small JSON messages, with descriptors alongside."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def ask(self, message, fds=()):
+        socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise SetupError("the program's zygote ended")
+        return json.loads(data)
+
+    def close(self):
+        self.sock.close()
+
+
+def _start_root_zygote():
+    """Forks the root zygote before the runner has read anything, so that it and every process forked from it
+    hold none of the inputs, outputs or programs that pass through the runner later."""
+    runner_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        runner_end.close()
+        for fd in (CONTROL_IN, CONTROL_OUT):
+            os.close(fd)
+        _root_zygote(zygote_end)
+    zygote_end.close()
+    global ROOT_ZYGOTE
+    ROOT_ZYGOTE = pid
+    KEEP_PIDS.update({os.getpid(), pid})
+    return runner_end
+
+
+def _root_zygote(sock):
+    """Forks a clean program zygote for each program the runner loads. Never returns."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps zygotes (and they, their inits) at once
+    try:
+        while True:
+            data, fds, _, _ = socket.recv_fds(sock, 1024, 1)
+            if not data or not fds:
+                break
+            if os.fork() == 0:
+                sock.close()
+                _program_zygote(socket.socket(fileno=fds[0]))
+            os.close(fds[0])
+    except BaseException:
+        pass
+    os._exit(0)
+
+
+def _program_zygote(sock):
+    """Compiles one program and forks an init process for each input the runner asks for. Never returns."""
+    try:
+        own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if NAMESPACES else -1
+        data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 1)
+        setup = json.loads(data)["setup"]
+        source = _read_all(fds[0])
+        os.close(fds[0])
+        code, compile_error = _load(source.decode("utf-8", "surrogateescape"))
+        del source
+        sock.send(json.dumps({"compile_error": compile_error, "pid": os.getpid()}).encode())
+        while True:
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 8)
+            if not data:
+                break
+            request = json.loads(data)
+            pid = _fork_init(code, setup, fds, request, own_pid_ns)
+            for fd in fds:
+                os.close(fd)
+            sock.send(json.dumps({"pid": pid}).encode())
+    except BaseException as exc:
+        try:
+            os.write(2, f"runner: program zygote: {type(exc).__name__}: {exc}\n".encode())
+        except BaseException:
+            pass
+    os._exit(0)
+
+
+def _fork_init(code, setup, fds, request, own_pid_ns):
+    """Forks an input's init process: PID 1 of a new PID namespace when namespaces are in use."""
+    batch = bool(request["batch"])
+    stdin_r, stdout_w, stderr_w, result_w, report_w = fds[:5]
+    ack_r = fds[5] if batch else None
+    if NAMESPACES:
+        _check(_libc.unshare(CLONE_NEWPID), "unshare")
+    try:
+        pid = os.fork()
+        if pid == 0:
+            _init_process(code, setup, (stdin_r, stdout_w, stderr_w, result_w, ack_r), report_w,
+                          float(request["cpu_seconds"]), batch)
+    finally:
+        if NAMESPACES:
+            _check(_libc.setns(own_pid_ns, CLONE_NEWPID), "setns")
+    return pid
+
+
+def _reap_all():
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _load_program(root, setup, source):
+    """A fresh program zygote holding `source` compiled; returns (its link, compile_error)."""
+    runner_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    socket.send_fds(root, [b"fork"], [zygote_end.fileno()])
+    zygote_end.close()
+    zygote = ZygoteLink(runner_end)
+    source_r, source_w = os.pipe()
+    socket.send_fds(runner_end, [json.dumps({"setup": setup}).encode()], [source_r])
+    os.close(source_r)
+    _write_all(source_w, source)
+    os.close(source_w)
+    data = runner_end.recv(1 << 16)
+    if not data:
+        raise SetupError("the program's zygote ended before compiling")
+    reply = json.loads(data)
+    KEEP_PIDS.intersection_update({os.getpid(), ROOT_ZYGOTE})
+    KEEP_PIDS.add(int(reply["pid"]))
+    return zygote, reply["compile_error"]
+
+
 def _serve(channel):
-    setup, code, compile_error = None, None, "no program loaded"
+    root = _start_root_zygote()
+    setup, zygote, compile_error = None, None, "no program loaded"
     while True:
         frame = channel.read()
         if frame is None:
             return
+        _reap_all()
         header, payload = frame
         kind = header["kind"]
         if kind == "load":
+            if zygote is not None:
+                zygote.close()
             setup = header["setup"]
-            code, compile_error = _load(payload.decode("utf-8", "surrogateescape"))
+            zygote, compile_error = _load_program(root, setup, payload)
             channel.send({"kind": "ready", "compile_error": compile_error})
         elif kind == "batch":
-            _run_batch(code, compile_error, setup, json.loads(payload), channel)
+            _run_batch(zygote, compile_error, setup, json.loads(payload), channel)
             channel.send({"kind": "end"})
         elif kind == "run":
-            channel.send_result(_run_one(code, compile_error, setup, payload))
+            channel.send_result(_run_one(zygote, compile_error, setup, payload))
 
 
 def main():
-    global NAMESPACES, WORKDIR, OWN_PID_NS
+    global NAMESPACES, WORKDIR, SWITCH_USER
     mode, packages = sys.argv[1], sys.argv[2]
     NAMESPACES = mode == "namespaces"
+    SWITCH_USER = mode != "plain-as-caller"
     WORKDIR = os.getcwd()
     if packages:
         sys.path.append(packages)
     _install_site_builtins()
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # as PID 1 it adopts orphans: the kernel reaps them
     _prctl(PR_SET_DUMPABLE, 0)  # no process of the same user can ptrace this one or open its descriptors
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     # The control channel arrives on fds 0 and 1; it moves to 3 and 4, and 0-1 become /dev/null (2 stays the
@@ -986,8 +1249,6 @@ def main():
     for target in (CONTROL_IN, CONTROL_OUT):
         os.dup2(100 + target, target)
         os.close(100 + target)
-    if NAMESPACES:  # opened after the control channel has its descriptors, so that it cannot take one of them
-        OWN_PID_NS = os.open("/proc/self/ns/pid", os.O_RDONLY)
     try:
         _serve(Channel(CONTROL_IN, CONTROL_OUT))
     except Exception as exc:  # a frame it cannot read, or an isolation it cannot build: the harness replaces it
@@ -997,7 +1258,10 @@ def main():
 
 NAMESPACES = False
 WORKDIR = "."
-OWN_PID_NS = -1
+ROOT_ZYGOTE = -1
+SWITCH_USER = True  # programs run as the sandbox's user where the interpreter's files are readable by it
+KEEP_PIDS = set()  # the runner and its zygotes: what sweeping leftovers must spare
+PREVIOUS_INIT = []  # a pidfd of the last input's init
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ starts a fresh runner.
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import select
@@ -19,8 +20,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from cosplay_core.sandbox.isolation import (DEFAULT_PACKAGES, Cgroups, Isolation, remove_tree, start_runner,
-                                            sweep_stale)
+from cosplay_core.sandbox.isolation import (DEFAULT_PACKAGES, SANDBOX_UID, Cgroups, Isolation, remove_tree,
+                                            start_runner, sweep_stale, switches_user)
 from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
 
 STARTUP_TIMEOUT_S = 20.0
@@ -100,6 +101,7 @@ class SandboxServer:
         hangs or misbehaves is stopped (the next request starts a fresh one) and what it had not answered gets
         an outcome that says so."""
         outcomes: list[Outcome] = []
+        oom_kills = self.cgroups.oom_kills() if self.cgroups is not None else 0
         try:
             if self.proc is None:
                 self._start()
@@ -118,6 +120,9 @@ class SandboxServer:
                 self._read_header(GRACE_S, "end")
             return outcomes
         except ServerDied as died:
+            if self.cgroups is not None and self.cgroups.oom_kills() > oom_kills:
+                # The kernel, out of memory in this server's cgroup, took a process the input needed.
+                died = ServerDied("memory_limit", "the server ran out of memory while running this input")
             self._stop()
             self.restarts += 1
             left = len(inputs) - len(outcomes)
@@ -129,6 +134,8 @@ class SandboxServer:
         sweep_stale(self.scratch_root)
         if self.isolation.method != "bwrap":
             self.scratch = Path(tempfile.mkdtemp(prefix=f"cosplay-scratch-{os.getpid()}-", dir=self.scratch_root))
+            if switches_user(self.isolation):  # programs run as nobody: the working folder is theirs
+                os.chown(self.scratch, SANDBOX_UID, SANDBOX_UID)
         memory = self._memory_for(self.limits)
         self.cgroups = Cgroups.create(self.isolation, self.limits.max_processes, memory)
         self._memory_bytes = memory
@@ -232,7 +239,7 @@ class SandboxServer:
         value = None
         if value_bytes is not None and status == "ok":
             try:
-                value = json.loads(value_bytes)
+                value = json.loads(value_bytes, parse_int=_parse_int)
             except RecursionError:
                 status, text_err = "error", _append(text_err, "the return value is nested too deeply to read")
             except ValueError:
@@ -283,6 +290,18 @@ class SandboxServer:
             if site.exists():
                 remove_tree(site)
             self.scratch = None
+
+
+MAX_INT_DIGITS = 1_000_000
+
+
+def _parse_int(text: str) -> int:
+    """A JSON integer of any length up to MAX_INT_DIGITS (Python refuses more than 4,300 digits by default)."""
+    if len(text) <= 4000:
+        return int(text)
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_INT_DIGITS:,} digits")
+    return int(decimal.Decimal(text))
 
 
 def _append(text: str, note: str) -> str:
