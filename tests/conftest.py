@@ -61,7 +61,20 @@ def process_tree(pid: int) -> set[int]:
     return tree
 
 
-def sandbox_leftovers() -> list[int]:
+def sandbox_leftovers(settle_s: float = 5.0) -> list[int]:
+    """Processes left behind by programs, after giving an input's namespaces up to `settle_s` to be torn down
+    (the runner does not wait for that after a verdict)."""
+    import time
+
+    deadline = time.monotonic() + settle_s
+    while True:
+        left = _leftovers_now()
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.05)
+
+
+def _leftovers_now() -> list[int]:
     """Processes beyond what the live executors' idle servers are made of (a runner and its launchers).
 
     A process left behind by a program stays in its server's tree (inside bubblewrap, orphans are adopted by the

@@ -234,8 +234,7 @@ def test_batch_program_code_chooses_only_its_own_results(executor):
         def f(x):
             if x == 0:
                 for _ in range(3):
-                    os.write(3, b"v 1\\n7")
-                    os.read(4, 1)  # the runner's go-ahead, read as the real wrapper would
+                    os.write(3, b"v 1 0 0\\n7")  # the record format of runner._write_record
                 time.sleep(100)
             return x
     """, [[0], [1], [2]], Limits(time_limit_s=0.3, memory_mb=256, wall_time_factor=1.0, isolate_inputs=False),

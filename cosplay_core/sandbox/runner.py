@@ -51,7 +51,6 @@ import traceback
 CONTROL_IN = 3
 CONTROL_OUT = 4
 RESULT_FD = 3  # in the program process
-ACK_FD = 4  # batch mode: the runner's go-ahead after it has taken an input's output
 EXIT_MEMORY = 211
 EXIT_NO_RESULT = 212
 EXIT_SETUP_FAILED = 213
@@ -288,9 +287,9 @@ def _install_site_builtins():
 
 
 def _become_program(setup, pipes, cpu_seconds, namespaces):
-    """In the program process: its pipes on fds 0-3 (and the ack pipe on 4), nothing else open, no privileges,
-    its limits set. Any failure ends the process with EXIT_SETUP_FAILED (reported as the sandbox's fault)."""
-    stdin_r, stdout_w, stderr_w, result_w, ack_r = pipes
+    """In the program process: its pipes on fds 0-3, nothing else open, no privileges, its limits set. Any failure
+    ends the process with EXIT_SETUP_FAILED (reported as the sandbox's fault)."""
+    stdin_r, stdout_w, stderr_w, result_w = pipes
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.setsid()
@@ -298,11 +297,7 @@ def _become_program(setup, pipes, cpu_seconds, namespaces):
         os.dup2(stdout_w, 1)
         os.dup2(stderr_w, 2)
         os.dup2(result_w, RESULT_FD)
-        last = RESULT_FD
-        if ack_r is not None:
-            os.dup2(ack_r, ACK_FD)
-            last = ACK_FD
-        os.closerange(last + 1, 1 << 16)
+        os.closerange(RESULT_FD + 1, 1 << 16)
         for number in (signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -428,11 +423,13 @@ def _join_threads():
 
 
 def _program_batch(code, setup):
-    """Runs the module once, then the entry point on each input of the batch (read from stdin), one record each on
-    the result pipe (a header line `<kind> <size>` then `size` bytes: kind `v` a value, `e` an error, `m` a memory
-    error, `M` the module failed), each followed by a wait for the runner's go-ahead, so that what an input printed
-    is never mixed with the next one's. The program shares this process: it can choose its own results (as it can
-    by returning them), never another program's. Never returns."""
+    """Runs the module once, then the entry point on each input of the batch (read from stdin), back to back. Each
+    call's result goes on the result pipe as one record: a header line `<kind> <value> <stdout> <stderr>` (kind `v`
+    a value, `o` a value over the cap, `e` an error, `m` a memory error, `M` the module failed; then the three
+    sizes) followed by those bytes; what the call printed is caught in files of its own, so that no input's output
+    is mixed with another's. The program shares this process: it can choose its own results (as it can by
+    returning them), never another program's. Never returns."""
+    limits = setup["limits"]
     try:
         inputs = _read_request()
         namespace = _program_namespace(True)
@@ -442,23 +439,59 @@ def _program_batch(code, setup):
         _flush_streams()
         _write_record("M", _program_traceback(exc).encode("utf-8", "replace"))
         os._exit(1)
+    capture = _Capture(limits)
     for arguments in inputs:
+        capture.start()
         try:
             kind, data = "v", _encode_value(func(*arguments))
+            if len(data) > limits["value_limit_bytes"]:
+                kind, data = "o", b""
         except MemoryError:
             kind, data = "m", b"MemoryError"
         except BaseException as exc:
             kind, data = "e", _program_traceback(exc).encode("utf-8", "replace")
-        _flush_streams()
-        _write_record(kind, data)
-        if not os.read(ACK_FD, 1):
-            os._exit(0)
+        out, err = capture.stop()
+        _write_record(kind, data, out, err)
     _join_threads()
     _exit_like_python(0)
 
 
-def _write_record(kind, data):
-    _write_all(RESULT_FD, f"{kind} {len(data)}\n".encode() + data)
+class _Capture:
+    """Sends what the program prints during one call to files of its own (memfds), read back after the call."""
+
+    def __init__(self, limits):
+        self.files = (os.memfd_create("stdout"), os.memfd_create("stderr"))
+        self.pipes = (os.dup(1), os.dup(2))
+        self.caps = (limits["output_limit_bytes"] + 1, limits["stderr_limit_bytes"])
+
+    def start(self):
+        _flush_streams()
+        os.dup2(self.files[0], 1)
+        os.dup2(self.files[1], 2)
+
+    def stop(self):
+        _flush_streams()
+        os.dup2(self.pipes[0], 1)
+        os.dup2(self.pipes[1], 2)
+        return tuple(self._take(fd, cap) for fd, cap in zip(self.files, self.caps))
+
+    @staticmethod
+    def _take(fd, cap):
+        size = min(os.fstat(fd).st_size, cap)
+        chunks, offset = [], 0
+        while offset < size:
+            chunk = os.pread(fd, size - offset, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return b"".join(chunks)
+
+
+def _write_record(kind, data, out=b"", err=b""):
+    _write_all(RESULT_FD, f"{kind} {len(data)} {len(out)} {len(err)}\n".encode() + data + out + err)
 
 
 # ---- the init process ------------------------------------------------------------------------------------------
@@ -477,7 +510,7 @@ def _init_process(code, setup, pipes, report_w, cpu_seconds, batch):
             _enter_input_namespaces(setup["limits"]["scratch_mb"])
         else:
             os.setsid()
-        keep = set(pipes) - {None} | {report_w}
+        keep = set(pipes) | {report_w}
         for name in os.listdir("/proc/self/fd"):
             if int(name) > 2 and int(name) not in keep:
                 try:
@@ -491,8 +524,7 @@ def _init_process(code, setup, pipes, report_w, cpu_seconds, batch):
                 _program_batch(code, setup)
             _program_one(code, setup)
         for fd in pipes:
-            if fd is not None:
-                os.close(fd)
+            os.close(fd)
         status = _watch(pid, report_w)
         _kill_the_rest(pid)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -598,8 +630,7 @@ def _spawn_init(zygote, cpu_seconds, batch):
     stderr_r, stderr_w = os.pipe()
     result_r, result_w = os.pipe()
     report_r, report_w = os.pipe()
-    ack_r, ack_w = os.pipe() if batch else (None, None)
-    theirs = [fd for fd in (stdin_r, stdout_w, stderr_w, result_w, report_w, ack_r) if fd is not None]
+    theirs = [stdin_r, stdout_w, stderr_w, result_w, report_w]
     _wait_for_previous_input()
     try:
         reply = zygote.ask({"kind": "input", "cpu_seconds": cpu_seconds, "batch": batch}, theirs)
@@ -611,7 +642,7 @@ def _spawn_init(zygote, cpu_seconds, batch):
     except (AttributeError, OSError):
         pass
     return int(reply["pid"]), {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r,
-                               "report": report_r, "ack": ack_w}
+                               "report": report_r}
 
 
 def _wait_for_previous_input(timeout_s=5.0):
@@ -772,8 +803,6 @@ class Supervision:
         if self.stdin is not None:
             os.close(self.stdin)
             self.stdin = None
-        if self.fds["ack"] is not None:
-            os.close(self.fds["ack"])
 
 
 def _run_one(zygote, compile_error, setup, payload):
@@ -875,7 +904,7 @@ def _describe_exit(exit_status):
 
 # ---- batch mode: a function-mode program's inputs one after another in one program process ---------------------
 
-RECORD_HEADER = re.compile(rb"([vemM]) (\d{1,12})\n")
+RECORD_HEADER = re.compile(rb"([voemM]) (\d{1,12}) (\d{1,12}) (\d{1,12})\n")
 
 
 def _run_batch(zygote, compile_error, setup, inputs, channel):
@@ -910,8 +939,10 @@ def _batch_round(zygote, setup, inputs, first, channel, budget_left):
         cpu_seconds = min(cpu_seconds, budget_left)
     pid, fds = _spawn_init(zygote, cpu_seconds, batch=True)
     watch = Supervision(pid, fds, limits, json.dumps(inputs[first:]).encode(), True)
+    watch.caps[fds["result"]] = 1 << 62  # records are checked one by one below
     current, input_started, input_cpu_start = first, time.monotonic(), 0.0
     records = bytearray()
+    caps = (limits["value_limit_bytes"], limits["output_limit_bytes"] + 1, limits["stderr_limit_bytes"])
     while current < len(inputs):
         if budget_left is not None and watch.cpu > budget_left:
             watch.kill("timeout")
@@ -921,20 +952,24 @@ def _batch_round(zygote, setup, inputs, first, channel, budget_left):
         while current < len(inputs):
             match = RECORD_HEADER.match(records)
             if match is None:
-                if len(records) >= 16 or b"\n" in records:
+                if len(records) >= 48 or b"\n" in records:
                     watch.kill("garbled")
                 break
-            size = int(match.group(2))
-            if size > limits["value_limit_bytes"]:
-                watch.kill("output_limit")
+            sizes = [int(match.group(k)) for k in (2, 3, 4)]
+            if any(size > cap for size, cap in zip(sizes, caps)):
+                watch.kill("garbled")
                 break
-            if len(records) < match.end() + size:
+            end = match.end() + sum(sizes)
+            if len(records) < end:
                 break
-            kind, data = match.group(1), bytes(records[match.end(): match.end() + size])
-            del records[: match.end() + size]
+            at = match.end()
+            data, out, err = (bytes(records[at: at + sizes[0]]), bytes(records[at + sizes[0]: at + sizes[0] + sizes[1]]),
+                              bytes(records[at + sizes[0] + sizes[1]: end]))
+            kind = match.group(1)
+            del records[:end]
             now = time.monotonic()
-            stdout = watch.take(fds["stdout"])
-            stderr = watch.take(fds["stderr"])
+            stdout = watch.take(fds["stdout"]) + out
+            stderr = watch.take(fds["stderr"]) + err
             result = _batch_result(kind, data, stdout, stderr, now - input_started, watch.cpu - input_cpu_start,
                                    limits)
             if kind == b"M":  # the module itself failed: so does every input
@@ -944,10 +979,6 @@ def _batch_round(zygote, setup, inputs, first, channel, budget_left):
                 break
             channel.send_result(result)
             current, input_started, input_cpu_start = current + 1, now, watch.cpu
-            try:
-                os.write(fds["ack"], b"k")
-            except OSError:
-                pass
         if watch.killed or not alive:
             break
     watch.finish()
@@ -991,7 +1022,13 @@ def _unreadable_value(data):
 
 
 def _batch_result(kind, data, stdout, stderr, elapsed, cpu, limits):
-    stdout = stdout[: limits["output_limit_bytes"]]
+    if len(stdout) > limits["output_limit_bytes"]:
+        return _result("output_limit", stdout[: limits["output_limit_bytes"]], stderr[: limits["stderr_limit_bytes"]],
+                       None, elapsed, cpu)
+    if kind == b"o":
+        note = f"the return value is larger than {limits['value_limit_bytes']} bytes"
+        return _result("output_limit", stdout, _with_note(stderr[: limits["stderr_limit_bytes"]], note, "output_limit"),
+                       None, elapsed, cpu)
     if kind == b"v":
         problem = _unreadable_value(data)
         if problem:
@@ -1150,13 +1187,12 @@ def _fork_init(code, setup, fds, request, own_pid_ns):
     """Forks an input's init process: PID 1 of a new PID namespace when namespaces are in use."""
     batch = bool(request["batch"])
     stdin_r, stdout_w, stderr_w, result_w, report_w = fds[:5]
-    ack_r = fds[5] if batch else None
     if NAMESPACES:
         _check(_libc.unshare(CLONE_NEWPID), "unshare")
     try:
         pid = os.fork()
         if pid == 0:
-            _init_process(code, setup, (stdin_r, stdout_w, stderr_w, result_w, ack_r), report_w,
+            _init_process(code, setup, (stdin_r, stdout_w, stderr_w, result_w), report_w,
                           float(request["cpu_seconds"]), batch)
     finally:
         if NAMESPACES:
