@@ -186,6 +186,22 @@ def _resolve_entry_point(namespace, entry_point):
 # ---- the program process -------------------------------------------------------------------------------------
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+class _Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _FilterProgram(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
+
+
 def _drop_privileges():
     """The sandbox's unprivileged user (the host's `nobody`) where this process can switch to it (it is root in
     its user namespace), every capability gone for good (bounding set, ambient set, effective/permitted/inheritable),
@@ -201,18 +217,11 @@ def _drop_privileges():
             pass
         os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
         os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                    ("inheritable", ctypes.c_uint32)]
-
-    header, data = Header(0x20080522, 0), (Data * 2)()
-    _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
+    _check(_libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), ctypes.byref((_CapData * 2)())), "capset")
     _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
-    _forbid_syscalls()
+    if _SECCOMP is not None:
+        _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(_SECCOMP[0]), ctypes.c_ulong(0),
+                           ctypes.c_ulong(0)), "seccomp")
 
 
 # Syscalls a program may not make (Docker's default profile refuses them too): the kernel's keyrings are shared by
@@ -227,11 +236,12 @@ _SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3
 CLONE_NEWUSER = 0x10000000
 
 
-def _forbid_syscalls():
-    """Installs the seccomp filter described above; needs no_new_privs."""
+def _seccomp_program():
+    """The seccomp filter described above, built once (the program process only installs it), or None on an
+    architecture it does not know."""
     machine = os.uname().machine
     if machine not in _SYSCALLS:
-        return
+        return None
     arch, keyrings, unshare, clone, clone3 = _SYSCALLS[machine]
     load, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
     # (code, true label, false label, k); labels are resolved to relative jumps below
@@ -245,20 +255,15 @@ def _forbid_syscalls():
     code += [(load, None, None, 16), (jset, "refuse", "allow", CLONE_NEWUSER), (ret, None, None, 0x7FFF0000),
              (ret, None, None, 0x00050000 | 1), (ret, None, None, 0x00050000 | 38)]
 
-    class Filter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
-                    ("k", ctypes.c_uint32)]
-
-    class Program(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
-
     def offset(at, label):
         return 0 if label is None else labels[label] - at - 1
 
-    filters = (Filter * len(code))(*[Filter(op, offset(i, t), offset(i, f), k) for i, (op, t, f, k) in enumerate(code)])
-    program = Program(len(code), filters)
-    _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(program), ctypes.c_ulong(0),
-                       ctypes.c_ulong(0)), "seccomp")
+    filters = (_Filter * len(code))(*[_Filter(op, offset(i, t), offset(i, f), k)
+                                      for i, (op, t, f, k) in enumerate(code)])
+    return _FilterProgram(len(code), filters), filters  # the array must live as long as the program
+
+
+_SECCOMP = _seccomp_program()
 
 
 def _set_limits(limits, cpu_seconds):
