@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -15,6 +13,7 @@ from cosplay_core.config import RunConfig
 from cosplay_core.outdir import FolderBusy, MalformedFile, child_names, hold_folder, inside, read_json_file, \
     write_json_atomic
 from cosplay_core.problem import ProblemError
+from cosplay_core.progress import progress
 from cosplay_core.run import RunError, RunInterrupted
 from cosplay_core.sandbox import Executor
 from cosplay_core.session import SUMMARY_NAME, BackboneSettings, resolve_problem, start_run
@@ -171,21 +170,33 @@ def format_table(result: dict) -> str:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
+    """The bench's progress bar on standard error (`cosplay_core.progress`): problems done out of all, the last one and
+    whether it failed; silent with `quiet` or when standard error is not a terminal. Pass it as `progress` to
+    `run_benchmark`, inside `with ProgressBar(total) as bar:` (used without `with`, it opens on its first call and
+    closes when the last problem is done)."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.started = time.monotonic()
+    def __init__(self, total: int | None = None, quiet: bool = False, description: str = "bench", stream=None):
+        self.total, self.quiet, self.description, self.stream = total, quiet, description, stream
+        self._stack: ExitStack | None = None
+        self._bar = None
+        self._opened_by_call = False
+
+    def __enter__(self) -> "ProgressBar":
+        self._stack = ExitStack()
+        self._bar = self._stack.enter_context(progress(self.description, self.total, quiet=self.quiet,
+                                                           stream=self.stream))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack, self._bar = None, None
 
     def __call__(self, done: int, total: int, summary: dict) -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        elapsed = time.monotonic() - self.started
+        if self._bar is None:
+            self.__enter__()
+            self._opened_by_call = True
         status = "failed" if "error" in summary else "ok"
-        text = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {summary.get('problem', '?')} {status} " \
-               f"({elapsed:.0f} s)"
-        if self.stream.isatty():
-            self.stream.write("\r" + text + ("\n" if done == total else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+        self._bar.update(completed=done, total=total, note=f"{summary.get('problem', '?')} {status}")
+        if self._opened_by_call and done >= total:
+            self.__exit__()

@@ -426,11 +426,10 @@ def _bench_pool(args, config) -> int:
         raise UsageError(f"pool replay needs a folder of recorded samples: {folder} is not a folder")
     if not Path(args.dataset).is_file():
         raise UsageError(f"{args.dataset}: no such benchmark file (pool replay runs over a HumanEval JSONL file)")
-    with _executor() as executor:
+    with _executor() as executor, ProgressBar(quiet=args.json) as bar:
         try:
             result = run_codet_benchmark(args.dataset, folder, limit=args.limit, jobs=args.jobs, out=args.out,
-                                         seed=args.seed, config=config, executor=executor,
-                                         progress=None if args.json else ProgressBar())
+                                         seed=args.seed, config=config, executor=executor, progress=bar)
         except (ProblemError, ValueError) as exc:
             raise UsageError(str(exc)) from None
     print(json.dumps(result) if args.json else format_codet_table(result))
@@ -471,8 +470,8 @@ def _bench_problems(args, config, backbone, out: Path | None) -> int:
     refs = refs[: args.limit] if args.limit else refs
     with _executor() as executor:
         _check_backbone_on(refs[0], backbone, executor)
-        summaries = run_benchmark(refs, config, backbone, executor, out, args.jobs,
-                                  None if args.json else ProgressBar())
+        with ProgressBar(len(refs), quiet=args.json) as bar:
+            summaries = run_benchmark(refs, config, backbone, executor, out, args.jobs, bar)
     result = aggregate(summaries)
     if out is not None:
         write_json_atomic(out / "bench.json", result)
