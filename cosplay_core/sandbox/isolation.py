@@ -17,6 +17,7 @@ Layers, each used when the machine allows it and reported when it does not (neve
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import itertools
 import json
@@ -110,7 +111,7 @@ def detect(allow_bwrap: bool = True, allow_cgroups: bool = True) -> Isolation:
         for with_namespaces in (True, False):
             isolation = Isolation("bwrap", True, True, True, False, "rlimit", per_input=with_namespaces)
             source = _PROBE if with_namespaces else "pass"
-            if _probe(isolation, source):
+            if _probe_remembered(isolation, source):
                 method, per_input = "bwrap", with_namespaces
                 break
     if method == "none" and shutil.which("unshare") and _runs(["unshare", "--net", "true"]):
@@ -144,6 +145,44 @@ def _runs(cmd: list[str]) -> bool:
                               timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
+
+
+PROBE_MEMORY_S = 24 * 3600
+
+
+def _probe_remembered(isolation: Isolation, source: str) -> bool:
+    """`_probe`, its success remembered for a day in the user's cache folder for this bubblewrap, interpreter,
+    kernel and user (a command started many times then does not pay the probe's ~100 ms each time); a failure is
+    never remembered."""
+    bwrap = shutil.which("bwrap") or ""
+    try:
+        info = os.stat(bwrap)
+        key = json.dumps([bwrap, info.st_mtime_ns, info.st_size, _interpreter(), os.uname().release, os.geteuid(),
+                          isolation.per_input, hashlib.sha256(source.encode()).hexdigest()])
+    except OSError:
+        return _probe(isolation, source)
+    key = hashlib.sha256(key.encode()).hexdigest()
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cosplay"
+    path = folder / "sandbox-probes.json"
+    try:
+        remembered = json.loads(path.read_text())
+        if time.time() - float(remembered.get(key, 0)) < PROBE_MEMORY_S:
+            return True
+    except (OSError, ValueError, AttributeError, TypeError):
+        remembered = {}
+    if not _probe(isolation, source):
+        return False
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remembered = {k: v for k, v in remembered.items() if isinstance(v, (int, float))
+                      and time.time() - v < PROBE_MEMORY_S}
+        remembered[key] = time.time()
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(remembered))
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return True
 
 
 def _probe(isolation: Isolation, source: str) -> bool:

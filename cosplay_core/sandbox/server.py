@@ -105,15 +105,20 @@ class SandboxServer:
         try:
             if self.proc is None:
                 self._start()
-            if not self._loaded:
+            loading = not self._loaded
+            if loading:
                 self._send_load()
-            if self.compile_error is not None:
+            elif self.compile_error is not None:
                 return [Outcome("error", stderr=self.compile_error) for _ in inputs]
             limits = self.limits
+            # The request goes right behind the load (the runner answers a program that does not compile with
+            # an error per input): one round trip less per program.
             if batch:
                 self._send({"kind": "batch"}, json.dumps(inputs).encode())
             else:
                 self._send({"kind": "run"}, _input_bytes(inputs[0], self.program.io))
+            if loading:
+                self._read_ready()
             for _ in inputs:
                 outcomes.append(self._read_result(limits.wall_limit_s() + GRACE_S))
             if batch:
@@ -153,6 +158,7 @@ class SandboxServer:
         return limits.memory_mb * 1024 * 1024 + (48 << 20)  # the runner and each input's init need a little
 
     def _send_load(self) -> None:
+        """Sends the loaded program to the runner; its answer is read by `_read_ready`."""
         memory = self._memory_for(self.limits)
         if memory != self._memory_bytes:
             self.cgroups.set_limits(self.limits.max_processes, memory)
@@ -164,6 +170,8 @@ class SandboxServer:
         program = self.program
         setup = {"io": program.io, "entry_point": program.entry_point, "limits": limits}
         self._send({"kind": "load", "setup": setup}, program.source.encode("utf-8", "surrogatepass"))
+
+    def _read_ready(self) -> None:
         header = self._read_header(STARTUP_TIMEOUT_S, "ready")
         error = header.get("compile_error")
         if error is not None and not isinstance(error, str):
