@@ -7,7 +7,9 @@
 
 Steps: stage 1 `hints`, `plans`, `attacks`, `codes`, `tests`; stage 2, per round, `clean`, `coupling`, `fix`,
 `trivial` (each can be switched off); stage 3 `inputs`, `select`. After each step the matrix is refreshed
-incrementally, the step is appended to the trace with the full state, and a snapshot is returned. A run killed
+incrementally, the step is appended to the trace with the full state, and a snapshot is returned. The matrix (and a
+snapshot's `tests`) holds the used UTs; a UT whose votes never agreed is unused: it is kept in the state (the
+trace's `unused_tests`, with its votes), never executed and never counted. A run killed
 mid-way resumes from its last finished step (`Run.resume`), repeating no model call (the response cache) and losing
 no finished step.
 """
@@ -46,6 +48,8 @@ TITLES = {"hints": "Hints: distinct solution approaches", "plans": "Plans built 
           "coupling": "Breaking spurious coupling", "fix": "Code fixing", "trivial": "Replacing zero-discrimination UTs",
           "inputs": "Random valid inputs", "select": "Output-consensus selection"}
 CELL_TEXT_LIMIT = 2000
+# Events a player reports that the trace keeps under their own type (anything else is a model call's record).
+PLAYER_EVENTS = ("model_call", "parse_failure", "resample", "pool_exhausted")
 # The run's fields a step may change (with the request counter): undoing an interrupted step puts them back.
 STEP_STATE = ("codes", "tests", "hints", "plans", "attacks", "cursor", "round", "round_changes", "rounds", "initial",
               "random_inputs", "selection", "baselines")
@@ -90,6 +94,8 @@ class Run:
         self.baselines: dict = {}
         self.baseline_executions = 0  # baselines' own work, kept out of the algorithm's cost
         self.baseline_wall_s = 0.0
+        self.executions_cached = 0  # pairs the algorithm needed that the executor's cache answered (not executed)
+        self.total_wall_s = 0.0  # every step's whole time: the algorithm, ground-truth scoring and the baselines
         self.stopped: str | None = None
         self.step_index = 0
         self.executions = 0
@@ -99,6 +105,7 @@ class Run:
         self._trace = TraceWriter(self.out_dir / TRACE_NAME, fresh=True) if self.out_dir else None
         self._started_event_written = False
         self._counted_baseline = (0, 0.0)
+        self._baseline_cache_hits = 0
         self._interrupted = False  # the last step stopped because the model could not answer
 
     # -- public API ----------------------------------------------------------------------------------------------
@@ -139,7 +146,8 @@ class Run:
         name = self.cursor
         step_round = self.round  # the round this step belongs to (finishing a round moves self.round on)
         started = time.perf_counter()
-        before = self.executor.executions
+        before, hits_before = self.executor.executions, self.executor.cache_hits
+        baseline_hits_before = self._baseline_cache_hits
         changes: list[Change] = []
         saved = self._state_before_step()
         try:
@@ -162,7 +170,10 @@ class Run:
             self.initial["executions"] = self.executions
         self.wall_s += time.perf_counter() - started - (baseline_wall - self._counted_baseline[1])
         self._counted_baseline = (baseline_executions, baseline_wall)
+        self.executions_cached += (self.executor.cache_hits - hits_before
+                                   - (self._baseline_cache_hits - baseline_hits_before))
         snapshot = self._snapshot(name, changes, step_round)
+        self.total_wall_s += time.perf_counter() - started
         self.history.append(snapshot)
         if self._trace:
             self._trace.write("step", **self._step_event(snapshot))
@@ -177,8 +188,7 @@ class Run:
             self._write_started()
             payload = dict(event)
             event_type = payload.pop("type", "model_call")
-            self._trace.write(event_type if event_type in ("model_call", "parse_failure", "fresh_draw")
-                              else "model_call",
+            self._trace.write(event_type if event_type in PLAYER_EVENTS else "model_call",
                               step=self.step_index, **payload)
 
     def close(self) -> None:
@@ -223,7 +233,7 @@ class Run:
         elif name == "coupling":
             changes = await selfplay.break_coupling(player, problem, self.tests, snap, config, self.indices)
         elif name == "fix":
-            changes = await selfplay.fix_codes(player, problem, self.codes, self.tests, snap, self.matrix,
+            changes = await selfplay.fix_codes(player, problem, self.codes, self.tests, snap, self.matrix, config,
                                                self.indices)
         else:
             changes = await selfplay.replace_trivial_tests(player, problem, self.tests, snap, config,
@@ -244,8 +254,8 @@ class Run:
         elif name == "tests" or (name in steps and name == steps[-1]):
             if name != "tests":
                 self._close_round()
-            more_rounds = self.round < self.config.rounds and steps and not (self.rounds and
-                                                                               self.rounds[-1]["changes"] == 0)
+            quiet = self.config.policies.stop_when_quiet and self.rounds and self.rounds[-1]["changes"] == 0
+            more_rounds = self.round < self.config.rounds and steps and not quiet
             if more_rounds:
                 self.round += 1
                 self.round_changes = 0
@@ -272,16 +282,18 @@ class Run:
         await asyncio.to_thread(self._refresh_sync)
 
     def _refresh_sync(self) -> None:
-        """Makes the matrix hold exactly the current pools and executes the cells it lacks."""
+        """Makes the matrix hold exactly the current codes and used UTs, in slot order, and executes the cells it
+        lacks (re-adding a UT costs nothing: outcomes are kept by program and input)."""
         for code_id in list(self.matrix.code_ids):
             if code_id not in self.codes:
                 self.matrix.remove_code(code_id)
-        for test_id in list(self.matrix.test_ids):
-            if test_id not in self.tests:
+        used = [test for test in self.tests.values() if test.agreed]
+        if self.matrix.test_ids != tuple(test.id for test in used):
+            for test_id in self.matrix.test_ids:
                 self.matrix.remove_test(test_id)
         for code in self.codes.values():
             self.matrix.set_code(code.id, code.source)
-        for test in self.tests.values():
+        for test in used:
             self.matrix.set_test(test.id, test.input, test.expected)
         self.matrix.refresh()
 
@@ -301,13 +313,14 @@ class Run:
             signatures.update(zip(tied, rows))
         self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, signatures, inputs,
                                                policies.cluster_ties and bool(inputs), every)
-        started, before = time.perf_counter(), self.executor.executions
+        started, before, hits = time.perf_counter(), self.executor.executions, self.executor.cache_hits
         initial_sigs = []
         if self.initial and inputs:
             initial_sigs = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
                                                    self.initial["codes"], inputs, self.config.relative_time_limit)
         self.baselines = self._baselines(initial_sigs)
         self.baseline_executions += self.executor.executions - before
+        self._baseline_cache_hits += self.executor.cache_hits - hits
         self.baseline_wall_s += time.perf_counter() - started
 
     def _state_before_step(self) -> dict:
@@ -393,19 +406,25 @@ class Run:
             usage=self.player.usage.to_dict(), executions=self.executions, gt=gt)
 
     def _state(self) -> dict:
-        """Everything needed to resume after this step (large test values as trace blobs)."""
-        tests = [dict(to_jsonable(t), input=self._trace.blob(t.input), expected=self._trace.blob(t.expected),
-                      votes=[self._trace.blob(v) for v in t.votes]) for t in self.tests.values()]
+        """Everything needed to resume after this step (large test values as trace blobs): `tests` the used UTs (the
+        matrix's columns), `unused_tests` those whose votes never agreed."""
+        def test_record(t):
+            return dict(to_jsonable(t), input=self._trace.blob(t.input), expected=self._trace.blob(t.expected),
+                        votes=[self._trace.blob(v) for v in t.votes])
+
+        tests = [test_record(t) for t in self.tests.values() if t.agreed]  # the matrix's order (_refresh_sync)
+        unused = [test_record(t) for t in self.tests.values() if not t.agreed]
         codes = [dict(to_jsonable(c), source=self._trace.blob(c.source)) for c in self.codes.values()]
         initial = self.initial and dict(self.initial, codes=[self._trace.blob(c) for c in self.initial["codes"]])
-        return {"codes": codes, "tests": tests, "hints": self.hints,
+        return {"codes": codes, "tests": tests, "unused_tests": unused, "hints": self.hints,
                 "plans": self.plans, "attacks": self.attacks, "counter": self.indices.last, "cursor": self.cursor,
                 "round": self.round, "round_changes": self.round_changes, "rounds": self.rounds,
                 "initial": initial, "random_inputs": [self._trace.blob(x) for x in self.random_inputs],
                 "selection": self._selection_record(),
                 "baselines": self.baselines, "stopped": self.stopped, "executions": self.executions,
                 "baseline_executions": self.baseline_executions, "baseline_wall_s": self.baseline_wall_s,
-                "wall_s": self.wall_s}
+                "wall_s": self.wall_s, "executions_cached": self.executions_cached,
+                "total_wall_s": self.total_wall_s}
 
     def _selection_record(self) -> dict | None:
         if self.selection is None:
@@ -428,6 +447,12 @@ class Run:
                 self._trace.write("run_started", problem=problem_card(self.problem), backbone=self.player.info,
                                   config=self.config.to_dict())
             self._started_event_written = True
+
+    def counters(self) -> dict:
+        """What depends on timing and on the executor's cache, apart from the summary (which a seed reproduces):
+        `executions_cached`, the pairs the algorithm needed that the cache answered; `total_wall_s`, every step's
+        whole time (the algorithm, ground-truth scoring and the baselines)."""
+        return {"executions_cached": self.executions_cached, "total_wall_s": round(self.total_wall_s, 3)}
 
     def summary(self) -> dict:
         """The run's summary (DESIGN 5), GT fields null without ground truth."""
@@ -464,7 +489,15 @@ class Run:
             "executions_baselines": self.baseline_executions, "baselines_wall_s": round(self.baseline_wall_s, 3),
             "wall_s": round(self.wall_s, 3), "stopped": self.stopped,
             "selection_reasons": list(self.selection.reasons) if self.selection else [],
+            "tests_unused": sum(1 for t in self.tests.values() if not t.agreed), **self._input_supply(),
         })
+
+    def _input_supply(self) -> dict:
+        """How many distinct UT inputs the backbone can ever give (a replayed pool's; None for a model, which can
+        always write more) and whether they fall short of N_t, so that such problems can be reported apart."""
+        available = getattr(self.player, "available_test_inputs", None)
+        return {"test_inputs_available": available,
+                "short_of_test_inputs": None if available is None else available < self.config.tests}
 
     # -- resume --------------------------------------------------------------------------------------------------
 
@@ -488,7 +521,8 @@ class Run:
             raise RunError(f"{out_dir} holds a run of another problem or other settings: choose another --out")
         state = steps[-1]["state"]
         run.codes = {c["id"]: code_from_dict(c) for c in state["codes"]}
-        run.tests = {t["id"]: test_from_dict(t) for t in state["tests"]}
+        tests = [test_from_dict(t) for t in state["tests"] + state.get("unused_tests", [])]
+        run.tests = {t.id: t for t in sorted(tests, key=lambda t: t.id)}  # slots in order, as the run held them
         run.hints, run.plans, run.attacks = state["hints"], state["plans"], state["attacks"]
         run.indices, run.cursor, run.round = ideas.Indices(state["counter"]), state["cursor"], state["round"]
         run.round_changes, run.rounds, run.initial = state["round_changes"], state["rounds"], state["initial"]
@@ -497,6 +531,8 @@ class Run:
         run.stopped, run.executions, run.wall_s = state["stopped"], state["executions"], state["wall_s"]
         run.baseline_executions = state.get("baseline_executions", 0)
         run.baseline_wall_s = state.get("baseline_wall_s", 0.0)
+        run.executions_cached = state.get("executions_cached", 0)
+        run.total_wall_s = state.get("total_wall_s", 0.0)
         run._counted_baseline = (run.baseline_executions, run.baseline_wall_s)
         for key, value in steps[-1].get("usage", {}).items():
             if hasattr(run.player.usage, key):

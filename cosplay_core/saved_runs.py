@@ -170,6 +170,8 @@ COMPARED = (("chosen code (CoSPlay)", lambda s: verdict(s["gt"].get("bon_cluster
             ("tokens in / out", lambda s: f"{(s.get('usage') or {}).get('input_tokens', 0):,} / "
                                           f"{(s.get('usage') or {}).get('output_tokens', 0):,}"),
             ("executions", lambda s: f"{s.get('executions', 0):,}"),
+            ("executions answered from the cache", lambda s: _text(s.get("executions_cached"))),
+            ("ground-truth executions", lambda s: _text(s.get("gt_executions"))),
             ("seconds, in all", lambda s: _text(total_seconds(s))),
             ("stopped early", lambda s: s.get("stopped") or "no"))
 

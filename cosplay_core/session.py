@@ -80,8 +80,9 @@ def start_run(problem: Problem, config: RunConfig, executor: Executor, backbone:
 
 
 def write_summary(run: Run) -> dict:
-    """Writes `summary.json` next to the trace (when the run has an output folder) and returns the summary."""
-    summary = run.summary()
+    """Writes `summary.json` next to the trace (when the run has an output folder) and returns the summary, with
+    the run's counters (`Run.counters`: executions answered from the cache, total time) added."""
+    summary = {**run.summary(), **run.counters()}
     if run.out_dir is not None:
         run.out_dir.mkdir(parents=True, exist_ok=True)
         (run.out_dir / SUMMARY_NAME).write_text(json.dumps(summary, indent=2) + "\n")

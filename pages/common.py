@@ -32,9 +32,11 @@ def runs_dir() -> Path:
 POLL_S = 1.0  # how often a page looks at a running run (and reruns when a step has finished)
 
 
-@st.cache_resource
+@st.cache_resource(scope="session", on_release=lambda ex: ex.close())
 def executor() -> Executor:
-    """One sandbox executor for the whole app (its servers are reused across runs, pages and sessions)."""
+    """The sandbox executor of this browser session, shared by its runs and pages (servers reused across them) and
+    closed with the session. One per session, so that the executions a run counts are its own, not another
+    session's (a run counts the executor's executions during its steps)."""
     return Executor()
 
 
@@ -171,6 +173,8 @@ def start_new() -> str | None:
         run = start_run(problem, config, executor(), backbone, out, ground_truth, resume=False)
     except (ModelConfigError, RunError, ProblemError) as exc:
         return str(exc)
+    if backbone.max_calls is not None and hasattr(run.player, "max_calls"):
+        run.player.max_calls = backbone.max_calls  # sim counts its simulated calls against the budget too
     set_live(RunController(lambda: run, on_finish=write_summary), backbone=run.player.info.__dict__,
              problem=problem_card(problem), config=config.to_dict(), folder=str(out))
     return None
@@ -285,7 +289,7 @@ def _leave_pages_folder_mode() -> None:
     from streamlit import runtime
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory and isinstance(runtime.get_instance(), runtime.Runtime):
+    if PagesManager.uses_pages_directory and type(runtime.get_instance()) is runtime.Runtime:  # not a mock
         PagesManager.uses_pages_directory = False
         st.rerun()
 
@@ -341,10 +345,14 @@ def snapshot_label(snapshot: Snapshot) -> str:
     return f"{snapshot.step}: stage {snapshot.stage} · {where}{snapshot.name}"
 
 
-def cost_line(snapshot: Snapshot) -> str:
+def cost_line(snapshot: Snapshot, simulated: bool = False) -> str:
+    """A step's cost so far: model calls (answers from the response cache said as such), tokens, executions."""
     usage = snapshot.usage or {}
-    return (f"{usage.get('calls', 0)} model calls · {usage.get('input_tokens', 0):,} in / "
-            f"{usage.get('output_tokens', 0):,} out tokens · {snapshot.executions:,} executions")
+    calls = f"{usage.get('calls', 0)} {'simulated ' if simulated else ''}model calls"
+    if usage.get("cached_calls"):
+        calls += f" + {usage['cached_calls']} answered from the response cache (no call, no cost)"
+    return (f"{calls} · {usage.get('input_tokens', 0):,} in / {usage.get('output_tokens', 0):,} out tokens · "
+            f"{snapshot.executions:,} executions by this run")
 
 
 SHOWN_CHARACTERS = 5000  # of one input or output on a page; a large input at the constraints' limits runs to megabytes

@@ -80,7 +80,10 @@ def settings_fields() -> None:
         c1.number_input("votes k", 1, 8, key="votes", help=GLOSSARY["votes"])
         c2.number_input("seed", 0, 10 ** 6, key="seed")
         c3.number_input("concurrent calls", 1, 32, key="concurrency")
-        c4.number_input("budget: model calls (0 = none)", 0, 100000, key="max_calls")
+        c4.number_input("budget: model calls (0 = none)", 0, 100000, key="max_calls",
+                        help="The run stops cleanly once this many calls are made, and chooses from what it has. It "
+                             "applies to language models and to sim (its simulated calls); pool replay calls no "
+                             "model, so no budget applies to it. Answers from the response cache are not counted.")
         c1.number_input("relative time limit (x pool median; 0 = full limits)", 0.0, 1000.0,
                         key="relative_time_limit")
         st.markdown("**Policies** (switch off for ablations)")
@@ -121,7 +124,7 @@ if current is not None and current.source == "live":
     latest = current.latest
     if latest is not None:
         st.write(f"**Step {snapshot_label(latest)}** · {latest.title}")
-        st.caption(cost_line(latest))
+        st.caption(cost_line(latest, current.backbone.get("simulation", False)))
         for line in explain_step(current.snapshots, len(current.snapshots) - 1, current.config):
             st.markdown(f"- {line}")
         for change in latest.changes[:8]:

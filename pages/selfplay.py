@@ -49,7 +49,7 @@ def matrix_view() -> None:
                               format_func=lambda i: labels[i], key="timeline")
     snapshot = snapshots[chosen]
     show_gt = ground_truth_shown()  # the header's toggle
-    st.markdown(f"**{snapshot.title}** · {cost_line(snapshot)}")
+    st.markdown(f"**{snapshot.title}** · {cost_line(snapshot, current.backbone.get('simulation', False))}")
     position = next(i for i, s in enumerate(current.snapshots) if s.step == snapshot.step)
     for line in explain_step(current.snapshots, position, current.config):
         st.info(line)

@@ -133,7 +133,17 @@ def test_a_bench_folder_has_a_per_problem_table(monkeypatch, runs, tmp_path):
     at.run()
     assert not at.exception, at.exception
     tables = [d.value for d in at.dataframe]
+    assert not at.error, [e.value for e in at.error]
     per_problem = next(t for t in tables if "CoSPlay" in t.columns)
     assert len(per_problem) == 2 and {"codet", "UT accuracy", "status"} <= set(per_problem.columns)
     selectors = next(t for t in tables if "selector" in t.columns)
     assert all(v == "–" or v.endswith("%") for v in selectors["accuracy"])
+
+
+def test_counters_are_the_runs_own(runs):
+    """Executions and cache hits count this run's work only; total time counts scoring and baselines too."""
+    summary = saved_runs.run_record(runs / "seed1")["summary"]
+    assert summary["executions"] > 0 and summary["executions_cached"] >= 0
+    assert summary["total_wall_s"] >= summary["wall_s"] + summary["baselines_wall_s"] - 1e-3
+    table = {row["metric"]: row for row in saved_runs.compare_table([saved_runs.run_record(runs / "seed1")])}
+    assert table["executions answered from the cache"]["seed1"] == str(summary["executions_cached"])

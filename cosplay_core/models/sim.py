@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cosplay_core.compare import outcome_matches
-from cosplay_core.models.base import ModelConfigError
+from cosplay_core.models.base import BudgetExceeded, ModelConfigError
 from cosplay_core.player import PlayerInfo, PlayerUsage, stage3_input_kinds
 from cosplay_core.problem import Problem, decode_generated_input, generator_program
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome
@@ -69,7 +69,8 @@ def sim_refusal(problem: Problem) -> str | None:
 class SimPlayer:
     """Answers the player's requests from `problem`'s reference and wrong solutions (see the module docstring)."""
 
-    def __init__(self, problem: Problem, executor: Executor, seed: int = 0, skills: SimSkills = SimSkills()):
+    def __init__(self, problem: Problem, executor: Executor, seed: int = 0, skills: SimSkills = SimSkills(),
+                 max_calls: int | None = None):
         refusal = sim_refusal(problem)
         if refusal:
             raise ModelConfigError(refusal)
@@ -77,6 +78,7 @@ class SimPlayer:
         self.executor = executor
         self.seed = seed
         self.skills = skills
+        self.max_calls = max_calls  # the run's budget of (simulated) calls, as for a language model; None: none
         self.usage = PlayerUsage()
         self.info = PlayerInfo("sim", simulation=True, description=SIM_NOTICE,
                                settings={"code_skill": skills.code, "test_skill": skills.test,
@@ -92,7 +94,10 @@ class SimPlayer:
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def _rng(self, request: str, *args: Any) -> random.Random:
-        """The random stream of one request (each counts as a call of the simulated model)."""
+        """The random stream of one request (each counts as a call of the simulated model, against `max_calls`:
+        BudgetExceeded once the budget is spent, as a language model's client raises it)."""
+        if self.max_calls is not None and self.usage.calls >= self.max_calls:
+            raise BudgetExceeded(f"the budget of {self.max_calls} model calls is spent")
         self.usage.calls += 1
         return random.Random(self._key(request, *args))
 
