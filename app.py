@@ -29,6 +29,7 @@ navigation = st.navigation({
     ],
     "Library": [
         st.Page("pages/runs.py", title="Runs", icon="🗂️"),
+        st.Page("pages/calls.py", title="Model calls", icon="💬"),
         st.Page("pages/problems.py", title="Problems", icon="📚"),
     ],
 })

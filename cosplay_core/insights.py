@@ -523,7 +523,8 @@ def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None 
                 start -= 1
             total = sum(1 for s in snapshots[start:index + 1] for c in s.changes if c.counts)
             limit = config.get("rounds")
-            if total == 0 and (limit is None or number < limit):
+            stops = ((config.get("policies") or {}).get("stop_when_quiet", True))
+            if total == 0 and stops and (limit is None or number < limit):
                 lines.append(f"Round {number} changed nothing, so self-play stops early (up to {limit} rounds were "
                              "allowed): another round would see the same matrix and do the same. Next: stage 3.")
             elif limit is not None and number >= limit:

@@ -17,7 +17,8 @@ POLICY_LABELS = {"attack_tests": "UTs targeting attack ideas", "self_consistency
                  "clean_codes": "step 1: replace codes passing no UT", "break_coupling": "step 2: refresh weakest UT",
                  "fix_codes": "step 3: repair against trusted UT", "replace_trivial_tests":
                  "step 4: replace zero-discrimination UTs", "cluster_ties": "stage 3: cluster tied codes",
-                 "cluster_all_codes": "stage 3: cluster every code"}
+                 "cluster_all_codes": "stage 3: cluster every code",
+                 "stop_when_quiet": "stop early after a quiet round", "verify_repairs": "keep only repairs that pass"}
 
 header()
 st.title("CoSPlay Studio")
@@ -89,7 +90,7 @@ def settings_fields() -> None:
         st.markdown("**Policies** (switch off for ablations)")
         columns = st.columns(4)
         for i, name in enumerate(Policies.names()):
-            columns[i % 4].checkbox(POLICY_LABELS[name], key=f"policy_{name}")
+            columns[i % 4].checkbox(POLICY_LABELS.get(name, name.replace("_", " ")), key=f"policy_{name}")
 
 
 def show_problems(settings: dict) -> None:

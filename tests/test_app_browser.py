@@ -29,7 +29,8 @@ def app_url(tmp_path_factory):
     pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    app = start_app(port, {"COSPLAY_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))})  # this module's runs only
+    app = start_app(port, {"COSPLAY_RUNS_DIR": str(tmp_path_factory.mktemp("runs")),  # this module's runs only
+                           "COSPLAY_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))})
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -194,3 +195,31 @@ def test_a_second_run_then_two_runs_compared_and_one_opened(page, app_url):
         text = page.locator("[data-testid='stMain']").inner_text()
         assert "DeltaGenerator" not in text and "Traceback" not in text and "cosplay_core." not in text
     assert "run=app-" in page.url  # the link shows this saved run
+
+
+def test_the_model_call_viewer(page, app_url):
+    """A run by the LM player against a scripted OpenAI-compatible server (started here), then its calls."""
+    from fake_llm_server import FakeLLMServer
+    from test_app_calls import scripted_model
+
+    with FakeLLMServer(scripted_model) as server:
+        visit(page, f"{app_url}/?sample=max_subarray&backbone_kind=compatible&model_compatible=scripted"
+                    f"&base_url={server.openai_base_url}&codes=3&tests=3&rounds=1&inputs=4&votes=2&concurrency=1")
+        button(page, "▶ Run").click()
+        button(page, "▶ New run").wait_for(timeout=180000)
+    page.get_by_role("link", name="Model calls").click()
+    page.get_by_text("calls shown").wait_for()
+    settled(page)
+    page.get_by_role("combobox", name="Kinds of request").click()
+    page.get_by_role("option", name="predict_output").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                           ".some(m => /^\\d+ of \\d+$/.test(m.innerText) && !m.innerText.startsWith(m.innerText"
+                           ".split(' of ')[1] + ' '))", timeout=20000)  # fewer calls shown than recorded
+    settled(page)
+    tick_rows(page, page.locator("[data-testid='stDataFrame']").first, [0])
+    page.get_by_text("Raw response").wait_for(timeout=20000)
+    page.get_by_text("predict_output · attempt", exact=False).first.wait_for()
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "### Request: predict_output" in body and "Working it out." in body
+    shot(page, "6-model-calls")
