@@ -15,6 +15,7 @@ import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT
 from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder, write_json_atomic
 from cosplay_core.problem import load_json_value
 from cosplay_core.sandbox import Executor, Job, Limits, Program
@@ -275,14 +276,16 @@ def _run_config(args) -> "RunConfig":
         policies = Policies().including(*args.with_policy).without(*args.no)
         return RunConfig(codes=args.codes, tests=args.tests, rounds=args.rounds, inputs=args.inputs, votes=args.votes,
                          hints=args.hints, seed=args.seed, policies=policies,
-                         relative_time_limit=args.relative_time_limit or None)
+                         relative_time_limit=args.relative_time_limit or None,
+                         trusted_min_support=args.trusted_min_support)
     except ValueError as exc:
         name = str(exc).split(" ", 1)[0]
         flag = f"--{name.replace('_', '-')}" if name in _RUN_FLAGS else name
         raise UsageError(flag + str(exc)[len(name):]) from None
 
 
-_RUN_FLAGS = ("codes", "tests", "rounds", "inputs", "votes", "hints", "seed", "relative_time_limit")
+_RUN_FLAGS = ("codes", "tests", "rounds", "inputs", "votes", "hints", "seed", "relative_time_limit",
+              "trusted_min_support")
 
 
 def _backbone(args):
@@ -518,9 +521,13 @@ def _add_run_settings(parser) -> None:
     parser.add_argument("--hints", type=int, default=6, metavar="K_h", help="hints in stage 1 (default 6)")
     parser.add_argument("--no", action="append", default=[], metavar="POLICY",
                         help="switch a policy off (ablation): attack_tests, self_consistency, clean_codes, "
-                             "break_coupling, fix_codes, replace_trivial_tests, cluster_ties")
+                             "break_coupling, fix_codes, replace_trivial_tests, cluster_ties, stop_when_quiet, "
+                             "verify_repairs (docs/deviations.md)")
     parser.add_argument("--with", dest="with_policy", action="append", default=[], metavar="POLICY",
                         help="switch a policy on: cluster_all_codes (stage 3 clusters every code, not only the tied)")
+    parser.add_argument("--trusted-min-support", type=float, default=DEFAULT_TRUSTED_MIN_SUPPORT, metavar="S",
+                        help="share of the code pool that must pass the UT that drives repairs (default "
+                             f"{DEFAULT_TRUSTED_MIN_SUPPORT}; 0: any non-trivial UT)")
     parser.add_argument("--relative-time-limit", type=float, default=20.0, metavar="F",
                         help="a candidate F times slower than the pool's median on an input times out early "
                              "(default 20; 0: the problem's full limit on every input)")

@@ -20,6 +20,11 @@ class Policies:
     cluster_all_codes     stage 3 clusters every code of the final pool, not only the tied top codes; the largest
                           cluster wins, pass counts break ties (off by default: DESIGN 2 clusters the tied codes).
                           Worth it when the UTs are weak: on CodeGen-16B's HumanEval samples, see the README.
+    stop_when_quiet       stage 2 ends before T_max rounds when a round changed nothing (off: always T_max rounds)
+    verify_repairs        stage 2 step 3 keeps a repair only when it passes the trusted UT (off: every repair is
+                          kept, as DESIGN 2 words it)
+
+    docs/deviations.md lists where the rules differ from the paper's and which switch turns each difference off.
     """
 
     attack_tests: bool = True
@@ -30,6 +35,8 @@ class Policies:
     replace_trivial_tests: bool = True
     cluster_ties: bool = True
     cluster_all_codes: bool = False
+    stop_when_quiet: bool = True
+    verify_repairs: bool = True
 
     @classmethod
     def names(cls) -> list[str]:
@@ -57,6 +64,9 @@ COUNT_BOUNDS = {"codes": (1, 256), "tests": (1, 256), "hints": (1, 32), "hints_p
                 "regenerations": (0, 16), "rounds": (0, 100), "inputs": (1, 1024)}
 MAX_SEED = 2 ** 63 - 1
 MAX_RELATIVE_TIME_LIMIT = 1000
+# The trusted UT of stage 2 step 3 must be passed by at least this share of the code pool (rounded up to whole
+# codes, at least one): 0.25 is 4 of 16 codes. Chosen by measurement (docs/deviations.md, "Minimum support").
+DEFAULT_TRUSTED_MIN_SUPPORT = 0.25
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,7 @@ class RunConfig:
     inputs: int = 16
     seed: int = 0
     relative_time_limit: float | None = 20.0  # pool-relative time limits (sandbox/relative.py); None: full limits
+    trusted_min_support: float = DEFAULT_TRUSTED_MIN_SUPPORT  # share of the code pool the trusted UT needs
     policies: Policies = field(default_factory=Policies)
 
     def __post_init__(self):
@@ -87,6 +98,11 @@ class RunConfig:
                                    or not math.isfinite(factor) or not 2 <= factor <= MAX_RELATIVE_TIME_LIMIT):
             raise ValueError(f"relative_time_limit must be a number from 2 to {MAX_RELATIVE_TIME_LIMIT} (or none), "
                              f"not {factor!r}")
+        support = self.trusted_min_support
+        if isinstance(support, bool) or not isinstance(support, (int, float)) or not math.isfinite(support) \
+                or not 0 <= support <= 1:
+            raise ValueError(f"trusted_min_support must be a number from 0 to 1 (a share of the code pool), "
+                             f"not {support!r}")
         if not isinstance(self.policies, Policies):
             raise ValueError(f"policies must be Policies, not {self.policies!r}")
 
@@ -94,6 +110,11 @@ class RunConfig:
     def agreement_needed(self) -> int:
         """Votes that must agree for a predicted output to be kept: ceil(3k/4)."""
         return math.ceil(3 * self.votes / 4) if self.policies.self_consistency else 1
+
+    def trusted_min_passes(self, pool_size: int) -> int:
+        """Codes that must pass a UT for stage 2 step 3 to trust it: `trusted_min_support` of `pool_size`, rounded
+        up, at least 1."""
+        return max(1, math.ceil(self.trusted_min_support * pool_size - 1e-9))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,24 +1,36 @@
 """The `pool:<folder>` backbone: replays recorded model samples (CodeT's CodeGen-16B samples for HumanEval).
 
-No model is called. A `PoolPlayer` answers the player's requests from one problem's recorded pools (`CodetPool`):
+No model is called. A `PoolPlayer` answers the player's requests from one problem's recorded pools (`CodetPool`),
+every draw without replacement: a recorded sample is served at most once, and a pool that has run out answers
+None (the request fails, and the player reports `{"type": "pool_exhausted", ...}` to `on_event` the first time;
+the run writes it to its trace). Draws never wrap around.
 
 - `write_code`: the next recorded program of a seeded shuffle of the 100 samples (duplicates kept as recorded);
-- `write_test_input`: the input of the next recorded UT; inputs come in the order of a seeded shuffle of the UTs
-  weighted by how often each was sampled, each distinct input once (an input several samples share is drawn once);
-- `predict_output`: for a recorded UT input, the expected value the model wrote in its assert (it wrote the assert,
-  so that is its prediction). Several recorded UTs can share an input with different expected values: the votes
-  go through them in turn, each as often as it was sampled, starting with the one the input was drawn with. For
-  an input no recorded UT has, None (the pool cannot predict);
-- `repair_code`: a pool cannot repair; the answer is a fresh draw of the next unused recorded program, counted in
-  `usage.fresh_draws` and reported to `on_event` as `{"type": "fresh_draw", "request": "repair_code"}`;
+- `write_test_input`: the next UT input. The distinct recorded inputs are split once, by the seed, into UT inputs
+  and stage-3 inputs (below); UT inputs come in the order of a seeded shuffle of the recorded asserts (so an input
+  many samples asserted on tends to come early), each distinct input once;
+- `predict_output`: the next recorded prediction for that input. Every recorded assert on an input is one
+  prediction (the model wrote it, so its expected value is what it predicted), as many times as the samples wrote
+  it: an assert written by 3 samples is 3 votes, one written once is 1 vote. The k votes of a UT are k of these,
+  drawn without replacement in a seeded order; an input with fewer recorded asserts than votes asked gives None
+  for the rest. So self-consistency means what it means for a model: a UT is kept when ceil(3k/4) of k recorded
+  predictions agree, and a re-derivation draws predictions not used before (None once they are spent, which makes
+  break_coupling regenerate the UT from a new input). An input no recorded assert has gives None;
+- `repair_code`: a pool cannot repair. The answer is a *resample*: the next unused recorded program, counted in
+  `usage.resamples` and reported to `on_event` as `{"type": "resample", "request": "repair_code"}`; the player's
+  `resamples_repairs` tells stage 2 to name such changes "resample", never "repair";
 - `propose_hints`, `write_plan`: neutral placeholders that say the samples are replayed (the pools hold no hints
   or plans); `attack_ideas`: none (the pools hold no attack ideas, so every UT counts as a random input);
-- `random_inputs`: inputs of recorded UTs not drawn as UT inputs (random valid inputs written by the model), then,
-  when those are too few, the drawn ones, up to `count`.
+- `random_inputs` (stage 3): the held-out stage-3 inputs, never drawn as UT inputs, so stage 3 runs the codes on
+  inputs disjoint from every UT input of the run. The held-out inputs are the `stage3_inputs` distinct inputs
+  the samples asserted on least often (ties in a seeded order), at most half of the distinct inputs so that the UT
+  pool keeps the other half: the inputs written once or twice could never reach ceil(3k/4) agreeing votes as UTs
+  (k = 4), so holding them out costs the UT pool least. A problem with fewer than two distinct inputs holds none
+  out, and stage 3 then has no input (ties go to the lowest id).
 
-When a pool runs out, draws wrap around to its start: `usage.wrapped_code_draws` / `usage.wrapped_test_draws` count
-the draws that repeat an earlier one. The answers depend only on the seed and the order of the requests (which the
-engine makes deterministic), never on timing.
+`available_test_inputs` is how many distinct UT inputs the pool can ever give; a run reports, in its summary,
+whether that falls short of N_t (`short_of_test_inputs`). The answers depend only on the seed and the order of the
+requests (which the engine makes deterministic), never on timing.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ __all__ = ["POOL_DESCRIPTION", "PoolPlayer", "PoolUsage", "clear_pool_cache", "i
 
 POOL_DESCRIPTION = "replays recorded samples (CodeGen-16B for HumanEval): no model is called"
 HINT_PLACEHOLDER = "Recorded samples are replayed: the pool holds no solution approaches."
+STAGE3_INPUTS = 16  # R, stage 3's random inputs by default (RunConfig.inputs)
 
 
 def input_key(value: Any) -> str:
@@ -52,16 +65,20 @@ def input_key(value: Any) -> str:
 class PoolUsage(PlayerUsage):
     """`PlayerUsage` plus what a replay consumed: `calls` stays 0 (no model is called).
 
-    `code_draws` / `test_draws`: programs and UT inputs served (fresh draws for repairs included in code_draws);
-    `predictions`: expected values replayed; `wrapped_code_draws` / `wrapped_test_draws`: draws made after the pool
-    ran out, which repeat an earlier draw; `unknown_inputs`: predictions asked for an input no recorded UT has.
+    `code_draws` / `test_draws`: programs and UT inputs served (resamples for repairs included in code_draws);
+    `resamples`: programs drawn to stand in for a repair; `predictions`: recorded predictions replayed;
+    `exhausted_code_requests` / `exhausted_test_requests`: requests for a program or a UT input after the pool had
+    run out (answered None); `exhausted_predictions`: votes asked for an input whose recorded predictions were all
+    used (answered None); `unknown_inputs`: predictions asked for an input no recorded assert has.
     """
 
     code_draws: int = 0
     test_draws: int = 0
+    resamples: int = 0
     predictions: int = 0
-    wrapped_code_draws: int = 0
-    wrapped_test_draws: int = 0
+    exhausted_code_requests: int = 0
+    exhausted_test_requests: int = 0
+    exhausted_predictions: int = 0
     unknown_inputs: int = 0
 
 
@@ -70,11 +87,14 @@ class PoolPlayer:
 
     `draw_codes` / `draw_tests` are the sizes of the first draw a run makes (its initial pools); later draws are
     refreshes from the rest of the pool. They are recorded in `info.settings` and tell apart, in `usage`, the
-    initial draws from the refreshes (`refresh_draws`).
+    initial draws from the refreshes (`refresh_draws`). `stage3_inputs`: how many distinct inputs to hold out for
+    stage 3 (R).
     """
 
+    resamples_repairs = True  # a repair request is answered by a fresh draw, named "resample" by stage 2
+
     def __init__(self, problem: Problem, pool: CodetPool, seed: int = 0, draw_codes: int = 16, draw_tests: int = 16,
-                 on_event: EventSink | None = None, source: str | None = None):
+                 on_event: EventSink | None = None, source: str | None = None, stage3_inputs: int = STAGE3_INPUTS):
         if not pool.codes:
             raise ModelConfigError(f"the recorded pool of {problem.slug} holds no code samples")
         if problem.io != "function":
@@ -86,11 +106,8 @@ class PoolPlayer:
         self.draw_tests = draw_tests
         self.on_event = on_event
         self.usage = PoolUsage()
-        self.info = PlayerInfo(f"pool:{source or pool.task_id}", simulation=False, description=POOL_DESCRIPTION,
-                               settings={"seed": seed, "draw_codes": draw_codes, "draw_tests": draw_tests,
-                                         "recorded_codes": len(pool.codes), "recorded_tests": len(pool.tests),
-                                         "recorded_test_samples": pool.raw_test_count})
         self._lock = threading.Lock()
+        self._exhausted: set[str] = set()
         rng = random.Random(f"pool:{seed}:{pool.task_id}")
         self._code_order = list(range(len(pool.codes)))
         rng.shuffle(self._code_order)
@@ -98,28 +115,66 @@ class PoolPlayer:
         counts = pool.test_counts if len(pool.test_counts) == len(pool.tests) else [1] * len(pool.tests)
         occurrences = [index for index, count in enumerate(counts) for _ in range(max(1, count))]
         rng.shuffle(occurrences)
-        self._inputs: list[tuple[str, Any]] = []  # distinct inputs in draw order
-        self._answers: dict[str, list[Any]] = {}  # input key -> recorded expected values, in turn order
+        inputs: dict[str, Any] = {}  # distinct inputs, in the order of the shuffled asserts
+        self._answers: dict[str, list[Any]] = {}  # input key -> recorded predictions, one per assert, in draw order
         for index in occurrences:
             test = pool.tests[index]
             key = input_key(test.input)
-            if key not in self._answers:
+            if key not in inputs:
+                inputs[key] = test.input
                 self._answers[key] = []
-                self._inputs.append((key, test.input))
             self._answers[key].append(test.output)
         self._answer_cursor = dict.fromkeys(self._answers, 0)
+        held = self._stage3_keys(list(inputs), rng, stage3_inputs)
+        self._stage3 = [(key, inputs[key]) for key in held]
+        self._inputs = [(key, value) for key, value in inputs.items() if key not in set(held)]  # UT inputs
         self._input_cursor = 0
+        self.info = PlayerInfo(f"pool:{source or pool.task_id}", simulation=False, description=POOL_DESCRIPTION,
+                               settings={"seed": seed, "draw_codes": draw_codes, "draw_tests": draw_tests,
+                                         "recorded_codes": len(pool.codes), "recorded_tests": len(pool.tests),
+                                         "recorded_test_samples": pool.raw_test_count,
+                                         "distinct_inputs": len(inputs), "ut_inputs": len(self._inputs),
+                                         "stage3_inputs": len(self._stage3)})
+
+    def _stage3_keys(self, keys: list[str], rng: random.Random, wanted: int) -> list[str]:
+        """The inputs held out for stage 3: the least-asserted ones, at most `wanted` and half of them all."""
+        order = list(keys)
+        rng.shuffle(order)
+        order.sort(key=lambda key: len(self._answers[key]))  # stable: ties keep the seeded order
+        return order[:max(0, min(wanted, len(keys) // 2))]
 
     # -- draws -------------------------------------------------------------------------------------------------
 
-    def _draw_code(self) -> str:
+    def _report_exhausted(self, pool: str, request: str, drawn: int) -> None:
+        """Tells `on_event`, once per pool, that it has run out (outside the lock)."""
+        with self._lock:
+            if pool in self._exhausted:
+                return
+            self._exhausted.add(pool)
+        if self.on_event is not None:
+            self.on_event({"type": "pool_exhausted", "pool": pool, "request": request, "drawn": drawn,
+                           "message": f"the recorded {pool} are used up after {drawn} draws: {request} gets no "
+                                      "answer (draws never repeat a sample)"})
+
+    def _draw_code(self, request: str) -> str | None:
         with self._lock:
             position = self._code_cursor
-            self._code_cursor += 1
-            self.usage.code_draws += 1
             if position >= len(self._code_order):
-                self.usage.wrapped_code_draws += 1
-            return self.pool.codes[self._code_order[position % len(self._code_order)]]
+                self.usage.exhausted_code_requests += 1
+                self.usage.failed_requests += 1
+                source = None
+            else:
+                self._code_cursor += 1
+                self.usage.code_draws += 1
+                source = self.pool.codes[self._code_order[position]]
+        if source is None:
+            self._report_exhausted("programs", request, len(self._code_order))
+        return source
+
+    @property
+    def available_test_inputs(self) -> int:
+        """How many distinct UT inputs this pool can ever give (the stage-3 inputs held out)."""
+        return len(self._inputs)
 
     @property
     def refresh_draws(self) -> dict:
@@ -130,7 +185,7 @@ class PoolPlayer:
     def drawn_inputs(self) -> list[Any]:
         """The distinct UT inputs drawn so far, in draw order."""
         with self._lock:
-            return [copy.deepcopy(value) for _, value in self._inputs[:min(self._input_cursor, len(self._inputs))]]
+            return [copy.deepcopy(value) for _, value in self._inputs[:self._input_cursor]]
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -144,19 +199,22 @@ class PoolPlayer:
         return []  # the pools hold none; an invented placeholder would label random UTs as attacks
 
     async def write_code(self, plan: str | None, index: int) -> str | None:
-        return self._draw_code()
+        return self._draw_code("write_code")
 
     async def write_test_input(self, attack: str | None, index: int) -> Any | None:
         with self._lock:
-            if not self._inputs:
-                self.usage.failed_requests += 1
-                return None
             position = self._input_cursor
-            self._input_cursor += 1
-            self.usage.test_draws += 1
             if position >= len(self._inputs):
-                self.usage.wrapped_test_draws += 1
-            return copy.deepcopy(self._inputs[position % len(self._inputs)][1])
+                self.usage.exhausted_test_requests += 1
+                self.usage.failed_requests += 1
+                value = None
+            else:
+                self._input_cursor += 1
+                self.usage.test_draws += 1
+                value = copy.deepcopy(self._inputs[position][1])
+        if position >= len(self._inputs):
+            self._report_exhausted("UT inputs", "write_test_input", len(self._inputs))
+        return value
 
     async def predict_output(self, test_input: Any, index: int) -> Any | None:
         key = input_key(test_input)
@@ -167,23 +225,25 @@ class PoolPlayer:
                 self.usage.failed_requests += 1
                 return None
             turn = self._answer_cursor[key]
+            if turn >= len(answers):
+                self.usage.exhausted_predictions += 1
+                return None
             self._answer_cursor[key] = turn + 1
             self.usage.predictions += 1
-            return copy.deepcopy(answers[turn % len(answers)])
+            return copy.deepcopy(answers[turn])
 
     async def repair_code(self, code: str, test_input: Any, expected: Any, actual: Outcome, index: int) -> str | None:
-        source = self._draw_code()
+        source = self._draw_code("repair_code (resample)")
+        if source is None:
+            return None
         with self._lock:
-            self.usage.fresh_draws += 1
+            self.usage.resamples += 1
         if self.on_event is not None:
-            self.on_event({"type": "fresh_draw", "request": "repair_code"})
+            self.on_event({"type": "resample", "request": "repair_code"})
         return source
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:
-        with self._lock:
-            drawn = min(self._input_cursor, len(self._inputs))
-            ordered = self._inputs[drawn:] + self._inputs[:drawn]  # not in use first, then the drawn ones
-            return [copy.deepcopy(value) for _, value in ordered[:max(0, count)]]
+        return [copy.deepcopy(value) for _, value in self._stage3[:max(0, count)]]
 
 
 # ---- the factory behind `pool:<folder>` ------------------------------------------------------------------------
@@ -214,7 +274,7 @@ def _pools(folder: str, truncation: str) -> dict[str, CodetPool]:
 
 def make_pool_player(spec_rest: str, problem: Problem, executor: Any = None, seed: int = 0, *,
                      on_event: EventSink | None = None, truncation: str = "toplevel", draw_codes: int = 16,
-                     draw_tests: int = 16, **_: Any) -> PoolPlayer:
+                     draw_tests: int = 16, stage3_inputs: int = STAGE3_INPUTS, **_: Any) -> PoolPlayer:
     """The player for `pool:<folder>`: `folder` holds CodeT-format pools (`load_codet_pools`, loaded once per folder
     and truncation rule, thread-safely); the problem is looked up by its task id (`problem.slug`).
 
@@ -230,7 +290,7 @@ def make_pool_player(spec_rest: str, problem: Problem, executor: Any = None, see
         raise ModelConfigError(f"{problem.slug} has no recorded samples in {folder} (it holds {len(pools)} problems, "
                                "by task id)")
     return PoolPlayer(problem, pool, seed=seed, draw_codes=draw_codes, draw_tests=draw_tests, on_event=on_event,
-                      source=folder)
+                      source=folder, stage3_inputs=stage3_inputs)
 
 
 def _backbone_factory(rest: str, problem: Problem, executor: Any, options: Any) -> PoolPlayer:

@@ -1,7 +1,11 @@
 """Stage 1, exploration-attack idea generation: hints, plans, attack ideas, the code pool and the UT pool.
 
 Unit-test expected outputs come from self-consistency: k independent predictions, kept when at least ceil(3k/4)
-agree, otherwise the test is regenerated (a bounded number of times); the votes are kept on the test.
+agree, otherwise the test is regenerated (a bounded number of times); the votes are kept on the test. A test whose
+votes never agree is *unused* (`agreement == 0`): it stays in the pool's record, with its votes, but is never
+executed and counts in no pass count (the run keeps it out of the execution matrix).
+
+Half of the UT inputs target attack ideas, spread evenly over the plans (`test_attacks`).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from cosplay_core.config import RunConfig
@@ -97,7 +102,8 @@ async def make_test(player: Player, problem: Problem, test_id: int, attack: str 
                     next_index: Indices, origin: str, version: int = 0) -> UnitTest:
     """A unit test whose expected output has agreement, regenerating the input up to `config.regenerations` times.
 
-    When no attempt reaches agreement, the last attempt with a prediction is kept with agreement 0.
+    When no attempt reaches agreement, the last attempt with a prediction is returned unused (agreement 0, its votes
+    kept, its origin saying so); when no attempt even gave an input and a prediction, an empty unused test.
     """
     kind = "attack" if attack else "random"
     fallback = None
@@ -114,22 +120,41 @@ async def make_test(player: Player, problem: Problem, test_id: int, attack: str 
             return test
         fallback = test
     if fallback is not None:
-        return fallback
+        return replace(fallback, origin=f"{origin}: unused, no {config.agreement_needed} of {len(fallback.votes)} "
+                                        f"votes agreed in {config.regenerations + 1} attempts")
     empty = "" if problem.io == "stdin" else []
     return UnitTest(test_id, empty, None, kind, attack, (), 0, f"{origin} (the model produced no usable test)",
                     version)
 
 
-def test_attacks(attacks: list[list[str]], config: RunConfig) -> list[str | None]:
-    """Which attack idea each UT targets: the first half random (None), the rest attack ideas in turn."""
-    flat = [a for per_plan in attacks for a in per_plan]
-    targets: list[str | None] = []
-    for test_id in range(config.tests):
-        if config.policies.attack_tests and flat and test_id >= config.tests // 2:
-            targets.append(flat[(test_id - config.tests // 2) % len(flat)])
-        else:
-            targets.append(None)
+def spread_attacks(attacks: list[list[str]], count: int) -> list[str]:
+    """`count` attack ideas drawn evenly from every plan's ideas (plans without ideas are skipped).
+
+    With at least as many UTs as plans, the plans take turns (UT i targets plan i mod P) and each plan's ideas are
+    used in its own order, so every plan is drawn on and no plan gets two UTs more than another. With fewer UTs
+    than plans, the UTs target plans at evenly spaced positions (8 UTs over 16 plans: plans 1, 3, 5, ...), one idea
+    each: no plan can be left out less unevenly.
+    """
+    plans = [ideas for ideas in attacks if ideas]
+    if not plans or count <= 0:
+        return []
+    chosen = [i * len(plans) // count if count < len(plans) else i % len(plans) for i in range(count)]
+    visits: Counter = Counter()
+    targets = []
+    for plan in chosen:
+        ideas = plans[plan]
+        targets.append(ideas[visits[plan] % len(ideas)])
+        visits[plan] += 1
     return targets
+
+
+def test_attacks(attacks: list[list[str]], config: RunConfig) -> list[str | None]:
+    """Which attack idea each UT targets: the first half random (None), the rest attack ideas spread evenly over
+    the plans (`spread_attacks`); all random when the policy is off or no plan has an idea."""
+    random_count = config.tests // 2 if config.policies.attack_tests else config.tests
+    targets: list[str | None] = [None] * random_count
+    spread = spread_attacks(attacks, config.tests - random_count)
+    return targets + spread + [None] * (config.tests - random_count - len(spread))
 
 
 async def write_tests(player: Player, problem: Problem, attacks: list[list[str]], config: RunConfig,

@@ -1,6 +1,11 @@
 """Stage 2, execution-matrix-driven self-play: the four steps of a round, each a pure decision on the matrix followed
 by the player requests it needs. Each step returns the changes it made; the run applies them and refreshes the
 matrix (only the rows and columns that changed are executed again).
+
+The matrix holds the used UTs only: a UT whose votes never agreed (`UnitTest.agreed` false) takes part in no
+decision. A UT that a step re-derives or regenerates without reaching agreement becomes unused the same way.
+A player that cannot repair (pool replay: `player.resamples_repairs`) answers a repair with a fresh draw; its
+changes are named "resample" (`code_resampled`, `resample_rejected`), never "repair".
 """
 
 from __future__ import annotations
@@ -38,9 +43,10 @@ def weakest_test(snap: MatrixSnapshot) -> int | None:
     return min(candidates, key=lambda j: (snap.test_pass_counts[j], _mean_pass_of_passers(snap, j), snap.test_ids[j]))
 
 
-def trusted_test(snap: MatrixSnapshot) -> int | None:
-    """The most-supported non-trivial UT (ties: higher mean pCode of its passers, then lower id)."""
-    candidates = nontrivial_tests(snap)
+def trusted_test(snap: MatrixSnapshot, min_passes: int = 1) -> int | None:
+    """The most-supported non-trivial UT (ties: higher mean pCode of its passers, then lower id), provided at least
+    `min_passes` codes pass it; None when no UT qualifies."""
+    candidates = [j for j in nontrivial_tests(snap) if snap.test_pass_counts[j] >= min_passes]
     if not candidates:
         return None
     return min(candidates, key=lambda j: (-snap.test_pass_counts[j], -_mean_pass_of_passers(snap, j),
@@ -61,9 +67,10 @@ def _show(value) -> str:
 
 async def clean_codes(player: Player, codes: dict[int, Code], snap: MatrixSnapshot,
                       next_index: Indices) -> list[Change]:
-    """Step 1: codes that pass no UT are replaced by fresh samples."""
+    """Step 1: codes that pass no UT are replaced by fresh samples. With no used UT at all, a pass count of 0 says
+    nothing against a code, and nothing is replaced."""
     zero = [snap.code_ids[i] for i in np.flatnonzero(snap.code_pass_counts == 0)]
-    if not zero:
+    if not zero or not snap.test_ids:
         return []
     sources = await gather_all(*[player.write_code(None, next_index()) for _ in zero])
     changes = []
@@ -103,17 +110,21 @@ async def break_coupling(player: Player, problem: Problem, tests: dict[int, Unit
     new = await make_test(player, problem, test_id, old.attack, config, next_index,
                           "regenerated (no agreement on a re-derived output)", old.version + 1)
     tests[test_id] = new
-    return [Change("test_regenerated", "test", test_id, f"{why}: no agreement on a re-derived output, regenerated",
+    outcome = "regenerated" if new.agreed else "regenerated without agreement either: UT not used"
+    return [Change("test_regenerated", "test", test_id, f"{why}: no agreement on a re-derived output, {outcome}",
                    [old.input, old.expected], [new.input, new.expected])]
 
 
 async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], tests: dict[int, UnitTest],
-                    snap: MatrixSnapshot, matrix: ExecutionMatrix, next_index: Indices) -> list[Change]:
-    """Step 3: the most-supported non-trivial UT is trusted; codes failing it are repaired against it.
+                    snap: MatrixSnapshot, matrix: ExecutionMatrix, config: RunConfig,
+                    next_index: Indices) -> list[Change]:
+    """Step 3: the most-supported non-trivial UT is trusted when at least `config.trusted_min_passes` codes pass
+    it; codes failing it are repaired against it.
 
-    A repair is kept when the repaired program passes the trusted UT; otherwise the code stays as it was.
+    With `verify_repairs` (default), a repair is kept when the repaired program passes the trusted UT; otherwise the
+    code stays as it was. Without it, every repair is kept.
     """
-    column = trusted_test(snap)
+    column = trusted_test(snap, config.trusted_min_passes(len(snap.code_ids)))
     if column is None:
         return []
     test_id = snap.test_ids[column]
@@ -125,8 +136,8 @@ async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], te
         requests.append(player.repair_code(codes[code_id].source, test.input, test.expected, actual, next_index()))
     repaired = await gather_all(*requests)
     candidates = {code_id: source for code_id, source in zip(failing, repaired) if source}
-    verdicts = {}
-    if candidates:
+    verdicts = dict.fromkeys(candidates, True)
+    if candidates and config.policies.verify_repairs:
         probe = ExecutionMatrix(matrix.executor, matrix.io, matrix.entry_point, matrix.limits, matrix.comparison,
                                 matrix.relative_time_limit)
         probe.set_test(test_id, test.input, test.expected)
@@ -135,19 +146,24 @@ async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], te
         await asyncio.to_thread(probe.refresh)
         verdicts = {code_id: probe.passed(code_id, test_id) for code_id in candidates}
     support = int(snap.test_pass_counts[column])
+    resample = bool(getattr(player, "resamples_repairs", False))
+    word, kept, rejected = (("resample", "code_resampled", "resample_rejected") if resample
+                            else ("repair", "code_repaired", "repair_rejected"))
     changes = []
     for code_id in failing:
         if code_id not in candidates:
             continue
         old = codes[code_id]
+        why = (f"code {code_id} failed UT {test_id}, the most trusted test ({support} of {len(snap.code_ids)} codes "
+               "pass it)")
         if verdicts[code_id]:
-            codes[code_id] = bump(old, candidates[code_id], f"repaired against UT {test_id}")
-            changes.append(Change("code_repaired", "code", code_id,
-                                  f"code {code_id} failed UT {test_id}, the most trusted test ({support} of "
-                                  f"{len(snap.code_ids)} codes pass it): repaired", old.source, candidates[code_id]))
+            done = ("replaced by a resample (the backbone cannot repair) that passes it" if resample
+                    else "repaired" if config.policies.verify_repairs else "repaired (the repair was not checked)")
+            codes[code_id] = bump(old, candidates[code_id],
+                                  f"resampled against UT {test_id}" if resample else f"repaired against UT {test_id}")
+            changes.append(Change(kept, "code", code_id, f"{why}: {done}", old.source, candidates[code_id]))
         else:
-            changes.append(Change("repair_rejected", "code", code_id,
-                                  f"code {code_id} failed UT {test_id}: the repair still fails it, code kept",
+            changes.append(Change(rejected, "code", code_id, f"{why}: the {word} still fails it, code kept",
                                   old.source, candidates[code_id]))
     return changes
 
@@ -167,6 +183,7 @@ async def replace_trivial_tests(player: Player, problem: Problem, tests: dict[in
     for j, old, new in zip(columns, olds, news):
         tests[old.id] = new
         who = "no code" if snap.test_pass_counts[j] == 0 else f"every code ({n})"
-        changes.append(Change("test_replaced", "test", old.id, f"UT {old.id} was passed by {who}: replaced",
+        outcome = "replaced" if new.agreed else "replaced by one whose votes never agreed: UT not used"
+        changes.append(Change("test_replaced", "test", old.id, f"UT {old.id} was passed by {who}: {outcome}",
                               [old.input, old.expected], [new.input, new.expected]))
     return changes
