@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT
+from cosplay_core.datasets.cache import DataError
 from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder, write_json_atomic
 from cosplay_core.problem import load_json_value
 from cosplay_core.sandbox import Executor, Job, Limits, Program
@@ -333,12 +334,13 @@ def cmd_run(args) -> int:
     from cosplay_core.models.base import ModelConfigError
     from cosplay_core.problem import ProblemError
     from cosplay_core.run import RunError, RunInterrupted
+    from cosplay_core.datasets import resolve_problem as data_problem
     from cosplay_core.session import SUMMARY_NAME, resolve_problem, start_run
 
     config = _run_config(args)
     backbone = _backbone(args)
     try:
-        problem, ground_truth = resolve_problem(args.problem)
+        problem, ground_truth = resolve_problem(data_problem(args.problem))
     except ProblemError as exc:
         raise UsageError(str(exc)) from None
     except RecursionError:  # a benchmark file's line nested 100,000 deep
@@ -422,7 +424,9 @@ def _bench_pool(args, config) -> int:
     from cosplay_core.benchmarks.codet_bench import format_codet_table, run_codet_benchmark
     from cosplay_core.problem import ProblemError
 
-    folder = args.model.split(":", 1)[1].strip()
+    from cosplay_core.datasets import resolve_pool
+
+    folder = resolve_pool(args.model.split(":", 1)[1].strip())
     if not folder:
         raise UsageError("pool replay needs the folder of recorded samples: use --model pool:<folder>")
     if not Path(folder).is_dir():
@@ -442,6 +446,9 @@ def _bench_pool(args, config) -> int:
 
 
 def cmd_bench(args) -> int:
+    from cosplay_core.datasets import resolve_dataset
+
+    args.dataset = resolve_dataset(args.dataset)  # a dataset name (humaneval) is its converted data in the cache
     config = _run_config(args)
     backbone = _backbone(args)
     if args.jobs < 1:
@@ -586,6 +593,10 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("check", help="verify that problem folders are sound")
     ch.add_argument("problems", nargs="+", metavar="PROBLEM")
     ch.set_defaults(handler=cmd_check)
+
+    from cosplay_core.datasets.command import add_data_parser
+
+    add_data_parser(sub)  # cosplay data get NAME / cosplay data list
     return parser
 
 
@@ -597,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         return args.handler(args)
-    except UsageError as exc:
+    except (UsageError, DataError) as exc:
         print(f"cosplay: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
