@@ -340,7 +340,7 @@ def cmd_run(args) -> int:
     config = _run_config(args)
     backbone = _backbone(args)
     try:
-        problem, ground_truth = resolve_problem(data_problem(args.problem))
+        problem, ground_truth = resolve_problem(_problem_reference(data_problem(args.problem)))
     except ProblemError as exc:
         raise UsageError(str(exc)) from None
     except RecursionError:  # a benchmark file's line nested 100,000 deep
@@ -379,6 +379,65 @@ def cmd_run(args) -> int:
     else:
         _print_run_summary(summary, out)
     return 0
+
+
+def _problem_reference(reference: str) -> str:
+    """`reference` as given, or the folder of the sample problem it names (`cosplay run weighted_jobs`) when no such
+    path exists here."""
+    if "#" in reference or Path(reference).exists():
+        return reference
+    from cosplay_core.app_launcher import sample_names, sample_problem
+
+    sample = sample_problem(reference)
+    if sample is None and reference == Path(reference).name and sample_names():
+        raise UsageError(f"{reference}: no such problem folder, nor a sample problem (samples: "
+                         f"{', '.join(sample_names())})")
+    return str(sample) if sample else reference
+
+
+def cmd_export(args) -> int:
+    from cosplay_core.export import ExportError, export_rows, write_jsonl
+
+    try:
+        export = export_rows(args.folders, args.format, require_gt=args.require_gt, cluster=args.cluster)
+        write_jsonl(export.rows, args.output)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    for line in export.skipped:
+        _say(f"left out {line}")
+    report = export.report(args.format, args.output, args.require_gt)
+    print(json.dumps(report) if args.json else export.describe(report))
+    return 0
+
+
+APP_HELP = """usage: cosplay app [STREAMLIT OPTIONS]
+
+Starts CoSPlay Studio in the browser with Streamlit (the app installed with this package, or this checkout's).
+Every option is Streamlit's own (`streamlit run --help` lists them), for example --server.port 8502,
+--server.headless true, --server.address 0.0.0.0 (the default, 127.0.0.1, answers this machine only).
+An installed app saves runs in ./runs unless COSPLAY_RUNS_DIR says where."""
+
+
+def cmd_app(streamlit_args: list[str]) -> int:
+    """Replaces this process with Streamlit serving the app; returns only for help or a missing app."""
+    import importlib.util
+
+    from cosplay_core.app_launcher import app_command, app_environment, app_root
+
+    if streamlit_args[:1] in (["-h"], ["--help"]):
+        print(APP_HELP)
+        return 0
+    root = app_root()
+    if root is None:
+        raise UsageError("the app (app.py and pages/) is not installed with this copy of cosplay_core: install the "
+                         "cosplay-studio wheel, or run from a checkout")
+    if importlib.util.find_spec("streamlit") is None:
+        raise UsageError("Streamlit is not installed: pip install streamlit")
+    command = app_command(streamlit_args, root)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, app_environment(root))
+    return 0  # not reached: Streamlit has taken over the process
 
 
 @contextmanager
@@ -575,7 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(handler=cmd_exec)
 
     run = sub.add_parser("run", help="run CoSPlay on one problem")
-    run.add_argument("problem", metavar="PROBLEM", help="a problem folder, or FILE.jsonl#ID")
+    run.add_argument("problem", metavar="PROBLEM",
+                     help="a problem folder, FILE.jsonl#ID, or the name of a sample problem (weighted_jobs)")
     _add_run_settings(run)
     run.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/<problem>-<model>-seed<N>)")
     run.add_argument("--fresh", action="store_true", help="start over even if DIR holds an unfinished run")
@@ -597,12 +657,29 @@ def build_parser() -> argparse.ArgumentParser:
     from cosplay_core.datasets.command import add_data_parser
 
     add_data_parser(sub)  # cosplay data get NAME / cosplay data list
+
+    exp = sub.add_parser("export", help="training data (SFT, DPO, tests) from finished runs, Sol-Ver style")
+    exp.add_argument("folders", nargs="+", metavar="RUN_OR_BENCH_DIR", help="run folders, or folders holding them")
+    exp.add_argument("--format", required=True, choices=("sft", "dpo", "tests"),
+                     help="sft: prompt/completion of chosen codes; dpo: prompt/chosen/rejected; tests: surviving UTs")
+    exp.add_argument("-o", "--output", required=True, metavar="FILE.jsonl", help="the JSON-lines file to write")
+    exp.add_argument("--require-gt", action="store_true",
+                     help="keep only rows that ground truth confirms where a run has it (column gt_checked)")
+    exp.add_argument("--cluster", action="store_true",
+                     help="sft: also the other codes of the winning cluster that pass every trusted UT")
+    exp.add_argument("--json", action="store_true", help="print the report as JSON")
+    exp.set_defaults(handler=cmd_export)
+
+    sub.add_parser("app", help="start the app in the browser (Streamlit options may follow: cosplay app --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv[:1] == ["app"]:  # everything after `app` is Streamlit's
+            return cmd_app(argv[1:])
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
             parser.print_help(sys.stderr)

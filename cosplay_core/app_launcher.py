@@ -1,0 +1,94 @@
+"""Where the Streamlit app and the sample problems are, in a checkout or an installed wheel, and the command that
+starts the app (`cosplay app`).
+
+In a checkout they sit at the top of the project (app.py, pages/, sample_problems/, .streamlit/). A wheel carries a
+copy of them as the folder `cosplay_studio/` beside this package (setup.py puts it there), with the same layout, so
+the pages find `pages.common` and the samples exactly as in a checkout. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_FOLDER = "cosplay_studio"  # keep in step with setup.py
+SAMPLES_FOLDER = "sample_problems"
+RUNS_VARIABLE = "COSPLAY_RUNS_DIR"  # read by pages/common.py
+
+
+def app_root() -> Path | None:
+    """The folder holding app.py, pages/ and sample_problems/: the checkout this package was imported from, else the
+    copy installed beside it; None when neither is there."""
+    package = Path(__file__).resolve().parent
+    for root in (package.parent, package.parent / APP_FOLDER):
+        if (root / "app.py").is_file() and (root / "pages" / "common.py").is_file():
+            return root
+    return None
+
+
+def installed() -> bool:
+    """Whether the app found is the copy installed from a wheel (not a checkout's)."""
+    root = app_root()
+    return root is not None and root.name == APP_FOLDER
+
+
+def sample_names() -> list[str]:
+    """The names of the sample problems that come with this copy, sorted."""
+    root = app_root()
+    folder = root / SAMPLES_FOLDER if root else None
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / "problem.toml").is_file())
+
+
+def sample_problem(name: str) -> Path | None:
+    """The folder of the sample problem called `name` (a bare folder name such as "weighted_jobs"), or None."""
+    if not name or name != Path(name).name or name.startswith("."):
+        return None
+    return app_root() / SAMPLES_FOLDER / name if name in sample_names() else None
+
+
+def config_flags(root: Path) -> list[str]:
+    """The app's `.streamlit/config.toml` as command-line flags (`--theme.base=light`, ...): Streamlit reads that file
+    only from the working folder, which for an installed app is the user's own."""
+    path = root / ".streamlit" / "config.toml"
+    if not path.is_file():
+        return []
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    with open(path, "rb") as handle:
+        config = tomllib.load(handle)
+    flags = []
+    for section, options in config.items():
+        for key, value in (options.items() if isinstance(options, dict) else ()):
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags.append(f"--{section}.{key}={text}")
+    return flags
+
+
+def _given(flag: str, args: list[str]) -> bool:
+    name = flag.split("=", 1)[0]
+    return any(arg == name or arg.startswith(name + "=") for arg in args)
+
+
+def app_command(streamlit_args: list[str], root: Path) -> list[str]:
+    """The command that runs the app in `root` with Streamlit: the app's own settings, then listening on this
+    machine only (127.0.0.1) unless `--server.address` is given, then `streamlit_args`, which win over both."""
+    defaults = config_flags(root) + ["--server.address=127.0.0.1", "--browser.gatherUsageStats=false"]
+    flags: list[str] = []
+    for flag in defaults:
+        if not _given(flag, streamlit_args) and not _given(flag, flags):
+            flags.append(flag)
+    return [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), *flags, *streamlit_args]
+
+
+def app_environment(root: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for the app: an installed app saves its runs in `./runs` of the working folder (not inside
+    the installed package) unless COSPLAY_RUNS_DIR says where."""
+    env = dict(os.environ if environ is None else environ)
+    if root.name == APP_FOLDER and not env.get(RUNS_VARIABLE):
+        env[RUNS_VARIABLE] = str(Path.cwd() / "runs")
+    return env
