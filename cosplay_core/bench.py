@@ -90,11 +90,22 @@ def run_one(ref: ProblemRef, config: RunConfig, backbone: BackboneSettings, exec
         return {"problem": ref.slug, "error": str(exc)}
 
 
+# runner(refs, config, backbone, out_dir, progress) -> every problem's summary, in the order of refs
+Runner = Callable[[list[ProblemRef], RunConfig, BackboneSettings, Path | None,
+                   Callable[[int, int, dict], None] | None], list[dict]]
+
+
 def run_benchmark(refs: list[ProblemRef], config: RunConfig, backbone: BackboneSettings, executor: Executor,
                   out_dir: Path | None, jobs: int = 1,
-                  progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
+                  progress: Callable[[int, int, dict], None] | None = None,
+                  runner: Runner | None = None) -> list[dict]:
     """Every problem's summary, in the order of `refs`; `jobs` problems run at once. When the model cannot answer,
-    the problems not yet started are not run (their summaries say so, with `"interrupted": true`)."""
+    the problems not yet started are not run (their summaries say so, with `"interrupted": true`).
+
+    `runner`, when given, runs the problems instead of this process's threads (`distributed.RayRunner.bench` runs
+    each as a Ray task) and keeps the same promises: `out_dir` written as here, finished problems read back."""
+    if runner is not None:
+        return runner(refs, config, backbone, out_dir, progress)
     lock = threading.Lock()
     done = [0]
     model_down = threading.Event()  # once the model cannot answer, the problems not yet started are left for later
