@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test install install-dev system-deps bench bench-evalplus check clean
+.PHONY: run test install install-dev system-deps bench bench-evalplus check clean wheel
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,14 @@ run: install
 	COSPLAY_SERVER_KEYS=$(SERVER_KEYS) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 		--browser.gatherUsageStats false
 
+# Everything, tests/test_package.py included: it builds the wheel (sdist first, as `python -m build` does), installs
+# it in a fresh venv outside the checkout and checks `cosplay app` and `cosplay run weighted_jobs` there.
 test: system-deps install-dev
 	$(PY) -m pytest -q
+
+# The wheel in dist/ (the app and the sample problems inside it; `pip install dist/*.whl`, then `cosplay app`).
+wheel: install-dev
+	$(PY) -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
 
 bench: install
 	$(PY) benchmarks/exec_throughput.py
@@ -52,4 +58,4 @@ check: install
 	$(PY) -m cosplay_core check sample_problems/*/
 
 clean:
-	rm -rf $(VENV) .pytest_cache .cosplay_cache
+	rm -rf $(VENV) .pytest_cache .cosplay_cache build dist
