@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from cosplay_core.progress import progress
+
 CACHE_ENV = "COSPLAY_DATA"
 MIRROR_ENV = "COSPLAY_DATA_MIRROR"
 HUB_ENDPOINT_ENV = "HF_ENDPOINT"
@@ -174,7 +176,7 @@ def _download(source: Source, path: Path, say: Say | None) -> None:
     if source.hub is not None:
         _download_from_hub(source.hub, path, started)
     else:
-        _download_https(mirrored(source.url), path, started)
+        _download_https(mirrored(source.url), path, started, say is None)
 
 
 def _size(size: int) -> str:
@@ -193,13 +195,18 @@ def mirrored(url: str) -> str:
     return f"{mirror.rstrip('/')}/{parts.netloc}{parts.path}"
 
 
-def _download_https(url: str, path: Path, started: Callable[[], None]) -> None:
+def _download_https(url: str, path: Path, started: Callable[[], None], quiet: bool) -> None:
     partial = path.with_name(path.name + ".partial")
     request = urllib.request.Request(url, headers={"User-Agent": "cosplay-studio"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response, open(partial, "wb") as out:
             started()
-            shutil.copyfileobj(response, out, _CHUNK)
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            with progress(path.name, total=total, unit="bytes", quiet=quiet) as bar:
+                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                    out.write(chunk)
+                    bar.advance(len(chunk))
     except urllib.error.HTTPError as exc:
         _remove(partial)
         raise _Unreachable(f"{url} answered {exc.code} {exc.reason}") from None

@@ -46,7 +46,7 @@ def cmd_data(args) -> int:
 
 def _get(args) -> int:
     options = {"release": args.release, "since": args.since, "until": args.until}
-    manifest = get(args.name, options, say=stderr_say)
+    manifest = get(args.name, options, say=None if args.json else stderr_say)
     found = status(args.name)
     if args.json:
         print(json.dumps({**manifest, "path": found["path"]}))

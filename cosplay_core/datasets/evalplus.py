@@ -159,14 +159,16 @@ def expected_outputs(tasks: list[dict], inputs: list[list], say: Say | None = No
     """For each task, in order, the canonical solution's value on each of its inputs (a `_Failed` where it failed),
     computed in the sandbox, one task's inputs in one child (batch mode)."""
     from cosplay_core.benchmarks.typed_values import TypedValueError, dumps, loads
+    from cosplay_core.progress import progress
     from cosplay_core.sandbox import Executor, Job, Limits
 
     limits = Limits(time_limit_s=EXPECTED_TIME_LIMIT_S, memory_mb=EXPECTED_MEMORY_MB, isolate_inputs=False)
     jobs = [Job(_expected_program(task["prompt"] + task["canonical_solution"], task["entry_point"]),
                 tuple([dumps(args)] for args in task_inputs), limits)
             for task, task_inputs in zip(tasks, inputs)]
-    with Executor() as executor:
+    with Executor() as executor, progress("expected outputs", total=len(jobs), quiet=say is None) as bar:
         for number, row in enumerate(executor.iter_jobs(jobs), 1):
+            bar.advance(note=tasks[number - 1]["task_id"])
             values = []
             for outcome in row:
                 if not outcome.ok or not isinstance(outcome.value, str):
@@ -176,7 +178,7 @@ def expected_outputs(tasks: list[dict], inputs: list[list], say: Say | None = No
                     values.append(loads(outcome.value))
                 except TypedValueError as exc:
                     values.append(_Failed(str(exc)))
-            if say and (number % 25 == 0 or number == len(jobs)):
+            if say and bar.silent and (number % 25 == 0 or number == len(jobs)):
                 say(f"expected outputs of {number}/{len(jobs)} tasks computed")
             yield values
 
