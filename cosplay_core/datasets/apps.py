@@ -22,7 +22,7 @@ import gzip
 import json
 from pathlib import Path
 
-from cosplay_core.datasets.cache import DataError, HubFile, Say, Source
+from cosplay_core.datasets.cache import DataError, HubFile, Say, Source, read_jsonl
 
 REPO = "codeparrot/apps"
 REVISION = "21e74ddf8de1a21436da12e3e653065c5213e9d1"
@@ -70,17 +70,12 @@ def convert(files: dict[str, Path], out: Path, options: dict, say: Say | None = 
     from cosplay_core.problem import ProblemError
 
     kept, call_based, left_out = 0, 0, []
-    with open(files[FILE], "rb") as stream, gzip.open(out / OUTPUT, "wt", encoding="utf-8") as target:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
+    with gzip.open(out / OUTPUT, "wt", encoding="utf-8") as target:
+        for number, raw in read_jsonl(files[FILE]):
             where = f"{FILE}:{number}"
             try:
-                raw = json.loads(line)
-                record = apps_record(raw) if isinstance(raw, dict) else None
+                record = apps_record(raw)
                 if record is None:
-                    if not isinstance(raw, dict):
-                        raise ValueError("not a JSON object")
                     call_based += 1
                     continue
                 apps_problem(record, where)

@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from cosplay_core.progress import progress
 
@@ -257,6 +257,20 @@ def _probe(endpoint: str) -> None:
 def stderr_say(message: str) -> None:
     """Progress and notes for a person: one line on standard error."""
     print(f"cosplay: {message}", file=sys.stderr, flush=True)
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a downloaded JSONL file, gzipped or not; `DataError` (one
+    line naming the file and line) for a line that is not a JSON object or a file that cannot be read."""
+    from cosplay_core.benchmarks.humaneval import read_jsonl_records
+    from cosplay_core.problem import ProblemError
+
+    try:
+        yield from read_jsonl_records(path)
+    except ProblemError as exc:
+        raise DataError(str(exc)) from None
+    except RecursionError:
+        raise DataError(f"{path}: a JSON value nested too deeply to read") from None
 
 
 # ---- converted data ----------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from cosplay_core.datasets.cache import DataError, Say
+from cosplay_core.datasets.cache import DataError, Say, read_jsonl
 
 REQUIRED = ("task_id", "prompt", "entry_point", "canonical_solution", "base_input", "plus_input", "atol")
 EXPECTED_TIME_LIMIT_S = 20.0  # CPU seconds for the canonical solution on one input (EvalPlus sets none)
@@ -197,30 +197,16 @@ def read_release(path: Path) -> list[dict]:
     """The records of an EvalPlus release file (gzipped JSONL), checked for the fields conversion reads;
     `DataError` (one line naming the line) otherwise."""
     records = []
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as stream:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{number}"
-                try:
-                    record = json.loads(line)
-                except (json.JSONDecodeError, RecursionError):
-                    raise DataError(f"{where}: not valid JSON") from None
-                if not isinstance(record, dict):
-                    raise DataError(f"{where}: not a JSON object")
-                missing = [key for key in REQUIRED if key not in record]
-                if missing:
-                    raise DataError(f"{where}: missing key {missing[0]!r}")
-                if not all(isinstance(record[k], str) for k in ("task_id", "prompt", "entry_point",
-                                                                 "canonical_solution")):
-                    raise DataError(f"{where}: task_id, prompt, entry_point and canonical_solution must be text")
-                if not isinstance(record["base_input"], list) or not isinstance(record["plus_input"], list):
-                    raise DataError(f"{where}: base_input and plus_input must be lists of argument lists")
-                records.append(record)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") \
-            from None
+    for number, record in read_jsonl(path):
+        where = f"{path}:{number}"
+        missing = [key for key in REQUIRED if key not in record]
+        if missing:
+            raise DataError(f"{where}: missing key {missing[0]!r}")
+        if not all(isinstance(record[k], str) for k in ("task_id", "prompt", "entry_point", "canonical_solution")):
+            raise DataError(f"{where}: task_id, prompt, entry_point and canonical_solution must be text")
+        if not isinstance(record["base_input"], list) or not isinstance(record["plus_input"], list):
+            raise DataError(f"{where}: base_input and plus_input must be lists of argument lists")
+        records.append(record)
     if not records:
         raise DataError(f"{path}: no records")
     return records

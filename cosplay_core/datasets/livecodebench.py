@@ -39,9 +39,8 @@ import shutil
 import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
-from cosplay_core.datasets.cache import DataError, HubFile, Say, Source
+from cosplay_core.datasets.cache import DataError, HubFile, Say, Source, read_jsonl
 
 REPO = "livecodebench/code_generation_lite"
 REVISION = "0fe84c3912ea0c4d4a78037083943e8f0c4dd505"
@@ -155,21 +154,6 @@ def decode_tests(text: str, limit: int = MAX_PRIVATE_BYTES) -> list:
 # ---- records to problem folders ----------------------------------------------------------------------------------
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, record) for each line of an upstream file; `DataError` for a line that is not a JSON object."""
-    with open(path, "rb") as stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                raise DataError(f"{path}:{number}: not a JSON object ({type(exc).__name__})") from None
-            if not isinstance(record, dict):
-                raise DataError(f"{path}:{number}: not a JSON object")
-            yield number, record
-
-
 def folder_name(question_id: str) -> str:
     """The problem folder of a question id (letters, digits, `-`, `_`, `.`; anything else becomes `_`)."""
     name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in question_id).strip(".")
@@ -243,7 +227,7 @@ def convert(files: dict[str, Path], out: Path, options: dict, say: Say | None = 
     kept, outside, left_out, seen = 0, 0, [], set()
     for name in release_files(options.get("release") or DEFAULT_RELEASE):
         path = files[name]
-        for number, record in read_records(path):
+        for number, record in read_jsonl(path):
             question = str(record.get("question_id", f"{name}:{number}"))
             try:
                 date = contest_date(record)
