@@ -517,6 +517,9 @@ def cmd_bench(args) -> int:
     out = _output_folder(Path(args.out), make=False) if args.out else None
     with _holding(out) if out else nullcontext():
         if args.model.strip().startswith("pool:"):
+            if args.ray is not None:
+                raise UsageError("--ray runs problem folders and benchmark files with sim or a language model; pool "
+                                 "replay runs on this machine (leave --ray out)")
             return _bench_pool(args, config)
         return _bench_problems(args, config, backbone, out)
 
@@ -539,8 +542,10 @@ def _bench_problems(args, config, backbone, out: Path | None) -> int:
     refs = refs[: args.limit] if args.limit else refs
     with _executor() as executor:
         _check_backbone_on(refs[0], backbone, executor)
-        with ProgressBar(len(refs), quiet=args.json) as bar:
-            summaries = run_benchmark(refs, config, backbone, executor, out, args.jobs, bar)
+        rates = {} if args.calls_per_minute is None else {args.model.strip().partition(":")[0]: args.calls_per_minute}
+        with _ray_runner(args, rates) as ray_runner, ProgressBar(len(refs), quiet=args.json) as bar:
+            summaries = run_benchmark(refs, config, backbone, executor, out, args.jobs, bar,
+                                      runner=ray_runner.bench if ray_runner else None)
     result = aggregate(summaries)
     if out is not None:
         write_json_atomic(out / "bench.json", result)
@@ -556,6 +561,68 @@ def _bench_problems(args, config, backbone, out: Path | None) -> int:
         return 2
     if result["failed"] == result["problems"] and result["problems"]:
         raise UsageError(f"every problem failed; first: {result['errors'][0]}")
+    return 0
+
+
+@contextmanager
+def _ray_runner(args, calls_per_minute: dict):
+    """A `distributed.RayRunner` on the Ray that `--ray [ADDRESS]` names, connected for the block (None without
+    --ray); exit 2 with one line when Ray is missing or cannot be reached."""
+    if args.ray is None:
+        if calls_per_minute:
+            raise UsageError("--calls-per-minute paces model calls across a Ray cluster: give --ray too")
+        yield None
+        return
+    from cosplay_core.distributed import RayRunner, RayUnavailable, check_rates, ray_session
+
+    if args.cpus_per_problem < 1:
+        raise UsageError("--cpus-per-problem must be at least 1")
+    try:
+        check_rates(calls_per_minute)
+    except ValueError as exc:
+        raise UsageError(f"--calls-per-minute: {exc}") from None
+    try:
+        with ray_session(args.ray or None):
+            yield RayRunner(args.cpus_per_problem, calls_per_minute)
+    except RayUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_sweep(args) -> int:
+    from cosplay_core.bench import ProgressBar
+    from cosplay_core.problem import ProblemError
+    from cosplay_core.sweep import (SweepError, format_sweep_table, load_sweep, run_cells_locally, run_cells_on_ray,
+                                    run_sweep, sweep_problems)
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    try:
+        sweep = load_sweep(args.sweep, args.out)
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
+    if sweep.calls_per_minute and args.ray is None:
+        _say("calls_per_minute paces model calls on Ray only (--ray); here each run keeps its own --concurrency")
+    out = _output_folder(sweep.out, make=False)
+    with _holding(out):
+        try:
+            cells = sweep_problems(sweep)
+        except ProblemError as exc:
+            raise UsageError(str(exc)) from None
+        with _executor() as executor:
+            for backbone, refs in {(c.backbone.model, c.backbone.base_url): (c.backbone, r) for c, r in cells}.values():
+                _check_backbone_on(refs[0], backbone, executor)
+            rates = sweep.calls_per_minute if args.ray is not None else {}
+            with _ray_runner(args, rates) as ray_runner, \
+                    ProgressBar(sum(len(refs) for _, refs in cells), quiet=args.json, description="sweep") as bar:
+                run_cells = run_cells_on_ray(ray_runner, bar) if ray_runner else \
+                    run_cells_locally(executor, args.jobs, bar)
+                result = run_sweep(sweep, cells, run_cells)
+    print(json.dumps(result) if args.json else format_sweep_table(result))
+    if result["interrupted"]:
+        _say(f"{result['interrupted']}; finished problems are kept in {out}: run the same command again to go on")
+        return 2
+    if all(c["result"]["failed"] == c["result"]["problems"] for c in result["cells"]):
+        raise UsageError(f"every problem failed; first: {result['cells'][0]['result']['errors'][0]}")
     return 0
 
 
@@ -607,6 +674,14 @@ def _add_run_settings(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON only")
 
 
+def _add_ray_options(parser) -> None:
+    parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                        help="run each problem as a Ray task (pip install .[ray]): a local Ray without ADDRESS, a "
+                             "cluster with auto or HOST:PORT")
+    parser.add_argument("--cpus-per-problem", type=int, default=1, metavar="C",
+                        help="with --ray: the CPUs a problem's sandbox uses, declared to Ray (default 1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cosplay", description="CoSPlay Studio: self-play of programs and unit tests.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -648,7 +723,18 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", type=int, default=None, metavar="N", help="the first N problems only")
     bench.add_argument("--jobs", type=int, default=2, metavar="J", help="problems at a time (default 2)")
     bench.add_argument("--out", default=None, metavar="DIR", help="keep runs here; finished ones are skipped")
+    _add_ray_options(bench)
+    bench.add_argument("--calls-per-minute", type=float, default=None, metavar="N",
+                       help="with --ray: at most N model calls a minute to --model's provider, across the cluster")
     bench.set_defaults(handler=cmd_bench)
+
+    sw = sub.add_parser("sweep", help="a grid of datasets x backbones x seeds x settings, each cell a bench")
+    sw.add_argument("sweep", metavar="SWEEP.toml", help="the grid (see examples/sweep.toml)")
+    sw.add_argument("--jobs", type=int, default=2, metavar="J", help="without --ray: problems at a time (default 2)")
+    sw.add_argument("--out", default=None, metavar="DIR", help="instead of the file's out")
+    _add_ray_options(sw)
+    sw.add_argument("--json", action="store_true", help="print JSON only")
+    sw.set_defaults(handler=cmd_sweep)
 
     ch = sub.add_parser("check", help="verify that problem folders are sound")
     ch.add_argument("problems", nargs="+", metavar="PROBLEM")
