@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable
 
 from cosplay_core import prompts
 from cosplay_core.compare import Comparison
+from cosplay_core.insights import source_for_display
 from cosplay_core.problem import Problem
 from cosplay_core.state import Snapshot
 from cosplay_core.trace import TRACE_NAME, read_trace
@@ -220,8 +221,12 @@ def code_prompt(problem: Problem) -> str:
     return f"{problem_text}\n\n{request}"
 
 
-def _fenced(source: str) -> str:
-    return f"```python\n{source.rstrip()}\n```"
+def _fenced(source: str, simulation: bool) -> str:
+    """A code as a completion: in a ```python block; a sim run's wrong program without its `# bug:` note (the note
+    is ground truth: it tells right from wrong)."""
+    if simulation:
+        source = source_for_display(source, show_gt=False)
+    return f"```python\n{source.strip()}\n```"
 
 
 def _gt_code(snapshot: Snapshot, row: int) -> bool | None:
@@ -263,9 +268,10 @@ def _sft_rows(run: _Run, require_gt: bool, export: Export, cluster: bool) -> lis
         checked = _gt_filter([_gt_code(final, i) if require_gt else None], require_gt, export)
         if checked is None:
             continue
-        rows.append({"prompt": run.prompt, "completion": _fenced(final.codes[i].source), **run.meta,
-                     "code_id": final.codes[i].id, "chosen": i == run.chosen, "tests_passed": len(run.trusted),
-                     "tests_agreed": agreed, "cluster_size": len(run.winners), "gt_checked": checked})
+        completion = _fenced(final.codes[i].source, run.meta["simulation"])
+        rows.append({"prompt": run.prompt, "completion": completion, **run.meta, "code_id": final.codes[i].id,
+                     "chosen": i == run.chosen, "tests_passed": len(run.trusted), "tests_agreed": agreed,
+                     "cluster_size": len(run.winners), "gt_checked": checked})
     return rows
 
 
@@ -302,8 +308,9 @@ def _dpo_rows(run: _Run, require_gt: bool, export: Export) -> list[dict]:
         if checked is None:
             continue
         failed = [status for passed, status in entry["results"].values() if not passed]
-        rows.append({"prompt": run.prompt, "chosen": _fenced(final.codes[run.chosen].source),
-                     "rejected": _fenced(source), **run.meta, "chosen_code_id": final.codes[run.chosen].id,
+        chosen = _fenced(final.codes[run.chosen].source, run.meta["simulation"])
+        rows.append({"prompt": run.prompt, "chosen": chosen, "rejected": _fenced(source, run.meta["simulation"]),
+                     **run.meta, "chosen_code_id": final.codes[run.chosen].id,
                      "rejected_code_id": entry["code"].id, "rejected_origin": entry["code"].origin,
                      "rejected_failed": len(failed), "rejected_checked": len(entry["results"]),
                      "rejected_status": max(set(failed), key=failed.count), "gt_checked": checked})

@@ -93,6 +93,7 @@ def test_dpo_pairs_a_chosen_code_that_passes_every_trusted_ut_with_one_that_fail
     with Executor(workers=2) as executor:
         for row in rows:
             assert row["chosen"] != row["rejected"] and 1 <= row["rejected_failed"] <= row["rejected_checked"]
+            assert "# bug:" not in row["rejected"]  # a sim program's bug note is ground truth: left out
             trusted = [t for t in tests if t["run"] == row["run"]]
             chosen = [_passes(executor, _code(row["chosen"]), t) for t in trusted]
             rejected = [_passes(executor, _code(row["rejected"]), t) for t in trusted]
