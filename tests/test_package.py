@@ -119,6 +119,36 @@ def installed(tmp_path_factory) -> dict:
     return {"wheel": wheel, "source": source, "venv": venv, "work": work, "env": _clean_env(root / "home"), "note": note}
 
 
+def _requirements(path: Path) -> set[str]:
+    """The requirements a requirements file lists (its -r includes left out), normalised."""
+    from packaging.requirements import Requirement
+
+    lines = [line.split(" #")[0].strip() for line in path.read_text().splitlines()]
+    return {str(Requirement(line)) for line in lines if line and not line.startswith(("#", "-r"))}
+
+
+def test_pyproject_and_the_requirements_files_list_the_same_packages():
+    from packaging.requirements import Requirement
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert {str(Requirement(r)) for r in project["dependencies"]} == _requirements(ROOT / "requirements.txt")
+    dev, included = set(), set()
+    for item in extras["dev"]:
+        requirement = Requirement(item)
+        if requirement.name == project["name"]:  # the other extras, by reference
+            included |= requirement.extras
+        else:
+            dev.add(str(requirement))
+    assert included == set(extras) - {"dev"}, "the [dev] extra must include every other extra"
+    dev |= {str(Requirement(r)) for name in included for r in extras[name]}
+    assert dev == _requirements(ROOT / "requirements-dev.txt")
+
+
 def test_the_wheel_carries_the_library_the_app_and_the_samples(installed):
     import zipfile
 
