@@ -246,6 +246,9 @@ def _download_from_hub(hub: HubFile, path: Path, started: Callable[[], None]) ->
 
 
 def _probe(endpoint: str) -> None:
+    """Fails fast when the endpoint cannot be reached directly (skipped behind a proxy, which huggingface_hub uses)."""
+    if urllib.request.getproxies().get(urllib.parse.urlsplit(endpoint).scheme):
+        return
     parts = urllib.parse.urlsplit(endpoint)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
