@@ -1,8 +1,10 @@
 """Scoring against hidden ground truth. Never shown to a model, never consulted by the algorithm: it only scores.
 
-A code is GT-correct when it passes every ground-truth test (or, for benchmark problems whose tests are a checker
-program, when the checker accepts it). A unit test is GT-correct when its expected output is what the reference
-produces on its input; without a reference, CURE's definition is used instead (every GT-correct code passes it).
+A code is GT-correct when it passes every ground-truth test: the problem's input/output tests, each output compared
+by the harness, outside the code's process; or, for benchmark problems whose ground truth is a test program (a
+HumanEval record's `check`), when the problem's `check_codes` says so (`CheckJudge` decides that outside the code's
+process too). A unit test is GT-correct when its expected output is what the reference produces on its input;
+without a reference, CURE's definition is used instead (every GT-correct code passes it).
 """
 
 from __future__ import annotations
@@ -12,35 +14,37 @@ from typing import Any, Callable
 
 from cosplay_core.compare import outcome_matches
 from cosplay_core.problem import Problem
-from cosplay_core.sandbox import Executor, Job, Limits, Program
+from cosplay_core.sandbox import Executor, Job
 
-CheckProgram = Callable[[str], Program]
+CheckCodes = Callable[[list[str], Executor], list[bool]]
 
 
 class GroundTruth:
-    """Marks codes and unit tests as right or wrong for `problem`, caching by source and input."""
+    """Marks codes and unit tests as right or wrong for `problem`, caching by source and input.
 
-    def __init__(self, problem: Problem, executor: Executor, check_program: CheckProgram | None = None,
-                 check_limits: Limits | None = None):
+    `check_codes(sources, executor)`, when given, decides the codes (a benchmark's own checker, such as
+    `CheckJudge.correct` for a HumanEval record) instead of the problem's tests; it runs on `self.executor`, which a
+    caller may rebind.
+    """
+
+    def __init__(self, problem: Problem, executor: Executor, check_codes: CheckCodes | None = None):
         self.problem = problem
         self.executor = executor
-        self.check_program = check_program
-        self.check_limits = check_limits or Limits(time_limit_s=max(problem.time_limit_s, 5.0))
+        self.check_codes = check_codes
         self._code_verdicts: dict[str, bool] = {}
         self.executions = 0
 
     @property
     def available(self) -> bool:
-        return bool(self.problem.tests) or self.check_program is not None
+        return bool(self.problem.tests) or self.check_codes is not None
 
     def codes_correct(self, sources: list[str]) -> list[bool]:
         """For each source, whether it passes the whole ground truth."""
         todo = [s for s in dict.fromkeys(sources) if s not in self._code_verdicts]
         if todo:
             before = self.executor.executions
-            if self.check_program is not None:
-                rows = self.executor.run_jobs([Job(self.check_program(s), ("",), self.check_limits) for s in todo])
-                verdicts = [row[0].ok for row in rows]
+            if self.check_codes is not None:
+                verdicts = list(self.check_codes(todo, self.executor))
             else:
                 verdicts = self._run_tests(todo)
             self.executions += self.executor.executions - before

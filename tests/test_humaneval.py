@@ -6,9 +6,9 @@ import json
 import pytest
 
 from conftest import SHARED_DATA, require_shared
-from cosplay_core.benchmarks.humaneval import (HumanEvalProblem, NotJsonable, extract_io_tests, gt_check_outcomes,
-                                               gt_check_program, gt_pass_vector, json_argument, json_value,
-                                               load_humaneval, load_humaneval_record)
+from cosplay_core.benchmarks.humaneval import (HumanEvalProblem, NotJsonable, extract_io_tests, gt_pass_vector,
+                                               gt_verdicts, json_argument, json_value, load_humaneval,
+                                               load_humaneval_record)
 from cosplay_core.compare import outcome_matches
 from cosplay_core.problem import Problem, ProblemError
 from cosplay_core.problem import TestCase as UT  # not collected by pytest as a test class
@@ -117,20 +117,41 @@ def test_unreadable_file_raises_one_line(tmp_path, content, message):
     assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
 
 
-# ---- ground truth: the check program in the real sandbox --------------------------------------------------------
-
-# 0 floats; 10 calls is_palindrome from the prompt; 32 uses poly and random; 38 uses encode_cyclic; 53 random.
-HANDFUL = ["HumanEval/0", "HumanEval/10", "HumanEval/32", "HumanEval/38", "HumanEval/53"]
+# ---- ground truth: check, decided outside the candidate's process, in the real sandbox ----------------------------
 
 
-def test_canonical_solutions_pass_their_own_check_programs(problems, executor):
-    for slug in HANDFUL:
+def test_all_164_canonical_solutions_are_gt_correct(problems, executor):
+    for problem in problems.values():
+        (verdict,) = gt_verdicts(problem, [problem.reference], executor)
+        assert verdict.correct, (problem.slug, verdict.reason)
+
+
+# Wrong programs where check is more than equality: float tolerances (2, 4), a property through the record's own
+# helper (32: poly(xs, find_zero(xs)) near 0; 38: decode_cyclic(encode_cyclic(s)) == s), random inputs (53).
+WRONG = {
+    "HumanEval/2": ["return number - int(number) + 1e-3",       # off by more than the 1e-6 tolerance
+                    "return round(number % 1.0, 2)"],           # 123.456 -> 0.46
+    "HumanEval/4": ["m = sum(numbers) / len(numbers)\nreturn sum(abs(x - m) for x in numbers) / (len(numbers) - 1)",
+                    "return 2.0 / 3.0"],                        # right for the first assert only
+    "HumanEval/32": ["return 0.0",
+                     "return -xs[0] / xs[1]"],                  # the root of the linear part only
+    "HumanEval/38": ["return s",                                # the identity: encode_cyclic is not its own inverse
+                     "return encode_cyclic(s)"],                # cycling once more is not undoing it
+    "HumanEval/53": ["return x + y if x < 10 and y < 10 else x + y + 1",  # right on the five fixed asserts only
+                     "return x + y if x < 500 else x - y"],
+}
+
+
+def test_known_wrong_programs_are_gt_wrong(problems, executor):
+    for slug, bodies in WRONG.items():
         problem = problems[slug]
-        outcome = gt_check_outcomes(problem, [problem.reference], executor)[0]
-        assert outcome.status == "ok", (slug, outcome.stderr)
+        codes = [problem.statement + "".join(f"    {line}\n" for line in text.split("\n")) for text in bodies]
+        verdicts = gt_verdicts(problem, [problem.reference] + codes, executor)
+        assert [v.correct for v in verdicts] == [True] + [False] * len(codes), (slug, verdicts)
+        assert all(v.reason.startswith("check failed: ") for v in verdicts[1:]), (slug, verdicts)
 
 
-def test_broken_codes_fail_the_check_program(problems, executor):
+def test_broken_codes_are_gt_wrong(problems, executor):
     problem = problems["HumanEval/0"]
     body_start = len(problem.statement)
     wrong = problem.reference.replace("distance < threshold", "distance < threshold / 2")
@@ -139,16 +160,20 @@ def test_broken_codes_fail_the_check_program(problems, executor):
         wrong,                                                     # a wrong condition: fails an assert
         problem.statement,                                         # no body: returns None
         problem.reference[:body_start] + "    return True\n",      # always True
-        problem.reference + "\nthis is not python\n",              # does not compile
+        problem.reference + "\ndef broken(:\n",                    # does not compile
         "def something_else(numbers, threshold):\n    return False\n",  # no function of that name
         problem.reference + "\nimport sys\nsys.exit(0)\n",         # exits cleanly before the check
         problem.statement + "    import os\n    os._exit(0)\n",    # exits cleanly during the check
         problem.statement + "    while True:\n        pass\n",     # never returns
     ]
-    assert gt_pass_vector(problem, codes, executor, problem.limits(time_limit_s=1.0)) == [False] * len(codes)
+    verdicts = gt_verdicts(problem, codes, executor, problem.limits(time_limit_s=1.0))
+    assert [v.correct for v in verdicts] == [False] * len(codes)
+    assert "SyntaxError" in verdicts[3].reason and "something_else" not in verdicts[4].reason
+    assert "defines no function named has_close_elements" in verdicts[4].reason
+    assert gt_pass_vector(problem, codes[:2] + [problem.reference], executor) == [False, False, True]
 
 
-def test_check_program_verdict_ignores_output_and_main_guards(problems, executor):
+def test_gt_verdict_ignores_output_and_main_guards(problems, executor):
     problem = problems["HumanEval/0"]
     prints_ok = problem.statement + "    print('ok'); print('passed')\n    return None\n"
     chatty = problem.reference.replace("    return False", "    print('x' * 2_000_000)\n    return False")
@@ -156,14 +181,12 @@ def test_check_program_verdict_ignores_output_and_main_guards(problems, executor
     guarded = problem.reference + "\nif __name__ == '__main__':\n    input()\n    raise SystemExit(3)\n"
     assert gt_pass_vector(problem, [prints_ok, guarded, chatty, problem.reference], executor) == [
         False, True, True, True]
-    program = gt_check_program(problem, problem.reference)
-    assert program.io == "stdin" and "check.py" in program.source
 
 
-def test_gt_check_program_needs_check_code():
+def test_gt_needs_check_code(executor):
     plain = Problem(slug="p", title="p", statement="s", io="function", entry_point="f")
     with pytest.raises(ProblemError, match="no HumanEval check code"):
-        gt_check_program(plain, "def f(): pass")
+        gt_pass_vector(plain, ["def f(): pass"], executor)
 
 
 # ---- ground truth: asserts as input/output tests ----------------------------------------------------------------

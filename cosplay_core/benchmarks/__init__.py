@@ -6,8 +6,8 @@ CodeGen-16B samples for it, and APPS's stdin/stdout records (their tests as grou
     pools = load_codet_pools("../shared/data/humaneval_codegen16b")   # {task_id: CodetPool}
 
 `record_ids(path)` and `load_record(path, record_id)` are what `cosplay run FILE.jsonl#ID` and `cosplay bench FILE`
-use: a HumanEval-format record as a problem, with a ground-truth scorer that runs HumanEval's own `check`, or an
-APPS record as a stdin problem.
+use: a HumanEval-format record as a problem, with a ground-truth scorer that decides by HumanEval's own `check`
+(replayed outside the candidate's process: check_replay.py), or an APPS record as a stdin problem.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cosplay_core.benchmarks.apps import (APPS_TIME_LIMIT_S, apps_problem, apps_record_id, is_apps_record,
                                           is_call_based)
+from cosplay_core.benchmarks.check_replay import CheckJudge, GTVerdict
 from cosplay_core.benchmarks.codet_pools import (
     CodetPool,
     codet_truncate,
@@ -28,9 +29,8 @@ from cosplay_core.benchmarks.codet_pools import (
 from cosplay_core.benchmarks.humaneval import (
     HumanEvalProblem,
     extract_io_tests,
-    gt_check_outcomes,
-    gt_check_program,
     gt_pass_vector,
+    gt_verdicts,
     humaneval_problem,
     load_humaneval,
     load_humaneval_record,
@@ -42,15 +42,16 @@ from cosplay_core.sandbox import Executor
 
 __all__ = [
     "APPS_TIME_LIMIT_S",
+    "CheckJudge",
     "CodetPool",
+    "GTVerdict",
     "HumanEvalProblem",
     "codet_truncate",
     "extract_io_tests",
-    "gt_check_outcomes",
     "apps_problem",
-    "gt_check_program",
     "ground_truth_for",
     "gt_pass_vector",
+    "gt_verdicts",
     "load_codet_pools",
     "load_humaneval",
     "load_humaneval_record",
@@ -107,9 +108,11 @@ def record_ids(path: str | Path, runnable: bool = False) -> list[str]:
 
 
 def ground_truth_for(problem: HumanEvalProblem, executor: Executor) -> GroundTruth:
-    """The problem's ground-truth scorer: a code is correct when HumanEval's own `check` passes it
-    (`gt_check_program`), run through `executor`."""
-    return GroundTruth(problem, executor, check_program=lambda code: gt_check_program(problem, code))
+    """The problem's ground-truth scorer: a code is correct when HumanEval's own `check` passes it, decided outside
+    the code's process (`CheckJudge`: the recording of `check`'s calls is made once and kept), run through
+    `executor`; all of one code's calls get the problem's time limit, at least 5 s."""
+    judge = CheckJudge(problem, problem.limits(time_limit_s=max(problem.time_limit_s, 5.0)))
+    return GroundTruth(problem, executor, check_codes=judge.correct)
 
 
 class _DeferredExecutor:

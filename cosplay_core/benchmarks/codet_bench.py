@@ -5,7 +5,8 @@
     print(format_codet_table(result))
 
 For each problem, with its 100 recorded programs and the UTs parsed from its 100 recorded test samples:
-(a) the ground-truth verdict of every program (HumanEval's own `check`, `gt_pass_vector`);
+(a) the ground-truth verdict of every program (HumanEval's own `check`, decided outside the program's process by
+    `CheckJudge`: the program's calls in one sandboxed child, `check` replayed on its values in another);
 (b) the full pass matrix, every distinct program on every distinct UT input, in function mode, each program's
     inputs run one after another in one child (`Limits(isolate_inputs=False)`) under CodeT's limits: 0.1 s per
     input, and the whole batch at most 0.1 s per input;
@@ -47,7 +48,8 @@ import numpy as np
 
 from cosplay_core import metrics, selectors
 from cosplay_core.benchmarks.codet_pools import TEST_CASE_LIMIT, CodetPool, load_codet_pools
-from cosplay_core.benchmarks.humaneval import HumanEvalProblem, gt_check_program, gt_pass_vector, load_humaneval
+from cosplay_core.benchmarks.check_replay import CheckJudge
+from cosplay_core.benchmarks.humaneval import HumanEvalProblem, load_humaneval
 from cosplay_core.compare import outcome_matches
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
@@ -71,7 +73,7 @@ LABELS = {"random": "random pick (pool pass@1)", "bon": "BoN by pass count", "co
 CODET_REFERENCE = {"codet_paper": 36.7, "codet_released_rerun": 36.76, "random_rerun": 22.12}
 POOL_SIZES = ((16, 16), (16, None), (32, None), (64, None), (100, 16), (100, None))  # (codes, UT samples); None: all
 POOL_SIZE_SEEDS = 5
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: ground truth decided outside the candidate's process (CheckJudge)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class CodetBenchSettings:
     truncation: str = "codet"
     seed: int = 0
     time_limit_s: float = 0.1  # per input, as CodeT's executor (per assert)
-    gt_time_limit_s: float = 3.0  # one whole HumanEval check program
+    gt_time_limit_s: float = 3.0  # all of one program's calls by HumanEval's check (and one replay of check)
     random_inputs: int = 16  # R, for the full-pool baselines' signatures
     test_limit: int = TEST_CASE_LIMIT
     run: dict = field(default_factory=lambda: _without_seed(RunConfig()))  # CoSPlay's settings; its seed: `seed`
@@ -283,11 +285,12 @@ class _ReplayExecutor:
 
 
 class _KnownGroundTruth(GroundTruth):
-    """HumanEval's ground truth with the verdicts of the recorded programs already known (from step (a)); a
-    reference's outputs, when the problem has one, are cached by input."""
+    """HumanEval's ground truth with the verdicts of the recorded programs already known (from step (a)), a code
+    not among them decided by the same judge; a reference's outputs, when the problem has one, are cached by
+    input."""
 
-    def __init__(self, problem: HumanEvalProblem, executor: Executor, known: dict[str, bool]):
-        super().__init__(problem, executor, check_program=lambda code: gt_check_program(problem, code))
+    def __init__(self, problem: HumanEvalProblem, executor: Executor, known: dict[str, bool], judge: CheckJudge):
+        super().__init__(problem, executor, check_codes=judge.correct)
         self._code_verdicts.update(known)
         self._reference_outputs: dict[str, Outcome] = {}
 
@@ -318,9 +321,11 @@ def _bits(values) -> str:
 @dataclass
 class ExecutedPools:
     """Steps (a) and (b) for one problem: the programs (`codes`, 100 with duplicates; `distinct`), their ground
-    truth (`verdict_of` by source, `gt` per code), the distinct UT inputs (`keys`), every outcome (`table`, by
-    (source, input key)), the pass matrix (codes x UTs) and the UTs' sampling multiplicities (`counts`)."""
+    truth (`verdict_of` by source, `gt` per code, decided by `judge`), the distinct UT inputs (`keys`), every
+    outcome (`table`, by (source, input key)), the pass matrix (codes x UTs) and the UTs' sampling multiplicities
+    (`counts`)."""
 
+    judge: CheckJudge
     codes: list[str]
     distinct: list[str]
     verdict_of: dict[str, bool]
@@ -337,8 +342,8 @@ def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor
     batch per program under `matrix_limits`."""
     codes = list(pool.codes)
     distinct = list(dict.fromkeys(codes))
-    gt_limits = problem.limits(time_limit_s=settings.gt_time_limit_s)
-    verdict_of = dict(zip(distinct, gt_pass_vector(problem, distinct, executor, gt_limits)))
+    judge = CheckJudge(problem, problem.limits(time_limit_s=settings.gt_time_limit_s))
+    verdict_of = dict(zip(distinct, judge.correct(distinct, executor)))
     gt = np.array([verdict_of[c] for c in codes], dtype=bool)
     inputs: dict[str, Any] = {}
     for test in pool.tests:
@@ -354,7 +359,7 @@ def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor
     passes = np.array([[outcome_matches(t.output, table[(c, k)], problem.io, problem.comparison)
                         for t, k in zip(pool.tests, test_keys)] for c in codes], dtype=bool).reshape(len(codes), -1)
     counts = list(pool.test_counts) if len(pool.test_counts) == len(pool.tests) else [1] * len(pool.tests)
-    return ExecutedPools(codes, distinct, verdict_of, gt, keys, table, passes, counts)
+    return ExecutedPools(judge, codes, distinct, verdict_of, gt, keys, table, passes, counts)
 
 
 def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Executor,
@@ -384,7 +389,8 @@ def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Execu
         entry["executions"] = matrix_pairs if uses_tests else signature_pairs if name in ("mbr_exec",
                                                                                          "largest_cluster") else 0
     # (e) CoSPlay's self-play, replaying the pools, executions answered from the matrix
-    cosplay = cosplay_over_pools(problem, pool, executor, settings, table, verdict_of, pools_name)
+    cosplay = cosplay_over_pools(problem, pool, executor, settings, table, verdict_of, pools_name,
+                                 judge=executed.judge)
     chosen_by["cosplay"] = {"code": cosplay["selected"], "correct": cosplay["correct"],
                             "pass1": float(bool(cosplay["correct"])), "ut_accuracy": cosplay["ut_accuracy"],
                             "executions": cosplay["executions"]}
@@ -415,13 +421,15 @@ def _status_counts(outcomes) -> dict:
 
 def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor,
                        settings: CodetBenchSettings, table: dict, verdict_of: dict[str, bool], pools_name: str = "",
-                       config: RunConfig | None = None) -> dict:
-    """(e): CoSPlay's run replaying `pool`, its executions answered from `table`; a JSON-able record of it."""
+                       config: RunConfig | None = None, judge: CheckJudge | None = None) -> dict:
+    """(e): CoSPlay's run replaying `pool`, its executions answered from `table`; a JSON-able record of it. Codes
+    outside `verdict_of` are decided by `judge` (a new one, under the benchmark's GT limit, when not given)."""
     config = config or settings.run_config()
     player = PoolPlayer(problem, pool, seed=settings.seed, draw_codes=config.codes, draw_tests=config.tests,
                         source=pools_name or None)
     replay = _ReplayExecutor(dict(table), executor)
-    truth = _KnownGroundTruth(problem, executor, verdict_of)
+    judge = judge or CheckJudge(problem, problem.limits(time_limit_s=settings.gt_time_limit_s))
+    truth = _KnownGroundTruth(problem, executor, verdict_of, judge)
     run = Run(problem, player, config, replay, ground_truth=truth)  # type: ignore[arg-type]
     try:
         run.run_to_end()

@@ -6,8 +6,10 @@ canonical_solution, test, entry_point`) or CodeT's (the same without `canonical_
 code, which is the ground truth of record. Its `tests` are the asserts that convert to plain input/output pairs
 (`extract_io_tests`): a convenient, possibly partial view of that ground truth, never a substitute for it.
 
-`gt_check_program` / `gt_pass_vector` decide ground-truth correctness the way HumanEval's harness does: run the code,
-then the test code, then `check(<entry_point>)`, in the sandbox; "ok" means every ground-truth assert held.
+`gt_pass_vector` / `gt_verdicts` decide ground-truth correctness by the record's own `check(candidate)`, as
+HumanEval's harness does, but never in the candidate's process (check_replay.py): the candidate runs in the
+sandbox with typed arguments in and typed values out (typed_values.py), and `check` is replayed in another sandboxed
+process on those values, so no candidate can fake a pass.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from cosplay_core.benchmarks.check_replay import CheckJudge, GTVerdict
 from cosplay_core.problem import Problem, ProblemError, TestCase
-from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program
+from cosplay_core.sandbox import Executor, Limits
 
-__all__ = ["CHECK_TIME_LIMIT_S", "HumanEvalProblem", "NotJsonable", "assert_to_test_case", "extract_io_tests",
-           "gt_check_outcomes", "gt_check_program", "gt_pass_vector", "json_argument", "json_value", "literal_node",
+__all__ = ["CHECK_TIME_LIMIT_S", "GTVerdict", "HumanEvalProblem", "NotJsonable", "assert_to_test_case",
+           "extract_io_tests", "gt_pass_vector", "gt_verdicts", "json_argument", "json_value", "literal_node",
            "load_humaneval", "load_humaneval_record", "read_jsonl_records"]
 
-CHECK_TIME_LIMIT_S = 3.0  # for one whole check program, and for one call in function mode
+CHECK_TIME_LIMIT_S = 3.0  # for all of one code's calls by check, and for one call in function mode
 SOURCE = "HumanEval"
 _REQUIRED = ("task_id", "prompt", "test", "entry_point")
 
@@ -37,7 +40,7 @@ class HumanEvalProblem(Problem):
     """A HumanEval problem: a function-mode `Problem` plus its raw test code (`check_code`), the ground truth.
 
     `tests` holds the asserts of `check_code` that convert to input/output pairs; `skipped_asserts` counts the
-    asserts that do not (loops, helper calls, computed values). Correctness is decided by `gt_check_program`.
+    asserts that do not (loops, helper calls, computed values). Correctness is decided by `gt_verdicts`.
     """
 
     check_code: str = ""
@@ -149,66 +152,27 @@ def load_humaneval_record(path: str | Path, task_id: str) -> HumanEvalProblem:
     raise ProblemError(f"{path}: no record with task_id {task_id!r}")
 
 
-# ---- ground truth: the check program ---------------------------------------------------------------------------
-
-_CHECK_TEMPLATE = '''\
-import builtins as _cosplay_builtins
-import os as _cosplay_os
-import sys as _cosplay_sys
-
-_cosplay_real_exit = _cosplay_os._exit
+# ---- ground truth: check, decided outside the candidate's process ----------------------------------------------
 
 
-def _cosplay_refuse_exit(*args, **kwargs):
-    raise SystemExit("the code tried to end the process before the check finished")
+def gt_verdicts(problem: HumanEvalProblem, codes: list[str], executor: Executor,
+                limits: Limits | None = None) -> list[GTVerdict]:
+    """Each code's ground truth, in order: does it pass the problem's own `check`, and if not, why (one line).
 
-
-_cosplay_namespace = {{"__name__": "__cosplay_candidate__", "__builtins__": _cosplay_builtins}}
-_cosplay_stdout = _cosplay_sys.stdout
-_cosplay_sys.stdout = open(_cosplay_os.devnull, "w")  # what the code prints is not part of the verdict
-_cosplay_os._exit = _cosplay_refuse_exit
-try:
-    exec(compile({code!r}, "candidate.py", "exec", dont_inherit=True), _cosplay_namespace)
-    exec(compile({test!r}, "check.py", "exec", dont_inherit=True), _cosplay_namespace)
-    if {entry_point!r} not in _cosplay_namespace:
-        raise NameError("the code defines no function named " + {entry_point!r})
-    _cosplay_namespace["check"](_cosplay_namespace[{entry_point!r}])
-except SystemExit:
-    raise SystemExit("the code ended the process before the check finished") from None
-finally:
-    _cosplay_os._exit = _cosplay_real_exit
-    _cosplay_sys.stdout = _cosplay_stdout
-'''
-
-
-def gt_check_program(problem: HumanEvalProblem, code: str) -> Program:
-    """A stdin-mode program that runs `code`, then the problem's test code, then `check(<entry_point>)`.
-
-    A run with status "ok" means `code` passed every ground-truth assert; anything else (a failed assert, an
-    exception, a syntax error, a timeout) means it did not. The verdict is the sandbox's exit status: as in
-    HumanEval's harness, the code runs in a fresh namespace whose `__name__` is not "__main__" (main guards do not
-    run), what it prints is discarded (so printing cannot hit the output limit), and a code that exits the
-    process during the run (sys.exit, exit, os._exit) fails instead of passing.
+    Decided by `CheckJudge` (check_replay.py): the code runs in the sandbox with nothing but typed arguments in and
+    its typed results out, and `check` runs in another process on those results, so nothing a code does (exiting,
+    an always-equal object, a replaced `AssertionError`, a forged result on a descriptor) can make it pass.
+    `limits.time_limit_s` (the problem's 3 s by default) bounds all of one code's calls, and one replay of `check`.
+    Raises `ProblemError` for a problem without check code, or whose `check` passes the candidate something other
+    than plain values.
     """
-    check_code = getattr(problem, "check_code", "")
-    if not check_code or not problem.entry_point:
-        raise ProblemError(f"{problem.slug}: no HumanEval check code to build a ground-truth program from")
-    source = _CHECK_TEMPLATE.format(code=code, test=check_code, entry_point=problem.entry_point)
-    return Program(source, "stdin", None)
-
-
-def gt_check_outcomes(problem: HumanEvalProblem, codes: list[str], executor: Executor,
-                      limits: Limits | None = None) -> list[Outcome]:
-    """The sandbox outcome of each code's check program (one job per code, input ""), in order."""
-    limits = limits or problem.limits()
-    jobs = [Job(gt_check_program(problem, code), ("",), limits) for code in codes]
-    return [row[0] for row in executor.run_jobs(jobs)]
+    return CheckJudge(problem, limits).verdicts(codes, executor)
 
 
 def gt_pass_vector(problem: HumanEvalProblem, codes: list[str], executor: Executor,
                    limits: Limits | None = None) -> list[bool]:
-    """For each code, in order: does it pass every ground-truth test (its check program ends with "ok")?"""
-    return [outcome.ok for outcome in gt_check_outcomes(problem, codes, executor, limits)]
+    """For each code, in order: does it pass every ground-truth test (`gt_verdicts`)?"""
+    return [verdict.correct for verdict in gt_verdicts(problem, codes, executor, limits)]
 
 
 # ---- literals as JSON values -----------------------------------------------------------------------------------
