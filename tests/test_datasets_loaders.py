@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cosplay_core.benchmarks import gt_verdicts, load_codet_pools, load_humaneval, load_record, record_ids
+from cosplay_core.benchmarks import gt_pass_vector, load_codet_pools, load_humaneval, load_record, record_ids
 from cosplay_core.datasets import apps, codet, humaneval, humaneval_plus, livecodebench, mbpp_plus
 from cosplay_core.datasets.cache import DataError
 from cosplay_core.datasets.evalplus import literal
@@ -92,11 +92,11 @@ def test_humaneval_plus_ground_truth_in_the_sandbox(humaneval_plus_file, executo
     right = mean.reference
     near = mean.statement + "    return sum(numbers) / len(numbers) + 1e-9\n"  # within EvalPlus's 1e-6
     floor = mean.statement + "    return sum(numbers) // len(numbers)\n"
-    assert [v.correct for v in gt_verdicts(mean, [right, near, floor], executor)] == [True, True, False]
+    assert gt_pass_vector(mean, [right, near, floor], executor) == [True, True, False]
     zero = problems["HumanEval/32"]
     other_root = zero.statement + "    return 3.0 if len(xs) == 4 else (-0.5 if xs == [1, 2] else 2 / 3)\n"
     not_a_root = zero.statement + "    return 0.0\n"
-    assert [v.correct for v in gt_verdicts(zero, [zero.reference, other_root, not_a_root], executor)] == \
+    assert gt_pass_vector(zero, [zero.reference, other_root, not_a_root], executor) == \
         [True, True, False]
 
 
@@ -109,11 +109,11 @@ def test_mbpp_plus_inputs_get_their_types_back_and_special_oracles_are_kept(mbpp
     reordered = "def similar_elements(a, b):\n    return tuple(sorted(set(a) & set(b), reverse=True))\n"
     needs_tuples = "def similar_elements(a, b):\n    assert type(a) is tuple\n    return tuple(set(a) & set(b))\n"
     union = "def similar_elements(a, b):\n    return tuple(set(a) | set(b))\n"
-    assert [v.correct for v in gt_verdicts(shared, [shared.reference, reordered, needs_tuples, union],
-                                           executor)] == [True, True, True, False]
+    assert gt_pass_vector(shared, [shared.reference, reordered, needs_tuples, union],
+                          executor) == [True, True, True, False]
     prime = problems["Mbpp/3"]
     wrong = "def is_not_prime(n):\n    return n % 2 == 0\n"
-    assert [v.correct for v in gt_verdicts(prime, [prime.reference, wrong], executor)] == [True, False]
+    assert gt_pass_vector(prime, [prime.reference, wrong], executor) == [True, False]
 
 
 def test_mbpp_plus_deserialization_follows_evalplus_per_task():
