@@ -26,6 +26,11 @@ them, decoded without evaluating anything):
 The entry point's name is bound to the wrapper (recording or replaying) as well as `check`'s argument: as in
 HumanEval's harness, where `check` runs in the candidate's namespace, a call by name (`sort_third(...)` in
 HumanEval/33) is a call of the candidate. A call the canonical solution makes to itself is not recorded.
+
+Each call's input to the candidate carries a hash of the candidate's whole list of calls and the call's index: the
+executor runs identical inputs of a job once and caches outcomes, which would otherwise skip a stateful candidate's
+repeated call or answer a later round's calls from an earlier child. A probe before the calls makes a code that does
+not run, or defines no such function, wrong even when `check` calls nothing. What any phase prints is discarded.
 """
 
 from __future__ import annotations
@@ -325,7 +330,7 @@ class CheckJudge:
             raise ProblemError(f"{problem.slug}: no HumanEval check code to decide ground truth with")
         self.test = test
         self.entry_point = problem.entry_point
-        self.prompt = _stub_prompt(problem.statement, problem.slug)
+        self.prompt = _stub_prompt(problem.statement, problem.reference, problem.slug)
         self.solution = problem.reference  # the prompt and the canonical solution, or None
         self._recording: Recording | None = None
         self._lock = threading.Lock()
@@ -493,9 +498,10 @@ def _read_answer(outcome: Outcome) -> tuple[dict | None, str]:
     """One call's answer as a replay entry ({"v"}, {"v", "a"} or {"x", "m"}, in canonical typed form), or None and
     why the call has no value. What the candidate's process sent is only data: it is decoded, never trusted."""
     if not outcome.ok:
-        return None, {"timeout": "timed out", "memory_limit": "ran out of memory",
-                      "output_limit": "printed or returned too much"}.get(outcome.status, "failed") + \
-            f" ({_last_line(outcome)})"
+        what = {"timeout": "timed out", "memory_limit": "ran out of memory",
+                "output_limit": "printed or returned too much"}.get(outcome.status, "failed")
+        lines = [line.strip() for line in (outcome.stderr or "").splitlines() if line.strip()]
+        return None, f"{what} ({lines[-1][:300]})" if lines else what
     answer = outcome.value
     if not isinstance(answer, dict):
         return None, "gave an unreadable answer"
@@ -536,9 +542,12 @@ def _last_line(outcome: Outcome) -> str:
     return f"{outcome.status}: {lines[-1].strip()[:300]}" if lines else outcome.status
 
 
-def _stub_prompt(prompt: str, slug: str) -> str:
-    """The prompt as a module (its function a docstring stub); one that ends in a bare `def` gets a `pass`."""
-    for text in (prompt, prompt.rstrip("\n") + "\n    pass\n"):
+def _stub_prompt(prompt: str, reference: str | None, slug: str) -> str:
+    """The prompt as a module (its function a docstring stub); one that ends in a bare `def` gets a `pass`, and one
+    that does not compile even so gives way to the prompt with its canonical solution (trusted code too)."""
+    for text in (prompt, prompt.rstrip("\n") + "\n    pass\n", reference):
+        if not text:
+            continue
         try:
             compile(text, "prompt.py", "exec", dont_inherit=True)
             return text
