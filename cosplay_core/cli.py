@@ -573,14 +573,14 @@ def _ray_runner(args, calls_per_minute: dict):
             raise UsageError("--calls-per-minute paces model calls across a Ray cluster: give --ray too")
         yield None
         return
-    from cosplay_core.distributed import RayRunner, RayUnavailable, check_rates, ray_session
+    from cosplay_core.distributed import RayRunner, RayUnavailable, check_cpus, check_rates, ray_session
 
-    if args.cpus_per_problem < 1:
-        raise UsageError("--cpus-per-problem must be at least 1")
-    try:
-        check_rates(calls_per_minute)
-    except ValueError as exc:
-        raise UsageError(f"--calls-per-minute: {exc}") from None
+    for flag, check, value in (("--cpus-per-problem", check_cpus, args.cpus_per_problem),
+                               ("--calls-per-minute", check_rates, calls_per_minute)):
+        try:
+            check(value)
+        except ValueError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
     try:
         with ray_session(args.ray or None):
             yield RayRunner(args.cpus_per_problem, calls_per_minute)
@@ -678,8 +678,9 @@ def _add_ray_options(parser) -> None:
     parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                         help="run each problem as a Ray task (pip install .[ray]): a local Ray without ADDRESS, a "
                              "cluster with auto or HOST:PORT")
-    parser.add_argument("--cpus-per-problem", type=int, default=1, metavar="C",
-                        help="with --ray: the CPUs a problem's sandbox uses, declared to Ray (default 1)")
+    parser.add_argument("--cpus-per-problem", type=float, default=1, metavar="C",
+                        help="with --ray: the CPUs a problem's sandbox uses, declared to Ray (default 1; a fraction "
+                             "such as 0.25 runs several language-model runs a core, as they mostly wait)")
 
 
 def build_parser() -> argparse.ArgumentParser:

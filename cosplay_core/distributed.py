@@ -136,6 +136,14 @@ def provider_of(model: str) -> str:
     return model.strip().partition(":")[0]
 
 
+def check_cpus(cpus: float) -> None:
+    """ValueError (one line) unless `cpus` is a share of one CPU (0 < cpus < 1) or a whole number of CPUs, as Ray
+    takes them."""
+    if isinstance(cpus, bool) or not isinstance(cpus, (int, float)) or not math.isfinite(cpus) or cpus <= 0 or \
+            (cpus > 1 and cpus != int(cpus)):
+        raise ValueError(f"CPUs per problem must be a fraction of one CPU or a whole number of CPUs, not {cpus!r}")
+
+
 def check_rates(calls_per_minute: dict[str, float]) -> None:
     """ValueError (one line) unless every key is a model provider and every rate a finite number above 0."""
     from cosplay_core.models.registry import providers
@@ -253,7 +261,7 @@ def _in_folder(folder: str) -> Iterator[None]:
             os.chdir(before)
 
 
-def solve(task: ProblemTask, prior_trace: bytes | None, gate: Any, paced: list[str], cwd: str, cpus: int,
+def solve(task: ProblemTask, prior_trace: bytes | None, gate: Any, paced: list[str], cwd: str, workers: int,
           ) -> tuple[dict, dict[str, bytes]]:
     """Runs one problem in a Ray worker: its summary, and the files of its run folder (none without `out_dir`)."""
     import ray
@@ -267,7 +275,7 @@ def solve(task: ProblemTask, prior_trace: bytes | None, gate: Any, paced: list[s
             folder.mkdir()
             (folder / TRACE_NAME).write_bytes(prior_trace)
         try:
-            summary = run_one(task.ref, task.config, task.backbone, _worker_executor(cpus),
+            summary = run_one(task.ref, task.config, task.backbone, _worker_executor(workers),
                               Path(scratch) if task.out_dir is not None else None)
         except Exception as exc:  # a setting this machine cannot honour (a missing key): the problem fails, not all
             summary = {"problem": task.ref.slug, "error": _one_line(exc)}
@@ -324,15 +332,18 @@ def _finished(folder: Path, slug: str) -> dict | None:
 
 
 class RayRunner:
-    """Runs problems as Ray tasks on the connected Ray (see `ray_session`), `cpus_per_problem` CPUs each, model calls
-    paced per provider by `calls_per_minute` across the cluster."""
+    """Runs problems as Ray tasks on the connected Ray (see `ray_session`), model calls paced per provider by
+    `calls_per_minute` across the cluster.
 
-    def __init__(self, cpus_per_problem: int = 1, calls_per_minute: dict[str, float] | None = None):
+    Each task declares `cpus_per_problem` CPUs, and its worker's executor runs that many sandbox servers (at least
+    one). A fraction (0.25: four runs a core) suits language models, whose runs mostly wait for answers."""
+
+    def __init__(self, cpus_per_problem: float = 1, calls_per_minute: dict[str, float] | None = None):
         ray = _ray()
-        if cpus_per_problem < 1:
-            raise ValueError("cpus_per_problem must be at least 1")
+        check_cpus(cpus_per_problem)
         check_rates(calls_per_minute or {})
         self.cpus = cpus_per_problem
+        self.workers = max(1, round(cpus_per_problem))
         self.paced = sorted(calls_per_minute or {})
         self.gate = ray.remote(num_cpus=0)(ModelGate).remote(calls_per_minute)
         self._solve = ray.remote(solve).options(num_cpus=cpus_per_problem, max_retries=1)
@@ -368,7 +379,7 @@ class RayRunner:
                 continue
             trace = folder / TRACE_NAME if folder is not None else None
             prior = trace.read_bytes() if trace is not None and trace.is_file() else None
-            pending[self._solve.remote(_shippable(task), prior, self.gate, self.paced, cwd, self.cpus)] = index
+            pending[self._solve.remote(_shippable(task), prior, self.gate, self.paced, cwd, self.workers)] = index
             self.submitted += 1
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)

@@ -20,7 +20,10 @@ Relative paths are relative to the sweep file's folder. A cell's folder is
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+from collections import Counter
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -95,11 +98,12 @@ def load_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
     from cosplay_core.datasets import DATASETS
 
     def local(value: str) -> str:  # a dataset name stays a name, resolved from the data cache
-        return value if value in DATASETS and not Path(base, value).exists() else str(Path(base, value))
+        return value if value in DATASETS and not Path(base, value).exists() else os.path.normpath(Path(base, value))
 
     datasets = list(dict.fromkeys(local(d) for d in _list(data, "datasets", str, where, required=True)))
-    backbones = [_backbone(b, f"{where}: backbones[{i}]") for i, b in enumerate(_list(data, "backbones", (str, dict),
-                                                                                     where) or ["sim"])]
+    listed = _list(data, "backbones", (str, dict), where) or ["sim"]
+    backbones = list({_backbone_name(b): b for b in (_backbone(entry, f"{where}: backbones[{i}]")
+                                                     for i, entry in enumerate(listed))}.values())
     seeds = _list(data, "seeds", int, where) or [0]
     limit = data.get("limit")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
@@ -134,11 +138,13 @@ def load_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
 
 
 def _folder_names(items: list[str], short: Callable[[str], str]) -> dict[str, str]:
-    """A distinct, safe folder name for each item: its short name, or a hashed one where two short names meet."""
-    names = child_names([short(i) for i in items])
-    if len({names[short(i)] for i in items}) == len(items):
-        return {i: names[short(i)] for i in items}
-    return child_names(items)
+    """A distinct, safe folder name for each item: its short name, followed by a short hash of the item where
+    two items' short names meet (two datasets both called `problems`)."""
+    shared = Counter(short(i) for i in items)
+    names = {i: short(i) if shared[short(i)] == 1 else
+             f"{short(i)}~{hashlib.sha256(i.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}" for i in items}
+    safe = child_names(list(names.values()))
+    return {i: safe[name] for i, name in names.items()}
 
 
 def _known(table: dict, keys, where: str, what: str) -> None:
