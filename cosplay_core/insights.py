@@ -267,6 +267,14 @@ class CouplingRecord:
     broken_step: int | None = None
     broken_round: int | None = None
     broken_by: str | None = None
+    code_versions: tuple[int, ...] = ()  # the coupled codes' versions when it appeared, aligned with `code_ids`
+
+    @property
+    def label(self) -> str:
+        """The coupling's UT and codes with their versions: "UT 3.1 ⟷ codes 2.0, 5.1"."""
+        versions = self.code_versions or (0,) * len(self.code_ids)
+        codes = ", ".join(f"{c}.{v}" for c, v in zip(self.code_ids, versions))
+        return f"UT {self.test_id}.{self.test_version} ⟷ code{'s' if len(self.code_ids) > 1 else ''} {codes}"
 
     @property
     def key(self) -> tuple[int, int]:
@@ -280,7 +288,8 @@ class CouplingRecord:
         return {"test_id": self.test_id, "test_version": self.test_version, "code_ids": list(self.code_ids),
                 "last_code_ids": list(self.last_code_ids), "input": self.input, "output": self.output,
                 "appeared_step": self.appeared_step, "appeared_round": self.appeared_round,
-                "broken_step": self.broken_step, "broken_round": self.broken_round, "broken_by": self.broken_by}
+                "broken_step": self.broken_step, "broken_round": self.broken_round, "broken_by": self.broken_by,
+                "code_versions": list(self.code_versions)}
 
 
 def _ids_text(word: str, ids: Sequence[int]) -> str:
@@ -338,11 +347,32 @@ def coupling_timeline(snapshots: Sequence[Snapshot]) -> list[CouplingRecord]:
             if key in open_records:
                 open_records[key]["last_code_ids"] = code_ids
             else:
+                code_versions = {c.id: c.version for c in snapshot.codes}
                 open_records[key] = {"test_id": test.id, "test_version": test.version, "code_ids": code_ids,
                                      "last_code_ids": code_ids, "input": test.input, "output": test.expected,
-                                     "appeared_step": snapshot.step, "appeared_round": number}
+                                     "appeared_step": snapshot.step, "appeared_round": number,
+                                     "code_versions": tuple(code_versions[c] for c in code_ids)}
     records = [CouplingRecord(**r) for r in finished + list(open_records.values())]
     return sorted(records, key=lambda r: (r.appeared_step, r.test_id))
+
+
+def code_label(code) -> str:
+    """A code with its version, so that a slot's history stays readable: "code 3.2" is slot 3 after two
+    replacements or repairs."""
+    return f"code {code.id}.{code.version}"
+
+
+def test_label(test) -> str:
+    """A UT with its version: "UT 5.1" is slot 5 after one refresh or replacement."""
+    return f"UT {test.id}.{test.version}"
+
+
+def failed_by_all(snapshot: Snapshot) -> list[int]:
+    """The ids of the UTs that no code passes (pUT = 0): at the end of a run, either the UT is wrong or every code
+    is."""
+    if not snapshot.passes.size:
+        return []
+    return [t.id for t, n in zip(snapshot.tests, snapshot.test_pass_counts) if int(n) == 0]
 
 
 # -- selection -----------------------------------------------------------------------------------------------------

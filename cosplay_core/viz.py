@@ -115,7 +115,8 @@ def matrix_figure(snapshot: Snapshot, show_gt: bool = False, sort: bool = True, 
     `sort` orders rows and columns by pass counts (`insights.sorted_order`); `show_gt` marks GT-correct codes and
     UTs (a check or a cross in the axis labels, marginal bars coloured by correctness) and outlines the cells of
     spurious couplings; `highlight` frames the rows and columns the step changed. Every cell point has
-    `customdata=[code_id, test_id]`. The figure has a fixed size with square cells of `cell_px` pixels (chosen from
+    `customdata=[code_id, test_id]`; codes and UTs are labelled with their versions ("code 3.2": slot 3 after two
+    replacements or repairs), so that a slot's history stays readable. The figure has a fixed size with square cells of `cell_px` pixels (chosen from
     the pool sizes by default). An empty matrix (early stage 1) gives a figure that says why.
     """
     head = f"Step {snapshot.step} · {snapshot.title}"
@@ -192,12 +193,10 @@ def matrix_figure(snapshot: Snapshot, show_gt: bool = False, sort: bool = True, 
         meta={"kind": "pCode"}), row=2, col=2)
 
     # Axes: codes top to bottom, UTs left to right, labels with GT marks.
-    y_text = [_mark(gt_codes[i] if gt_codes is not None else None) + _bold(f"code {snapshot.codes[i].id}",
-                                                                            snapshot.codes[i].id in changed["codes"])
-              for i in rows]
-    x_text = [_mark(gt_tests[j] if gt_tests is not None else None) + _bold(f"UT {snapshot.tests[j].id}",
-                                                                          snapshot.tests[j].id in changed["tests"])
-              for j in cols]
+    y_text = [_mark(gt_codes[i] if gt_codes is not None else None)
+              + _bold(insights.code_label(snapshot.codes[i]), snapshot.codes[i].id in changed["codes"]) for i in rows]
+    x_text = [_mark(gt_tests[j] if gt_tests is not None else None)
+              + _bold(insights.test_label(snapshot.tests[j]), snapshot.tests[j].id in changed["tests"]) for j in cols]
     fig.update_xaxes(range=[-0.5, n_tests - 0.5], tickvals=list(range(n_tests)), ticktext=x_text, tickangle=-90,
                      showgrid=False, zeroline=False, row=2, col=1)
     fig.update_yaxes(range=[n_codes - 0.5, -0.5], tickvals=list(range(n_codes)), ticktext=y_text, showgrid=False,
@@ -244,7 +243,7 @@ def _bold(text: str, on: bool) -> str:
 
 def _cell_hover(snapshot: Snapshot, i: int, j: int, category: str, gt_codes, gt_tests, coupled: bool) -> str:
     code, test, cell = snapshot.codes[i], snapshot.tests[j], snapshot.cells[i][j]
-    lines = [f"<b>code {code.id}</b> (v{code.version}) × <b>UT {test.id}</b> (v{test.version})",
+    lines = [f"<b>{insights.code_label(code)}</b> × <b>{insights.test_label(test)}</b> (slot.version)",
              f"{category} ({cell.status}, {cell.time_s * 1000:.0f} ms)",
              f"input: {_esc(preview(test.input))}",
              f"expected: {_esc(preview(test.expected))}",

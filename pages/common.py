@@ -177,6 +177,7 @@ def start_new() -> str | None:
         run.player.max_calls = backbone.max_calls  # sim counts its simulated calls against the budget too
     set_live(RunController(lambda: run, on_finish=write_summary), backbone=run.player.info.__dict__,
              problem=problem_card(problem), config=config.to_dict(), folder=str(out))
+    st.session_state["live_meta"]["problem_object"] = problem
     return None
 
 
@@ -316,6 +317,26 @@ def _settings_statement() -> str | None:
 
 def ground_truth_shown() -> bool:
     return bool(st.session_state.get("show_gt"))
+
+
+def problem_object(current: Shown):
+    """The Problem behind the run on screen, for ground-truth views: the live run's own, or a saved run's sample
+    folder (read again from disk when it is under the folders this app reads); None otherwise."""
+    if current.source == "live":
+        return st.session_state.get("live_meta", {}).get("problem_object")
+    from cosplay_core.problem import ProblemError, load_problem
+    from pages.safety import checked_path
+
+    folder = current.problem.get("path")
+    if not folder:
+        return None
+    path, refusal = checked_path(folder)
+    if refusal or not (path / "problem.toml").exists():
+        return None
+    try:
+        return load_problem(path)
+    except ProblemError:
+        return None
 
 
 def show_code(source: str) -> None:

@@ -115,6 +115,10 @@ def show_problems(settings: dict) -> None:
         st.error(why)
 
 
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.markdown("**Tour presets:**")
+    for name, (what, _) in kept.PRESETS.items():
+        st.button(name, key=f"preset_{name}", help=what, on_click=kept.apply_preset, args=(name,))
 problem_fields()
 backbone_fields()
 settings_fields()

@@ -45,7 +45,12 @@ def matrix_view() -> None:
         st.info("The matrix appears once the UT pool is written (step `tests`).")
         return
     labels = [snapshot_label(s) for s in snapshots]
-    chosen = st.select_slider("Timeline", options=list(range(len(snapshots))), value=len(snapshots) - 1,
+    value = len(snapshots) - 1
+    wanted = st.session_state.pop("goto_step", None)  # a link from another page (the coupling debugger)
+    if wanted is not None:
+        value = next((i for i, s in enumerate(snapshots) if s.step >= wanted), value)
+        st.session_state.pop("timeline", None)
+    chosen = st.select_slider("Timeline", options=list(range(len(snapshots))), value=value,
                               format_func=lambda i: labels[i], key="timeline")
     snapshot = snapshots[chosen]
     show_gt = ground_truth_shown()  # the header's toggle

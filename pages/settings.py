@@ -54,6 +54,16 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "paste_limit": (0.1, 60.0), "skill_code": (0.0, 1.0), "skill_test": (0.0, 1.0), "skill_repair": (0.0, 1.0),
     "codes": (1, 64), "tests": (1, 64), "rounds": (0, 20), "inputs": (1, 64), "votes": (1, 8), "seed": (0, 10 ** 6),
     "concurrency": (1, 32), "max_calls": (0, 100000), "relative_time_limit": (0.0, 1000.0)}
+PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "Default tour": ("The defaults: weighted_jobs on sim, 16 codes × 16 UTs, 5 rounds.", {}),
+    "Spurious coupling appears and breaks": (
+        "weighted_jobs with sim's test skill at 0.3: wrong predictions are frequent and share bugs with wrong codes, "
+        "so wrong UTs and wrong codes agree (spurious couplings); self-play breaks one of the two in 2 rounds, the "
+        "other survives. Open Ground truth & coupling after the run.",
+        {"sample": "weighted_jobs", "skill_test": 0.3, "codes": 6, "tests": 6, "rounds": 2, "inputs": 6, "seed": 1}),
+}
+"""Settings for a tour: a name, what it shows, and the settings that differ from the defaults."""
+
 URL_TEXT_LIMIT = 4000  # characters of pasted text a link carries; a longer statement stays out of the URL
 
 
@@ -130,6 +140,14 @@ def restore() -> dict[str, Any]:
         # the widget when a page without it runs (Streamlit's documented way to keep widget values across pages).
         state[name] = settings[name]
     return settings
+
+
+def apply_preset(name: str) -> None:
+    """Sets every kept setting to the preset's values (the defaults elsewhere); a button's callback."""
+    values = dict(DEFAULTS, **PRESETS[name][1])
+    st.session_state["settings"] = values
+    for key, value in values.items():
+        st.session_state[key] = value
 
 
 def sync_url(extra: dict[str, str] | None = None) -> None:

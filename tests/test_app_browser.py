@@ -65,8 +65,17 @@ def visit(page, url: str) -> None:
     settled(page)
 
 
+def expect(locator):
+    """Playwright's polling assertions (a page that is still redrawing gets a few seconds to settle)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def sample_value(page) -> str:
-    return page.get_by_role("combobox", name="Sample", exact=True).input_value()
+    combobox = page.get_by_role("combobox", name="Sample", exact=True)
+    expect(combobox).to_have_value("run_length")
+    return combobox.input_value()
 
 
 def button(page, name: str):
@@ -98,7 +107,7 @@ def test_settings_come_from_a_link_and_stay_across_pages(page, app_url):
     assert sample_value(page) == "run_length"  # the sample chosen by the link
     page.get_by_text("Settings", exact=True).click()
     seed = page.get_by_role("spinbutton", name="seed")
-    assert seed.input_value() == "5"
+    expect(seed).to_have_value("5")
     seed.fill("6")
     seed.press("Enter")
     page.wait_for_function("() => location.search.includes('seed=6')")
@@ -108,8 +117,8 @@ def test_settings_come_from_a_link_and_stay_across_pages(page, app_url):
                            " && location.search.includes('sample=run_length')", timeout=10000)  # every page's link
     page.get_by_role("link", name="Run", exact=True).click()
     page.get_by_text("Settings", exact=True).click()
-    assert page.get_by_role("spinbutton", name="seed").input_value() == "6"
-    assert page.get_by_role("spinbutton", name="codes N_c").input_value() == "4"
+    expect(page.get_by_role("spinbutton", name="seed")).to_have_value("6")
+    expect(page.get_by_role("spinbutton", name="codes N_c")).to_have_value("4")
     assert sample_value(page) == "run_length"
 
 
@@ -127,7 +136,7 @@ def test_pause_is_enabled_while_a_run_runs_then_new_run(page, app_url):
     shot(page, "1-run-finished")
 
 
-def test_stage2_timeline_cell_click_and_histograms(page):
+def test_stage2_timeline_cell_click_and_stage3(page):
     page.get_by_role("link", name="Stage 2 · self-play").click()
     page.get_by_text("Timeline").wait_for()
     settled(page)
@@ -145,20 +154,22 @@ def test_stage2_timeline_cell_click_and_histograms(page):
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSliderThumbValue\"]')"
                            ".innerText.includes('select')")
     settled(page)
-    point = charts.first.locator("g.scatterlayer path.point").first
-    point.click(force=True)
-    page.get_by_text("Actual output").wait_for(timeout=30000)
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):  # the chart may be redrawn under the pointer once: try again on a settled page
+        try:
+            point = charts.first.locator("g.scatterlayer path.point").first
+            point.wait_for(state="visible", timeout=15000)
+            point.click(force=True, timeout=15000)
+            page.get_by_text("Actual output", exact=True).wait_for(timeout=15000)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            settled(page)
     shot(page, "2-stage2-cell")
-
-
-def test_clusters_and_coupling_pages(page):
     page.get_by_role("link", name="Stage 3 · clusters").click()
     page.get_by_text("Chosen: code", exact=False).first.wait_for()
-    page.get_by_role("link", name="Ground truth & coupling").click()
-    page.get_by_text("GT-correct codes").wait_for()
-    settled(page)
-    shot(page, "4-coupling")
-    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def tick_rows(page, grid, rows: list[int]) -> None:
@@ -169,10 +180,20 @@ def tick_rows(page, grid, rows: list[int]) -> None:
         page.wait_for_timeout(400)
 
 
-def test_a_second_run_then_two_runs_compared_and_one_opened(page, app_url):
-    visit(page, f"{app_url}/?{SMALL}&seed=1")
+def test_the_coupling_preset_shows_a_coupling_then_two_runs_compared_and_one_opened(page, app_url):
+    visit(page, f"{app_url}/")
+    button(page, "Spurious coupling appears and breaks").click()
+    page.wait_for_function("() => location.search.includes('skill_test=0.3')")
     button(page, "▶ Run").click()
     button(page, "▶ New run").wait_for(timeout=180000)
+    page.get_by_role("link", name="Ground truth & coupling").click()
+    page.get_by_text("⟷", exact=False).first.wait_for()
+    page.get_by_text("Ground-truth answer", exact=False).first.wait_for()
+    settled(page)
+    shot(page, "7-coupling-debugger")
+    page.get_by_role("button", name="See step", exact=False).first.click()
+    page.get_by_text("Timeline").wait_for()
+    assert "coupling" not in page.locator("[data-testid='stSidebarNav'] [aria-current='page']").inner_text().lower()
     page.get_by_role("link", name="Runs").click()
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for()
@@ -184,7 +205,8 @@ def test_a_second_run_then_two_runs_compared_and_one_opened(page, app_url):
     settled(page)
     shot(page, "5-compare")
     body = page.locator("[data-testid='stMain']").inner_text()
-    assert "seed" in body and "DeltaGenerator" not in body
+    assert "None: the runs share" not in body  # two problems, two sets of settings: a diff is shown
+    assert "DeltaGenerator" not in body
     tick_rows(page, grid, [1])  # one run left ticked: open it
     page.get_by_role("button", name="Open app-", exact=False).click()
     page.get_by_text("saved run, finished", exact=False).first.wait_for()
@@ -194,7 +216,7 @@ def test_a_second_run_then_two_runs_compared_and_one_opened(page, app_url):
         settled(page)
         text = page.locator("[data-testid='stMain']").inner_text()
         assert "DeltaGenerator" not in text and "Traceback" not in text and "cosplay_core." not in text
-    assert "run=app-" in page.url  # the link shows this saved run
+    page.wait_for_function("() => location.search.includes('run=app-')", timeout=10000)  # the link shows it
 
 
 def test_the_model_call_viewer(page, app_url):

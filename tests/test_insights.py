@@ -122,7 +122,8 @@ def test_coupling_timeline_on_a_known_history():
     first, second, third = records
     assert first == CouplingRecord(test_id=1, test_version=0, code_ids=(1, 2), last_code_ids=(1,), input="in1",
                                    output="W1", appeared_step=4, appeared_round=0, broken_step=6, broken_round=1,
-                                   broken_by="UT 1 expected output re-derived")
+                                   broken_by="UT 1 expected output re-derived", code_versions=(0, 0))
+    assert first.label == "UT 1.0 ⟷ codes 1.0, 2.0"
     assert (second.code_ids, second.output, second.appeared_step, second.appeared_round) == ((2,), "W2", 5, 1)
     assert (second.broken_step, second.broken_round, second.broken_by) == (7, 1, "code 2 repaired")
     assert (third.code_ids, third.output, third.appeared_step, third.appeared_round) == ((1,), "W3", 8, 1)

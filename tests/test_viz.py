@@ -32,6 +32,24 @@ def sim_run():
         return run.history, run.summary()
 
 
+@pytest.fixture(scope="module")
+def coupled_run():
+    """The coupling preset's kind of run, smaller: weighted_jobs with sim's test skill at 0.3 (wrong predictions
+    share bugs with wrong codes, so spurious couplings appear)."""
+    from cosplay_core.config import RunConfig
+    from cosplay_core.models.sim import SimPlayer, SimSkills
+    from cosplay_core.problem import load_problem
+    from cosplay_core.run import Run
+    from cosplay_core.sandbox import Executor
+
+    problem = load_problem(ROOT / "sample_problems" / "weighted_jobs")
+    with Executor() as ex:
+        run = Run(problem, SimPlayer(problem, ex, seed=0, skills=SimSkills(test=0.3)),
+                  RunConfig(codes=5, tests=5, rounds=2, inputs=5, seed=0), ex)
+        run.run_to_end()
+        return run.history
+
+
 def cell_traces(fig):
     return [t for t in fig.data if t.type == "scatter" and (t.meta or {}).get("kind") == "cells"]
 
@@ -126,8 +144,11 @@ def test_matrix_figure_ground_truth_marks(sim_run):
     assert sum("✓" in t for t in y_marked) == n_right
     assert sum("✗" in t for t in y_marked) == len(s.codes) - n_right
     assert sum("✓" in t or "✗" in t for t in x_axis.ticktext) == len(s.tests)
-    # a step with a spurious coupling outlines its cells
-    coupled = [x for x in snapshots if insights.snapshot_couplings(x)]
+
+
+def test_matrix_figure_outlines_spurious_couplings(coupled_run):
+    """A step with a spurious coupling outlines its cells."""
+    coupled = [x for x in coupled_run if insights.snapshot_couplings(x)]
     assert coupled, "this run is expected to show a spurious coupling"
     fig = viz.matrix_figure(coupled[0], show_gt=True)
     pairs = {(c, t) for t, codes in insights.snapshot_couplings(coupled[0]).items() for c in codes}
