@@ -109,6 +109,9 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     try:
         ray.init(**options, **quiet)
     except ConnectionError as exc:
+        if address == "auto":
+            raise RayUnavailable("Ray address auto: no Ray cluster runs on this machine; start one with `ray start "
+                                 "--head`, or leave the address out for a local Ray") from None
         raise RayUnavailable(f"Ray address {address}: {str(exc).splitlines()[0]}") from None
     try:
         yield ray
@@ -293,9 +296,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    """`data` into `path`: a reader (or a crash) sees the old file or the new one, never part of one."""
+    """`data` into `path`: a reader (or a crash) sees the old file or the new one, never part of one. Readable by
+    all, as the trace a run writes itself."""
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
