@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import cosplay_core.models.candidates  # noqa: F401  (registers the candidates:<folder> backbone)
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.problem import Problem, ProblemError, load_problem

@@ -5,7 +5,6 @@ Pages only draw what `cosplay_core` produces; nothing here computes what the cor
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,7 @@ from pages import settings as kept
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_problems"
-RUNS_VARIABLE = "COSPLAY_RUNS_DIR"
-
-
-def runs_dir() -> Path:
-    """Where the app saves runs and lists saved ones: `runs/` in the project, or COSPLAY_RUNS_DIR."""
-    return Path(os.environ.get(RUNS_VARIABLE) or ROOT / "runs")
+runs_dir = kept.runs_dir
 
 
 POLL_S = 1.0  # how often a page looks at a running run (and reruns when a step has finished)
@@ -150,6 +144,14 @@ def backbone_refusal(model: str, problem) -> str | None:
         from cosplay_core.models.sim import sim_refusal
 
         return sim_refusal(problem)
+    if model.startswith("candidates:"):
+        from cosplay_core.models.base import ModelConfigError
+        from cosplay_core.models.candidates import CandidatesPlayer, load_candidates
+
+        try:
+            CandidatesPlayer(problem, None, *load_candidates(model.split(":", 1)[1]))  # checks, runs nothing
+        except ModelConfigError as exc:
+            return str(exc)
     return None
 
 
@@ -206,13 +208,22 @@ def command(name: str) -> None:
         controller().step()
 
 
+def backbone_note(backbone: dict) -> str:
+    """What the header adds to a backbone that is not a language model."""
+    if not backbone.get("simulation"):
+        return ""
+    if backbone.get("name") == "sim":
+        return " (a simulation, not a language model)"
+    return " (not a language model: your own candidates, replayed)" if str(backbone.get("name", "")).startswith(
+        "candidates") else " (not a language model)"
+
+
 def status_line(current: Shown | None) -> str:
     """Problem, backbone, seed, status and step of the run on screen, in one line."""
     if current is None:
         return "No run yet: set one up on the **Run** page, then ▶ Run or ⏭ Step."
     problem, backbone = current.problem, current.backbone
-    name = f"`{backbone.get('name', '?')}`" + (" (a simulation, not a language model)" if backbone.get("simulation")
-                                               else "")
+    name = f"`{backbone.get('name', '?')}`" + backbone_note(backbone)
     seed = current.config.get("seed", backbone.get("settings", {}).get("seed", "?"))
     if current.source == "live":
         status = STATE_WORDS.get(current.state, current.state)

@@ -11,7 +11,7 @@ from cosplay_core.models.sim import SIM_NOTICE
 from pages import settings as kept
 from pages.common import backbone_refusal, cost_line, header, sandbox_warnings, shown, snapshot_label
 
-BACKBONES = {"sim": "sim (offline simulation)", "anthropic": "Anthropic (Claude)", "openai": "OpenAI (GPT)",
+BACKBONES = {"sim": "sim (offline simulation)", "candidates": "Your own candidates (offline, no model)", "anthropic": "Anthropic (Claude)", "openai": "OpenAI (GPT)",
              "compatible": "OpenAI-compatible server (vLLM, Ollama, llama.cpp)", "pool": "Recorded pool (pool:)"}
 POLICY_LABELS = {"attack_tests": "UTs targeting attack ideas", "self_consistency": "self-consistency votes",
                  "clean_codes": "step 1: replace codes passing no UT", "break_coupling": "step 2: refresh weakest UT",
@@ -45,6 +45,11 @@ def problem_fields() -> None:
         right.selectbox("Compare outputs", kept.COMPARES, key="paste_compare")
         st.text_area("Examples with answers (optional, scoring only): blocks of `Input:` then `Output:`",
                      height=100, key="paste_examples")
+        if st.session_state["paste_examples"].strip():
+            pairs, problems = kept.io_blocks(st.session_state["paste_examples"])
+            st.caption(f"{len(pairs)} example{'s' if len(pairs) != 1 else ''} parsed: they score the run (ground "
+                       "truth) and are never shown to the model." + (" Malformed: " + "; ".join(problems) + "."
+                                                                    if problems else ""))
     else:
         st.text_input("Benchmark file (JSONL: HumanEval, or APPS stdin records) and record id", key="record_path",
                       placeholder="../shared/data/HumanEval.jsonl.gz#HumanEval/0")
@@ -58,6 +63,8 @@ def backbone_fields() -> None:
         c1.slider("code skill", 0.0, 1.0, key="skill_code", help=GLOSSARY["skills"])
         c2.slider("test skill", 0.0, 1.0, key="skill_test", help=GLOSSARY["skills"])
         c3.slider("repair skill", 0.0, 1.0, key="skill_repair", help=GLOSSARY["skills"])
+    elif kind == "candidates":
+        candidate_fields()
     elif kind == "pool":
         st.text_input("Recorded samples folder", placeholder="../shared/data/humaneval_codegen16b", key="pool_folder")
     else:
@@ -69,6 +76,32 @@ def backbone_fields() -> None:
             "API key (this app serves other machines: the server's own keys are not used)"
         st.text_input(label, type="password", key=f"key_{kind}",
                       help="Held in memory for this session only; never written anywhere, never in the URL.")
+
+
+def add_uploaded_candidates() -> None:
+    """Appends uploaded .py files to the pasted candidates (a file upload does not outlive the page)."""
+    files = st.session_state.get("cand_files") or []
+    texts = [f.getvalue().decode("utf-8", "replace") for f in files]
+    current = st.session_state.get("cand_codes", "").strip()
+    joined = "\n# ---\n".join(t.strip("\n") for t in texts if t.strip())
+    st.session_state["cand_codes"] = (current + "\n# ---\n" + joined) if current and joined else (current or joined)
+
+
+def candidate_fields() -> None:
+    st.caption("No model is called: your candidate programs are replayed (as a recorded pool is), and self-play "
+               "resamples from them. Expected outputs come from your UTs, or, for other inputs, from what most "
+               "candidates output (the trace says which).")
+    st.text_area("Candidate programs, one after the other, separated by a line `# ---`", height=220,
+                 key="cand_codes")
+    st.file_uploader("…or add .py files", type=["py"], accept_multiple_files=True, key="cand_files",
+                     on_change=add_uploaded_candidates)
+    st.text_area("Unit tests (optional): blocks of `Input:` then `Output:`; without them, the statement's example "
+                 "inputs are used", height=120, key="cand_tests")
+    codes = kept.split_candidates(st.session_state["cand_codes"])
+    pairs, problems = kept.io_blocks(st.session_state["cand_tests"])
+    st.caption(f"{len(codes)} candidate{'s' if len(codes) != 1 else ''}, {len(pairs)} unit test"
+               f"{'s' if len(pairs) != 1 else ''} parsed." + (" Malformed: " + "; ".join(problems) + "."
+                                                              if problems else ""))
 
 
 def settings_fields() -> None:

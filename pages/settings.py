@@ -13,7 +13,10 @@ settings.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +29,17 @@ from pages.safety import SERVER_KEYS_VARIABLE, checked_path, checked_record, ser
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_problems"
+RUNS_VARIABLE = "COSPLAY_RUNS_DIR"
+
+
+def runs_dir() -> Path:
+    """Where the app saves runs and lists saved ones: `runs/` in the project, or COSPLAY_RUNS_DIR."""
+    return Path(os.environ.get(RUNS_VARIABLE) or ROOT / "runs")
+
 DEFAULT_SAMPLE = "weighted_jobs"
 
 SOURCES = ("Sample problem", "Paste a statement", "Benchmark record")
-BACKBONE_KINDS = ("sim", "anthropic", "openai", "compatible", "pool")
+BACKBONE_KINDS = ("sim", "candidates", "anthropic", "openai", "compatible", "pool")
 MODEL_DEFAULTS = {"anthropic": "claude-sonnet-4-5", "openai": "gpt-4o", "compatible": "llama3.1:8b"}
 COMPARES = ("tokens", "exact", "float:1e-6")
 
@@ -40,7 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "backbone_kind": "sim", "skill_code": SimSkills().code, "skill_test": SimSkills().test,
     "skill_repair": SimSkills().repair, "pool_folder": "",
     **{f"model_{kind}": model for kind, model in MODEL_DEFAULTS.items()},
-    "base_url": "http://localhost:11434/v1",
+    "base_url": "http://localhost:11434/v1", "cand_codes": "", "cand_tests": "",
     "codes": 16, "tests": 16, "rounds": 5, "inputs": 16, "votes": 4, "seed": 0, "concurrency": 8, "max_calls": 0,
     "relative_time_limit": 20.0,
     **{f"policy_{name}": getattr(Policies(), name) for name in Policies.names()},
@@ -64,6 +74,7 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 """Settings for a tour: a name, what it shows, and the settings that differ from the defaults."""
 
+LONG_TEXTS = ("statement", "paste_examples", "cand_codes", "cand_tests")
 URL_TEXT_LIMIT = 4000  # characters of pasted text a link carries; a longer statement stays out of the URL
 
 
@@ -115,7 +126,7 @@ def to_query(settings: dict[str, Any]) -> dict[str, str]:
             continue
         if isinstance(value, bool):
             query[name] = "1" if value else "0"
-        elif isinstance(value, str) and name in ("statement", "paste_examples") and len(value) > URL_TEXT_LIMIT:
+        elif isinstance(value, str) and name in LONG_TEXTS and len(value) > URL_TEXT_LIMIT:
             continue
         else:
             query[name] = str(value)
@@ -175,9 +186,9 @@ def build_problem(s: dict[str, Any]) -> tuple[Problem | None, Any, str | None]:
         if source == "Paste a statement":
             if not s["statement"].strip():
                 return None, None, ""
-            from cosplay_core.parse import extract_io_blocks
-
-            examples = extract_io_blocks(s["paste_examples"]) if s["paste_examples"].strip() else []
+            examples, problems = io_blocks(s["paste_examples"])
+            if problems:
+                return None, None, "Examples: " + "; ".join(problems) + "."
             entry = s["paste_entry"].strip() if s["paste_io"] == "function" else None
             return problem_from_text(s["statement"], s["paste_io"], entry or None, float(s["paste_limit"]),
                                      s["paste_compare"], examples), None, None
@@ -203,6 +214,8 @@ def build_backbone(s: dict[str, Any]):
 
     kind = s["backbone_kind"]
     limits = {"concurrency": int(s["concurrency"]), "max_calls": int(s["max_calls"]) or None}
+    if kind == "candidates":
+        return candidates_backbone(s, limits)
     if kind == "sim":
         skills = SimSkills(code=float(s["skill_code"]), test=float(s["skill_test"]), repair=float(s["skill_repair"]))
         return BackboneSettings("sim", sim_skills=skills, **limits), None
@@ -232,3 +245,76 @@ def build_config(s: dict[str, Any]) -> tuple[RunConfig | None, str | None]:
                          relative_time_limit=float(s["relative_time_limit"]) or None), None
     except ValueError as exc:
         return None, f"Settings: {exc}"
+
+
+# -- pasted text: examples, candidates, UTs ------------------------------------------------------------------------
+
+CANDIDATE_SEPARATOR = re.compile(r"^#\s*-{3,}\s*$", re.MULTILINE)
+
+
+def io_blocks(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The (input, output) pairs of `Input:` / `Output:` blocks, and one line per malformed block: an input with no
+    output after it, or an output with no input before it, named by its line number."""
+    from cosplay_core.parse import _match_label, extract_io_blocks
+
+    problems, pending = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        label = _match_label(line)
+        if label is None or label[0] not in ("input", "output"):
+            continue
+        if label[0] == "input":
+            if pending is not None:
+                problems.append(f"the Input at line {pending} has no Output after it")
+            pending = number
+        elif pending is None:
+            problems.append(f"the Output at line {number} has no Input before it")
+        else:
+            pending = None
+    if pending is not None:
+        problems.append(f"the Input at line {pending} has no Output after it")
+    return (extract_io_blocks(text) if text.strip() else []), problems
+
+
+def split_candidates(text: str) -> list[str]:
+    """Candidate programs pasted one after the other, separated by a line `# ---`."""
+    return [part.strip("\n") + "\n" for part in CANDIDATE_SEPARATOR.split(text) if part.strip()]
+
+
+def typed_tests(pairs: list[tuple[str, str]], io: str) -> list[tuple[Any, Any]]:
+    """UT pairs as the problem's I/O takes them: text with a final newline (stdin), or JSON values (function mode);
+    ValueError naming the UT when a function-mode value is not JSON."""
+    import json
+
+    if io != "function":
+        return [(x if x.endswith("\n") else x + "\n", y) for x, y in pairs]
+    typed = []
+    for number, (x, y) in enumerate(pairs, 1):
+        try:
+            typed.append((json.loads(x), json.loads(y)))
+        except ValueError:
+            raise ValueError(f"UT {number}: in function mode, the input and output are JSON values") from None
+    return typed
+
+
+def candidates_backbone(s: dict[str, Any], limits: dict):
+    """The candidates backbone for the pasted candidates and UTs, written once to a folder named by their hash
+    (`candidates:<folder>`), or (None, why not)."""
+    from cosplay_core.models.candidates import write_candidates
+    from cosplay_core.session import BackboneSettings
+
+    codes = split_candidates(s["cand_codes"])
+    if not codes:
+        return None, ""
+    pairs, problems = io_blocks(s["cand_tests"])
+    if problems:
+        return None, "Unit tests: " + "; ".join(problems) + "."
+    io = s["paste_io"] if s["problem_source"] == "Paste a statement" else "stdin"
+    try:
+        tests = typed_tests(pairs, io)
+    except ValueError as exc:
+        return None, f"Unit tests: {exc}."
+    digest = hashlib.sha256(repr((codes, tests)).encode()).hexdigest()[:12]
+    folder = runs_dir() / "candidates" / digest
+    if not folder.exists():
+        write_candidates(folder, codes, tests)
+    return BackboneSettings(f"candidates:{folder}", **limits), None

@@ -245,3 +245,23 @@ def test_the_model_call_viewer(page, app_url):
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "### Request: predict_output" in body and "Working it out." in body
     shot(page, "6-model-calls")
+
+
+def test_a_pasted_problem_runs_offline_with_its_own_candidates(page, app_url):
+    from urllib.parse import urlencode
+
+    from test_app_candidates import CANDIDATES, EXAMPLES, STATEMENT, UTS
+
+    query = urlencode({"problem_source": "Paste a statement", "statement": STATEMENT, "paste_examples": EXAMPLES,
+                       "backbone_kind": "candidates", "cand_codes": CANDIDATES, "cand_tests": UTS, "codes": 4,
+                       "tests": 3, "rounds": 1, "inputs": 4})
+    visit(page, f"{app_url}/?{query}")
+    page.get_by_text("4 candidates, 2 unit tests parsed.").wait_for()
+    page.get_by_text("2 examples parsed", exact=False).wait_for()
+    button(page, "▶ Run").click()
+    button(page, "▶ New run").wait_for(timeout=120000)
+    page.get_by_text("your own candidates, replayed", exact=False).first.wait_for()
+    page.get_by_role("link", name="Stage 3 · clusters").click()
+    page.get_by_text("Chosen: code", exact=False).first.wait_for()
+    page.get_by_text("is GT-correct", exact=False).first.wait_for()  # the chosen candidate passes the examples
+    shot(page, "8-own-candidates")
