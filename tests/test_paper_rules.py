@@ -176,7 +176,10 @@ def test_a_ut_without_agreement_after_the_regenerations_is_unused(problem, execu
     assert snapshot.code_pass_counts.tolist() == [0, len(used), len(used), 0]
     # visible in the trace with its votes, and a resumed run holds it again
     run.close()
-    state = read_trace(tmp_path).of_type("step")[-1]["state"]
+    trace = read_trace(tmp_path)
+    rebuilt = trace.snapshots()[-1]  # what a viewer reads back: the used UTs, in the matrix's columns
+    assert rebuilt.tests == snapshot.tests and np.array_equal(rebuilt.passes, snapshot.passes)
+    state = trace.of_type("step")[-1]["state"]
     assert [t["id"] for t in state["unused_tests"]] == [t.id for t in unused]
     assert [t["votes"] for t in state["unused_tests"]] == [list(t.votes) for t in unused]
     resumed = Run.resume(problem, ScriptedPlayer([]), config, executor, tmp_path)

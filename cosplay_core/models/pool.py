@@ -109,9 +109,8 @@ class PoolPlayer:
         self._lock = threading.Lock()
         self._exhausted: set[str] = set()
         rng = random.Random(f"pool:{seed}:{pool.task_id}")
-        self._code_order = list(range(len(pool.codes)))
-        rng.shuffle(self._code_order)
-        self._code_cursor = 0
+        code_order = list(range(len(pool.codes)))
+        rng.shuffle(code_order)
         counts = pool.test_counts if len(pool.test_counts) == len(pool.tests) else [1] * len(pool.tests)
         occurrences = [index for index, count in enumerate(counts) for _ in range(max(1, count))]
         rng.shuffle(occurrences)
@@ -126,14 +125,17 @@ class PoolPlayer:
             self._answers[key].append(test.output)
         self._answer_cursor = dict.fromkeys(self._answers, 0)
         held = self._stage3_keys(list(inputs), rng, stage3_inputs)
-        self._stage3 = [(key, inputs[key]) for key in held]
-        self._inputs = [(key, value) for key, value in inputs.items() if key not in set(held)]  # UT inputs
-        self._input_cursor = 0
+        self._stage3 = [inputs[key] for key in held]
+        held = set(held)
+        # what each draw serves, in order, and how far each has gone
+        self._draws = {"programs": [pool.codes[i] for i in code_order],
+                       "UT inputs": [value for key, value in inputs.items() if key not in held]}
+        self._drawn = dict.fromkeys(self._draws, 0)
         self.info = PlayerInfo(f"pool:{source or pool.task_id}", simulation=False, description=POOL_DESCRIPTION,
                                settings={"seed": seed, "draw_codes": draw_codes, "draw_tests": draw_tests,
                                          "recorded_codes": len(pool.codes), "recorded_tests": len(pool.tests),
                                          "recorded_test_samples": pool.raw_test_count,
-                                         "distinct_inputs": len(inputs), "ut_inputs": len(self._inputs),
+                                         "distinct_inputs": len(inputs), "ut_inputs": self.available_test_inputs,
                                          "stage3_inputs": len(self._stage3)})
 
     def _stage3_keys(self, keys: list[str], rng: random.Random, wanted: int) -> list[str]:
@@ -156,25 +158,28 @@ class PoolPlayer:
                            "message": f"the recorded {pool} are used up after {drawn} draws: {request} gets no "
                                       "answer (draws never repeat a sample)"})
 
-    def _draw_code(self, request: str) -> str | None:
+    _COUNTERS = {"programs": ("code_draws", "exhausted_code_requests"),
+                 "UT inputs": ("test_draws", "exhausted_test_requests")}
+
+    def _draw(self, pool: str, request: str) -> Any | None:
+        """The next unused item of `pool` ("programs" or "UT inputs"), or None once it has run out."""
+        items = self._draws[pool]
+        drawn, exhausted = self._COUNTERS[pool]
         with self._lock:
-            position = self._code_cursor
-            if position >= len(self._code_order):
-                self.usage.exhausted_code_requests += 1
-                self.usage.failed_requests += 1
-                source = None
-            else:
-                self._code_cursor += 1
-                self.usage.code_draws += 1
-                source = self.pool.codes[self._code_order[position]]
-        if source is None:
-            self._report_exhausted("programs", request, len(self._code_order))
-        return source
+            position = self._drawn[pool]
+            if position < len(items):
+                self._drawn[pool] += 1
+                setattr(self.usage, drawn, getattr(self.usage, drawn) + 1)
+                return copy.deepcopy(items[position])
+            setattr(self.usage, exhausted, getattr(self.usage, exhausted) + 1)
+            self.usage.failed_requests += 1
+        self._report_exhausted(pool, request, len(items))
+        return None
 
     @property
     def available_test_inputs(self) -> int:
         """How many distinct UT inputs this pool can ever give (the stage-3 inputs held out)."""
-        return len(self._inputs)
+        return len(self._draws["UT inputs"])
 
     @property
     def refresh_draws(self) -> dict:
@@ -185,7 +190,7 @@ class PoolPlayer:
     def drawn_inputs(self) -> list[Any]:
         """The distinct UT inputs drawn so far, in draw order."""
         with self._lock:
-            return [copy.deepcopy(value) for _, value in self._inputs[:self._input_cursor]]
+            return copy.deepcopy(self._draws["UT inputs"][:self._drawn["UT inputs"]])
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -199,22 +204,10 @@ class PoolPlayer:
         return []  # the pools hold none; an invented placeholder would label random UTs as attacks
 
     async def write_code(self, plan: str | None, index: int) -> str | None:
-        return self._draw_code("write_code")
+        return self._draw("programs", "write_code")
 
     async def write_test_input(self, attack: str | None, index: int) -> Any | None:
-        with self._lock:
-            position = self._input_cursor
-            if position >= len(self._inputs):
-                self.usage.exhausted_test_requests += 1
-                self.usage.failed_requests += 1
-                value = None
-            else:
-                self._input_cursor += 1
-                self.usage.test_draws += 1
-                value = copy.deepcopy(self._inputs[position][1])
-        if position >= len(self._inputs):
-            self._report_exhausted("UT inputs", "write_test_input", len(self._inputs))
-        return value
+        return self._draw("UT inputs", "write_test_input")
 
     async def predict_output(self, test_input: Any, index: int) -> Any | None:
         key = input_key(test_input)
@@ -233,7 +226,7 @@ class PoolPlayer:
             return copy.deepcopy(answers[turn])
 
     async def repair_code(self, code: str, test_input: Any, expected: Any, actual: Outcome, index: int) -> str | None:
-        source = self._draw_code("repair_code (resample)")
+        source = self._draw("programs", "repair_code (resample)")
         if source is None:
             return None
         with self._lock:
@@ -243,7 +236,7 @@ class PoolPlayer:
         return source
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:
-        return [copy.deepcopy(value) for _, value in self._stage3[:max(0, count)]]
+        return copy.deepcopy(self._stage3[:max(0, count)])
 
 
 # ---- the factory behind `pool:<folder>` ------------------------------------------------------------------------
