@@ -33,7 +33,12 @@ system-deps:
 # this environment are then used for visitors only with SERVER_KEYS=1 (otherwise each visitor types a key).
 HOST ?= 127.0.0.1
 SERVER_KEYS ?=
-run: install
+# pip runs again only when the requirements or the package metadata change (a warm venv starts in seconds).
+RUN_STAMP := $(VENV)/.run-installed
+$(RUN_STAMP): requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -e .
+	touch $(RUN_STAMP)
+run: $(RUN_STAMP)
 	COSPLAY_SERVER_KEYS=$(SERVER_KEYS) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 		--browser.gatherUsageStats false
 

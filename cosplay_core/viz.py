@@ -145,10 +145,11 @@ def matrix_figure(snapshot: Snapshot, show_gt: bool = False, sort: bool = True, 
                         column_widths=[n_tests * cell, bar_px], row_heights=[bar_px, n_codes * cell],
                         horizontal_spacing=gap_px / plot_w, vertical_spacing=gap_px / plot_h,
                         specs=[[{}, None], [{}, {}]])
-
-    # One trace per outcome category present.
-    points: dict[str, dict[str, list]] = {c: {"x": [], "y": [], "customdata": [], "text": [], "line_colour": [],
-                                               "line_width": []} for c in OUTCOME_CATEGORIES}
+    # One trace per outcome category present; plain arrays, one white outline for all (per-point styles cost
+    # plotly seconds on a 64 x 64 matrix), spurious couplings outlined by a trace of their own on top.
+    points: dict[str, dict[str, list]] = {c: {"x": [], "y": [], "customdata": [], "text": []}
+                                          for c in OUTCOME_CATEGORIES}
+    coupled_points: dict[str, list] = {"x": [], "y": [], "customdata": []}
     for i, code in enumerate(snapshot.codes):
         for j, test in enumerate(snapshot.tests):
             c = snapshot.cells[i][j]
@@ -159,20 +160,27 @@ def matrix_figure(snapshot: Snapshot, show_gt: bool = False, sort: bool = True, 
             p["y"].append(row_at[i])
             p["customdata"].append([code.id, test.id])
             p["text"].append(_cell_hover(snapshot, i, j, category, gt_codes, gt_tests, coupled))
-            p["line_colour"].append(COUPLING_COLOUR if coupled else "white")
-            p["line_width"].append(3 if coupled else 1)
+            if coupled:
+                coupled_points["x"].append(col_at[j])
+                coupled_points["y"].append(row_at[i])
+                coupled_points["customdata"].append([code.id, test.id])
     size = max(6, cell - 3)
     for category in OUTCOME_CATEGORIES:
         p = points[category]
         if not p["x"]:
             continue
         fig.add_trace(go.Scatter(
-            x=p["x"], y=p["y"], customdata=p["customdata"], text=p["text"], mode="markers", name=category,
-            hovertemplate="%{text}<extra></extra>", meta={"kind": "cells", "category": category},
+            x=p["x"], y=p["y"], customdata=p["customdata"], text=p["text"],
+            mode="markers", name=category, hovertemplate="%{text}<extra></extra>",
+            meta={"kind": "cells", "category": category},
             marker={"symbol": "square", "size": size, "color": OUTCOME_COLOURS[category],
-                    "line": {"color": p["line_colour"], "width": p["line_width"]}}), row=2, col=1)
-    if coupled_cells:
-        fig.add_trace(_legend_only("spurious coupling (outlined)", "square-open", COUPLING_COLOUR, 3))
+                    "line": {"color": "white", "width": 1}}), row=2, col=1)
+    if coupled_points["x"]:
+        fig.add_trace(go.Scatter(
+            x=coupled_points["x"], y=coupled_points["y"], customdata=coupled_points["customdata"], mode="markers", name="spurious coupling (outlined)",
+            hoverinfo="skip", meta={"kind": "couplings"},
+            marker={"symbol": "square-open", "size": size, "color": COUPLING_COLOUR,
+                    "line": {"color": COUPLING_COLOUR, "width": 3}}), row=2, col=1)
 
     # Marginal bars: pUT on top, pCode on the right.
     test_bar_colours = [GT_COLOURS[gt_tests[j]] if gt_tests is not None else BAR_COLOUR for j in cols]

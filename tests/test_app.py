@@ -81,7 +81,7 @@ def test_selfplay_page_has_matrix_and_histograms(finished):
     figures = charts(finished)
     assert len(figures) >= 2
     matrix = figures[0]
-    points = [tuple(cd[:2]) for trace in matrix["data"] if trace.get("type") == "scatter"
+    points = [tuple(cd[:2]) for trace in matrix["data"] if (trace.get("meta") or {}).get("kind") == "cells"
               for cd in (trace.get("customdata") or [])]
     assert len(points) == len(set(points)) == 36  # 6 codes x 6 UTs, each cell clickable exactly once
     slider = finished.select_slider(key="timeline")

@@ -103,3 +103,23 @@ def test_serving_others_asks_for_a_key(monkeypatch):
         assert at.button(key="run_button").disabled
     finally:
         st_config.set_option("server.address", None)
+
+
+def test_make_run_skips_pip_when_the_requirements_have_not_changed(tmp_path):
+    """A stamp in the venv, newer than requirements.txt and pyproject.toml, means nothing to install."""
+    import os
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("#!/bin/sh\n")
+    (venv / "bin" / "python").chmod(0o755)
+    stamp = venv / ".run-installed"
+    stamp.touch()
+
+    def dry() -> str:
+        return subprocess.run(["make", "-n", "run", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout
+
+    assert "pip install" not in dry() and "streamlit run app.py" in dry()
+    os.utime(stamp, (1, 1))  # older than the requirements: they changed since the last install
+    assert "pip install --quiet -r requirements.txt -e ." in dry()

@@ -152,12 +152,9 @@ def test_matrix_figure_outlines_spurious_couplings(coupled_run):
     assert coupled, "this run is expected to show a spurious coupling"
     fig = viz.matrix_figure(coupled[0], show_gt=True)
     pairs = {(c, t) for t, codes in insights.snapshot_couplings(coupled[0]).items() for c in codes}
-    outlined = set()
-    for t in cell_traces(fig):
-        for (code_id, test_id), colour in zip(t.customdata, t.marker.line.color):
-            if colour == viz.COUPLING_COLOUR:
-                outlined.add((code_id, test_id))
-    assert outlined == pairs
+    [overlay] = [t for t in fig.data if (t.meta or {}).get("kind") == "couplings"]
+    outlined = {(int(code_id), int(test_id)) for code_id, test_id in overlay.customdata}
+    assert outlined == pairs and overlay.marker.line.color == viz.COUPLING_COLOUR
     assert any(t.name == "spurious coupling (outlined)" for t in fig.data)
 
 
