@@ -132,13 +132,26 @@ def list_runs(root: str | Path, limit: int = 200) -> list[Path]:
     return sorted(folders, key=lambda p: (p / TRACE_NAME).stat().st_mtime, reverse=True)[:limit]
 
 
+def backbone_settings(folder: str | Path) -> dict:
+    """The backbone's own settings as the trace's first event (run_started) records them (sim's skills, say)."""
+    try:
+        with open(Path(folder) / TRACE_NAME, encoding="utf-8") as handle:
+            first = json.loads(handle.readline() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return (first.get("backbone") or {}).get("settings") or {} if first.get("type") == "run_started" else {}
+
+
 def flat_settings(record: dict) -> dict[str, Any]:
-    """Everything that sets a run up, flat: model, problem, seed, the config's fields and each policy."""
+    """Everything that sets a run up, flat: model, problem, seed, the config's fields, each policy, and the
+    backbone's own settings (sim's skills)."""
     config = dict(record.get("config") or {})
     policies = config.pop("policies", {}) or {}
     flat = {"problem": record.get("problem"), "model": record.get("model")}
     flat.update(config)
     flat.update({f"policy {name}": value for name, value in policies.items()})
+    flat.update({f"backbone {name}": value for name, value in backbone_settings(record["folder"]).items()
+                 if name != "seed"})
     return flat
 
 

@@ -390,14 +390,17 @@ def cost_line(snapshot: Snapshot, simulated: bool = False) -> str:
 SHOWN_CHARACTERS = 5000  # of one input or output on a page; a large input at the constraints' limits runs to megabytes
 
 
-def show_value(value, language: str | None = None) -> None:
-    """A program input or output, shown as text (stdin) or JSON (function mode), its start only when it is long."""
+def show_value(value, language: str | None = None, height: int | str = "content") -> None:
+    """A program input or output, shown as text (stdin) or JSON (function mode), its start only when it is long;
+    `height` (pixels) scrolls a tall one in a box of that height."""
     import json
 
     text = value if isinstance(value, str) else json.dumps(value, indent=None)
     language = language if isinstance(value, str) else "json"
+    if isinstance(height, int) and text.count("\n") < height // 22:
+        height = "content"  # a short value takes its own height
     if len(text) <= SHOWN_CHARACTERS:
-        st.code(text if text else "(empty)", language=language)
+        st.code(text if text else "(empty)", language=language, height=height)
         return
-    st.code(text[:SHOWN_CHARACTERS] + "\n…", language=language)
+    st.code(text[:SHOWN_CHARACTERS] + "\n…", language=language, height=height)
     st.caption(f"The first {SHOWN_CHARACTERS:,} of {len(text):,} characters.")

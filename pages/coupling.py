@@ -77,16 +77,17 @@ if current is not None:
                 c1, c2, c3 = st.columns(3)
                 with c1:
                     st.markdown("**Input**")
-                    show_value(record.input)
+                    show_value(record.input, height=240)
                 with c2:
                     st.markdown("**Shared wrong output** (the UT's expected output; the coupled codes print it)")
-                    show_value(record.output)
+                    show_value(record.output, height=240)
                 with c3:
                     st.markdown("**Ground-truth answer** (the reference solution's output)")
                     if answers is None:
                         st.caption("Not known: this problem has no reference solution here.")
                     else:
-                        show_value(answers[number] if answers[number] is not None else "(the reference failed)")
+                        show_value(answers[number] if answers[number] is not None else "(the reference failed)",
+                                   height=240)
                 appeared = by_step.get(record.appeared_step)
                 test = next((t for t in appeared.tests if t.id == record.test_id), None) if appeared else None
                 if test is not None:

@@ -147,3 +147,16 @@ def test_counters_are_the_runs_own(runs):
     assert summary["total_wall_s"] >= summary["wall_s"] + summary["baselines_wall_s"] - 1e-3
     table = {row["metric"]: row for row in saved_runs.compare_table([saved_runs.run_record(runs / "seed1")])}
     assert table["executions answered from the cache"]["seed1"] == str(summary["executions_cached"])
+
+
+def test_the_settings_diff_names_backbone_settings(tmp_path):
+    """Two runs that differ only by sim's test skill: the diff says so (the trace's run_started records it)."""
+    records = []
+    for name, skill in (("low", 0.3), ("high", 0.6)):
+        folder = tmp_path / name
+        folder.mkdir()
+        started = {"v": 1, "type": "run_started", "problem": {"slug": "p"}, "config": {"seed": 0},
+                   "backbone": {"name": "sim", "settings": {"test_skill": skill, "seed": 0}}}
+        (folder / "trace.jsonl").write_text(json.dumps(started) + "\n")
+        records.append(saved_runs.run_record(folder))
+    assert saved_runs.settings_diff(records) == [{"setting": "backbone test_skill", "low": "0.3", "high": "0.6"}]
