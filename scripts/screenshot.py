@@ -68,10 +68,18 @@ def run_to_end(page) -> None:
 
 
 def tick_rows(page, grid, rows: list[int]) -> None:
+    """Ticks rows of an st.dataframe (a canvas): a click in the row-marker column of each row."""
     box = grid.bounding_box()
     for row in rows:
         page.mouse.click(box["x"] + 18, box["y"] + 35 * (row + 1) + 17)
         page.wait_for_timeout(600)
+
+
+def pick_request_kind(page, kind: str) -> None:
+    """On the Model calls page, shows only the calls of one kind of request."""
+    page.get_by_role("combobox", name="Kinds of request").click()
+    page.get_by_role("option", name=kind).click()
+    page.keyboard.press("Escape")
 
 
 def main() -> int:
@@ -133,9 +141,7 @@ def main() -> int:
             page.get_by_role("link", name="Model calls").click()
             page.get_by_text("calls shown").wait_for()
             settled(page)
-            page.get_by_role("combobox", name="Kinds of request").click()
-            page.get_by_role("option", name="predict_output").click()
-            page.keyboard.press("Escape")
+            pick_request_kind(page, "predict_output")
             settled(page)
             tick_rows(page, page.locator("[data-testid='stDataFrame']").first, [0])
             page.get_by_text("Raw response").wait_for()

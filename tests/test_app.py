@@ -8,6 +8,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import press_and_wait
 from conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -34,15 +35,7 @@ def run_to_end(at: AppTest, sample: str = "run_length", codes: int = 6) -> AppTe
     at.number_input(key="rounds").set_value(2)
     at.number_input(key="inputs").set_value(6)
     at.run()
-    at.button(key="run_button").click()
-    at.run()
-    controller = at.session_state["controller"]
-    deadline = time.monotonic() + 120
-    while controller.view().state not in ("done", "failed") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert controller.view().state == "done", controller.view().message
-    at.run()  # the polling fragment does not tick in AppTest: run the page again
-    assert not at.exception, at.exception
+    press_and_wait(at, "run_button", "done")
     return at
 
 

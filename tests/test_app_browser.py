@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from screenshot import CHROMIUM_ARGS, free_port, start_app  # noqa: E402
+from screenshot import CHROMIUM_ARGS, free_port, pick_request_kind, start_app, tick_rows  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -172,14 +172,6 @@ def test_stage2_timeline_cell_click_and_stage3(page):
     page.get_by_text("Chosen: code", exact=False).first.wait_for()
 
 
-def tick_rows(page, grid, rows: list[int]) -> None:
-    """Ticks rows of an st.dataframe (a canvas): a click in the row-marker column of each row."""
-    box = grid.bounding_box()
-    for row in rows:
-        page.mouse.click(box["x"] + 18, box["y"] + 35 * (row + 1) + 17)
-        page.wait_for_timeout(400)
-
-
 def test_the_coupling_preset_shows_a_coupling_then_two_runs_compared_and_one_opened(page, app_url):
     visit(page, f"{app_url}/")
     button(page, "Spurious coupling appears and breaks").click()
@@ -232,9 +224,7 @@ def test_the_model_call_viewer(page, app_url):
     page.get_by_role("link", name="Model calls").click()
     page.get_by_text("calls shown").wait_for()
     settled(page)
-    page.get_by_role("combobox", name="Kinds of request").click()
-    page.get_by_role("option", name="predict_output").click()
-    page.keyboard.press("Escape")
+    pick_request_kind(page, "predict_output")
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
                            ".some(m => /^\\d+ of \\d+$/.test(m.innerText) && !m.innerText.startsWith(m.innerText"
                            ".split(' of ')[1] + ' '))", timeout=20000)  # fewer calls shown than recorded

@@ -7,9 +7,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
-from conftest import ROOT, SAMPLES
+from app_support import open_app as app
+from conftest import SAMPLES
 from cosplay_core.call_log import model_calls, request_kind, totals
 from cosplay_core.config import RunConfig
 from cosplay_core.problem import load_problem
@@ -17,7 +16,6 @@ from cosplay_core.session import BackboneSettings, start_run, write_summary
 from cosplay_core.trace import read_trace
 from fake_llm_server import FakeLLMServer
 
-APP = str(ROOT / "app.py")
 REFERENCE = (SAMPLES / "max_subarray" / "reference.py").read_text()
 INPUTS = itertools.cycle(["3\n1 -2 3\n", "4\n-1 -2 -3 -4\n", "5\n2 -1 2 -1 2\n", "1\n-5\n"])
 ANSWERS = {
@@ -70,16 +68,6 @@ def test_every_call_is_listed_with_step_kind_tokens_and_text(lm_run):
     assert hints.usage["output_tokens"] > 0 and hints.cost_usd is None  # no price for a scripted model
     sums = totals(calls)
     assert sums["calls"] == len(calls) and sums["input_tokens"] > 0 and sums["cost_usd"] is None
-
-
-def app(monkeypatch, runs, **query) -> AppTest:
-    monkeypatch.setenv("COSPLAY_RUNS_DIR", str(runs))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_the_viewer_filters_by_step_and_kind(monkeypatch, lm_run):

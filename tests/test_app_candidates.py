@@ -5,19 +5,16 @@ named and the number of parsed examples shown, before Run."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from app_support import open_app, press_and_wait
 from cosplay_core.models.base import ModelConfigError
 from cosplay_core.models.candidates import CandidatesPlayer, load_candidates, write_candidates
 from cosplay_core.problem import problem_from_text
 from cosplay_core.sandbox import Outcome
 from pages.settings import io_blocks, split_candidates
 
-APP = str(ROOT / "app.py")
 STATEMENT = """# Sum of two
 
 Read two integers `a` and `b` on one line and print `a + b`.
@@ -74,15 +71,9 @@ def test_the_player_needs_inputs_and_candidates(executor, tmp_path):
         load_candidates(tmp_path)
 
 
-def new_app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    return at
-
-
 def test_a_pasted_problem_runs_offline_with_its_own_candidates(monkeypatch, tmp_path):
     monkeypatch.setenv("COSPLAY_RUNS_DIR", str(tmp_path))
-    at = new_app()
+    at = open_app()
     at.radio(key="problem_source").set_value("Paste a statement")
     at.run()
     at.text_area(key="statement").input(STATEMENT)
@@ -106,15 +97,7 @@ def test_a_pasted_problem_runs_offline_with_its_own_candidates(monkeypatch, tmp_
     at.run()
     assert any("4 candidates, 2 unit tests parsed." in c.value for c in at.caption)
     assert not at.error and not at.button(key="run_button").disabled
-    at.button(key="run_button").click()
-    at.run()
-    controller = at.session_state["controller"]
-    deadline = time.monotonic() + 120
-    while controller.view().state not in ("done", "failed") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    view = controller.view()
-    assert view.state == "done", view.message
-    at.run()
+    view = press_and_wait(at, "run_button", "done")
     assert "your own candidates, replayed" in at.markdown[0].value
     assert view.summary["gt"]["bon_cluster"] is True  # the chosen candidate passes the examples
     assert view.summary["selected"]["code"] == RIGHT and view.summary["usage"]["calls"] == 0

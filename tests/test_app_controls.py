@@ -3,11 +3,10 @@ header on every page, and the Run page's settings kept across pages and in the U
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import wait_for_state as wait_state
 from conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -22,16 +21,6 @@ def new_app(**query) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def wait_state(at: AppTest, *states: str, timeout: float = 120) -> None:
-    controller = at.session_state["controller"]
-    deadline = time.monotonic() + timeout
-    while controller.view().state not in states and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert controller.view().state in states, controller.view()
-    at.run()  # what the polling fragment does in a browser
-    assert not at.exception, at.exception
 
 
 def buttons(at: AppTest) -> dict:

@@ -4,11 +4,10 @@ where it appeared on Stage 2."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import press_and_wait
 from conftest import ROOT
 from pages import settings
 
@@ -26,14 +25,7 @@ def preset_run(tmp_path_factory):
         at.run()
         at.button(key=f"preset_{PRESET}").click()
         at.run()
-        at.button(key="run_button").click()
-        at.run()
-        controller = at.session_state["controller"]
-        deadline = time.monotonic() + 300
-        while controller.view().state not in ("done", "failed") and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert controller.view().state == "done", controller.view().message
-        at.run()
+        press_and_wait(at, "run_button", "done")
         yield at
     finally:
         os.environ.pop("COSPLAY_RUNS_DIR", None)

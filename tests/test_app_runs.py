@@ -10,14 +10,14 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, SAMPLES
+from app_support import open_app as app
+from conftest import SAMPLES
 from cosplay_core import saved_runs, viz
 from cosplay_core.bench import aggregate
 from cosplay_core.config import RunConfig
 from cosplay_core.problem import load_problem
 from cosplay_core.session import BackboneSettings, start_run, write_summary
 
-APP = str(ROOT / "app.py")
 SMALL = dict(codes=5, tests=5, rounds=2, inputs=5)
 
 
@@ -72,16 +72,6 @@ def test_two_runs_compared(runs):
                                                              "spurious_couplings"}
     bars = viz.compare_histograms_figure(pairs).to_dict()
     assert [t["name"] for t in bars["data"]] == ["seed1", "seed1", "seed2", "seed2"]
-
-
-def app(monkeypatch, runs, **query) -> AppTest:
-    monkeypatch.setenv("COSPLAY_RUNS_DIR", str(runs))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def page_text(at: AppTest) -> str:
