@@ -112,11 +112,6 @@ def live_view() -> ControllerView | None:
     return live.view()
 
 
-def is_running() -> bool:
-    view = live_view()
-    return view is not None and view.state == RUNNING
-
-
 # -- the controls and the header of every page -----------------------------------------------------------------------
 
 def _ready() -> tuple[tuple | None, str | None]:
@@ -253,6 +248,9 @@ def header() -> None:
         left.markdown(status_line(current))
         if view is not None and state == RUNNING:
             left.caption(ctl.status)
+        if view is not None and state in ("paused", "idle") and _settings_changed(current):
+            left.caption("The settings have changed since this run started: ▶ Continue goes on with the run's own; "
+                         "↺ Reset, then ▶ Run, starts one with the new ones.")
         buttons = right.columns(4)
         start_help = None if ctl.run or state == RUNNING else (why or "Set a problem up on the Run page.")
         buttons[0].button(ctl.run_label, type="primary", disabled=not ctl.run, key="run_button", on_click=command,
@@ -319,6 +317,15 @@ def _open_from_url(name: str) -> None:
 
 def _signature(view: ControllerView | None) -> tuple:
     return (None,) if view is None else (view.state, len(view.snapshots), view.message, view.pausing)
+
+
+def _settings_changed(current: Shown) -> bool:
+    """Whether the kept settings name another problem or other run settings than the live run's."""
+    ready, _ = _ready()
+    if ready is None:
+        return False
+    problem, _, _, config = ready
+    return problem.slug != current.problem.get("slug") or config.to_dict() != current.config
 
 
 def _settings_statement() -> str | None:

@@ -49,6 +49,11 @@ def test_pause_is_enabled_as_soon_as_run_is_pressed_and_a_finished_run_offers_a_
     state = buttons(at)
     assert state["run_button"] == ("▶ Continue", True) and state["step_button"][1] and not state["pause_button"][1]
     assert "paused" in header_line(at)
+    at.number_input(key="seed").set_value(9)  # new settings while paused: Continue keeps the run's own, and says so
+    at.run()
+    assert any("The settings have changed since this run started" in c.value for c in at.caption)
+    at.number_input(key="seed").set_value(0)
+    at.run()
     at.button(key="run_button").click()
     at.run()
     wait_state(at, "done")
