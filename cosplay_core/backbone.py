@@ -177,7 +177,7 @@ def _sim_player(rest: str, problem: Problem, executor: Executor, options: Backbo
             skills = SimSkills(**skills)
         except (TypeError, ValueError) as err:
             raise ModelConfigError(str(err)) from None
-    return SimPlayer(problem, executor, seed=options.seed, skills=skills)
+    return SimPlayer(problem, executor, seed=options.seed, skills=skills, max_calls=options.max_calls)
 
 
 POOL_MODULE = "cosplay_core.models.pool"  # where pool replay will live; it calls register_player("pool", ...)
