@@ -12,7 +12,9 @@ same codes (their tables are compared apart from execution counts). With --repea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -22,10 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cosplay_core.cli import main as cosplay  # noqa: E402
+from cosplay_core.cli import main as cosplay_main  # noqa: E402
 
 TARGET = 1.2
 SETTINGS = ("codes", "tests", "rounds", "inputs", "votes", "hints")
+
+
+def cosplay(argv: list[str]) -> int:
+    """The `cosplay` command in this process, its JSON kept off this script's output (it is read from --out)."""
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        return cosplay_main(argv)
 
 
 def run_local(problems: str, seeds: list[int], flags: list[str], out: Path) -> tuple[float, list[dict]]:
@@ -41,6 +49,7 @@ def run_local(problems: str, seeds: list[int], flags: list[str], out: Path) -> t
 def run_ray(problems: str, seeds: list[int], settings: dict, cpus: int, out: Path) -> tuple[float, float, list[dict]]:
     from cosplay_core.distributed import ray_session
 
+    out.mkdir(parents=True)
     sweep = out / "sweep.toml"
     lines = [f'out = "{out / "results"}"', f'datasets = ["{problems}"]', 'backbones = ["sim"]',
              f"seeds = {json.dumps(seeds)}", "[settings.default]"] + [f"{k} = {v}" for k, v in settings.items()]
