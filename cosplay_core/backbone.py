@@ -204,3 +204,7 @@ register_player("sim", _sim_player, usage="sim",
                      "skills (sample problems only)")
 register_player("pool", _pool_placeholder, usage="pool:<folder>",
                 help="replays recorded model samples (for example CodeT's released samples)")
+
+# Replaying your own candidates is always offered (it registers itself on import), whatever was imported before:
+# the list of backbones must not depend on import order.
+import cosplay_core.models.candidates  # noqa: E402,F401

@@ -18,7 +18,7 @@ from cosplay_core.problem import Problem, load_problem
 from fake_llm_server import FakeLLMServer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_problems"
-FORMS = ("sim", "pool:<folder>", "anthropic:<model>", "openai:<model> [--base-url URL]")
+FORMS = ("sim", "pool:<folder>", "candidates:<folder>", "anthropic:<model>", "openai:<model> [--base-url URL]")
 
 
 @pytest.fixture(autouse=True)
