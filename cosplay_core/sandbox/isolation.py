@@ -367,32 +367,14 @@ def sweep_stale(scratch_root: str | None = None) -> int:
 
 def remove_tree(path: Path) -> None:
     """Removes a folder however deep, with whatever permissions were set inside it, without recursion and without
-    following links; never raises."""
-    stack, folders = [str(path)], []
-    while stack:
-        folder = stack.pop()
-        folders.append(folder)
-        try:
-            os.chmod(folder, 0o700, follow_symlinks=False)
-        except (OSError, NotImplementedError):
-            pass
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        else:
-                            os.unlink(entry.path)
-                    except OSError:
-                        pass
-        except OSError:
-            pass
-    for folder in reversed(folders):
-        try:
-            os.rmdir(folder)
-        except OSError:
-            pass
+    following links; never raises. (The runner's own remover: the runner imports nothing from the project.)"""
+    from cosplay_core.sandbox.runner import remove_tree_contents
+
+    remove_tree_contents(str(path))
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 # ---- starting a runner -----------------------------------------------------------------------------------------
