@@ -1093,6 +1093,20 @@ def remove_tree_contents(root):
             os.rmdir(folder)
         except OSError:
             pass
+    try:
+        left = os.listdir(root)
+    except OSError:
+        return
+    if left:  # paths past PATH_MAX (a tree thousands of folders deep): coreutils walk them relative to each folder
+        import subprocess
+
+        targets = [os.path.join(root, name) for name in left]
+        for command in (["chmod", "-R", "u+rwx"], ["rm", "-rf", "--one-file-system"]):
+            try:
+                subprocess.run(command + targets, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=120, check=False)
+            except (OSError, subprocess.SubprocessError):
+                pass
 
 
 # ---- main ------------------------------------------------------------------------------------------------------
