@@ -48,8 +48,9 @@ TITLES = {"hints": "Hints: distinct solution approaches", "plans": "Plans built 
           "coupling": "Breaking spurious coupling", "fix": "Code fixing", "trivial": "Replacing zero-discrimination UTs",
           "inputs": "Random valid inputs", "select": "Output-consensus selection"}
 CELL_TEXT_LIMIT = 2000
-# Events a player reports that the trace keeps under their own type (anything else is a model call's record).
-PLAYER_EVENTS = ("model_call", "parse_failure", "resample", "pool_exhausted")
+# Events a player reports that the trace keeps under their own type (anything else is a model call's record);
+# "fresh_draw" is what the candidates: backbone still reports for a resample.
+PLAYER_EVENTS = ("model_call", "parse_failure", "resample", "pool_exhausted", "fresh_draw")
 # The run's fields a step may change (with the request counter): undoing an interrupted step puts them back.
 STEP_STATE = ("codes", "tests", "hints", "plans", "attacks", "cursor", "round", "round_changes", "rounds", "initial",
               "random_inputs", "selection", "baselines")
