@@ -157,8 +157,8 @@ async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], te
         why = (f"code {code_id} failed UT {test_id}, the most trusted test ({support} of {len(snap.code_ids)} codes "
                "pass it)")
         if verdicts[code_id]:
-            done = ("replaced by a resample (the backbone cannot repair) that passes it" if resample
-                    else "repaired" if config.policies.verify_repairs else "repaired (the repair was not checked)")
+            done = "replaced by a resample (the backbone cannot repair)" if resample else "repaired"
+            done += (" that passes it" if resample else "") if config.policies.verify_repairs else " (not checked)"
             codes[code_id] = bump(old, candidates[code_id],
                                   f"resampled against UT {test_id}" if resample else f"repaired against UT {test_id}")
             changes.append(Change(kept, "code", code_id, f"{why}: {done}", old.source, candidates[code_id]))
