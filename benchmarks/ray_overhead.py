@@ -4,8 +4,8 @@
     python benchmarks/ray_overhead.py [--seeds 3] [--cpus-per-problem 1] [--repeat 1] [RUN SETTINGS, e.g. --codes 8]
 
 Prints both wall times (Ray's includes starting the local Ray, also printed apart) and their ratio; target: Ray at
-most 1.2x the threads. Both paths run in this process, on their own temporary output folders, and must choose the
-same codes (their tables are compared apart from execution counts). With --repeat N, the two alternate N times
+most 1.2x the threads. Both paths run in this process, on their own temporary output folders (--keep DIR keeps
+them), and should choose the same codes with the same verdicts: runs that differ are listed. With --repeat N, the two alternate N times
 (local first, then Ray first, ...) and the medians are compared: the machine is shared, so load drifts.
 """
 
@@ -36,17 +36,19 @@ def cosplay(argv: list[str]) -> int:
         return cosplay_main(argv)
 
 
-def run_local(problems: str, seeds: list[int], flags: list[str], out: Path) -> tuple[float, list[dict]]:
+def run_local(problems: str, seeds: list[int], flags: list[str], out: Path) -> tuple[float, list[Path]]:
+    """The wall time of `cosplay bench --jobs 2` once per seed, and each seed's bench folder."""
     started = time.perf_counter()
     for seed in seeds:
         code = cosplay(["bench", problems, "--model", "sim", "--seed", str(seed), "--jobs", "2", *flags,
                         "--out", str(out / f"seed{seed}"), "--json"])
         assert code == 0, f"cosplay bench --seed {seed} failed ({code})"
-    wall = time.perf_counter() - started
-    return wall, [json.loads((out / f"seed{seed}" / "bench.json").read_text()) for seed in seeds]
+    return time.perf_counter() - started, [out / f"seed{seed}" for seed in seeds]
 
 
-def run_ray(problems: str, seeds: list[int], settings: dict, cpus: int, out: Path) -> tuple[float, float, list[dict]]:
+def run_ray(problems: str, seeds: list[int], settings: dict, cpus: int, out: Path) -> tuple[float, float, list[Path]]:
+    """The wall time of `cosplay sweep --ray` over the seeds (a local Ray started for it), the part of it spent
+    starting Ray, and each seed's bench folder."""
     from cosplay_core.distributed import ray_session
 
     out.mkdir(parents=True)
@@ -61,13 +63,27 @@ def run_ray(problems: str, seeds: list[int], settings: dict, cpus: int, out: Pat
         assert code == 0, f"cosplay sweep --ray failed ({code})"
     wall = time.perf_counter() - started
     result = json.loads((out / "results" / "sweep.json").read_text())
-    return wall, ready, [cell["result"] for cell in sorted(result["cells"], key=lambda c: c["seed"])]
+    return wall, ready, [Path(cell["folder"]) for cell in sorted(result["cells"], key=lambda c: c["seed"])]
 
 
-def choices(tables: list[dict]) -> list[dict]:
-    """What must not depend on the path: accuracy and UT accuracy per selector, failures, model calls."""
-    return [{"selectors": {n: (r["bon"], r["ut_accuracy"]) for n, r in t["selectors"].items()},
-             "failed": t["failed"], "calls": t["usage"]["calls"]} for t in tables]
+def choices(summary: dict) -> dict:
+    """What must not depend on the path: the codes chosen (by CoSPlay and every baseline), verdicts, model calls."""
+    return {"selected": (summary.get("selected") or {}).get("code_id"), "gt": summary.get("gt"),
+            "calls": summary.get("usage", {}).get("calls"), "error": summary.get("error"),
+            "baselines": {n: b.get("code_id") for n, b in summary.get("baselines", {}).items()}}
+
+
+def differences(local: list[Path], ray: list[Path]) -> list[str]:
+    """Where the two paths chose differently: one line per (seed folder, problem)."""
+    lines = []
+    for seed, (mine, theirs) in enumerate(zip(local, ray)):
+        for summary in sorted(mine.glob("*/summary.json")):
+            a = choices(json.loads(summary.read_text()))
+            b = choices(json.loads((theirs / summary.parent.name / "summary.json").read_text()))
+            if a != b:
+                lines.append(f"seed {seed} {summary.parent.name}: " + ", ".join(
+                    f"{k} {a[k]} / {b[k]}" for k in a if a[k] != b[k]))
+    return lines
 
 
 def main() -> int:
@@ -76,6 +92,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--cpus-per-problem", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--keep", default=None, metavar="DIR", help="keep both paths' folders here")
     for name in SETTINGS:
         parser.add_argument(f"--{name}", type=int, default=None)
     args = parser.parse_args()
@@ -88,22 +105,25 @@ def main() -> int:
     local_walls, ray_walls, starts = [], [], []
     for round_ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="ray-overhead-") as scratch:
-            scratch = Path(scratch)
+            scratch = Path(args.keep) / f"round{round_ + 1}" if args.keep else Path(scratch)
             order = ("local", "ray") if round_ % 2 == 0 else ("ray", "local")
             for path in order:
                 if path == "local":
-                    wall, local_tables = run_local(args.problems, seeds, flags, scratch / "local")
+                    wall, local_folders = run_local(args.problems, seeds, flags, scratch / "local")
                     local_walls.append(wall)
                     print(f"  round {round_ + 1}: cosplay bench --jobs 2, once per seed: {wall:.1f} s")
                 else:
-                    wall, ready, ray_tables = run_ray(args.problems, seeds, settings, args.cpus_per_problem,
-                                                      scratch / "ray")
+                    wall, ready, ray_folders = run_ray(args.problems, seeds, settings, args.cpus_per_problem,
+                                                       scratch / "ray")
                     ray_walls.append(wall)
                     starts.append(ready)
                     print(f"  round {round_ + 1}: cosplay sweep --ray (local Ray): {wall:.1f} s, of which starting "
                           f"Ray {ready:.1f} s")
-            same = choices(local_tables) == choices(ray_tables)
-            print(f"  round {round_ + 1}: same choices and accuracy on both paths: {'yes' if same else 'NO'}")
+            differ = differences(local_folders, ray_folders)
+            print(f"  round {round_ + 1}: the same codes chosen and verdicts on both paths: "
+                  + ("yes" if not differ else f"NO, on {len(differ)} runs:"))
+            for line in differ:
+                print(f"    {line}")
     local, ray = statistics.median(local_walls), statistics.median(ray_walls)
     ratio = ray / local
     print(f"threads {local:.1f} s, Ray {ray:.1f} s (starting Ray {statistics.median(starts):.1f} s): Ray/threads "

@@ -614,8 +614,7 @@ def cmd_sweep(args) -> int:
             rates = sweep.calls_per_minute if args.ray is not None else {}
             with _ray_runner(args, rates) as ray_runner, \
                     ProgressBar(sum(len(refs) for _, refs in cells), quiet=args.json, description="sweep") as bar:
-                run_cells = run_cells_on_ray(ray_runner, bar) if ray_runner else \
-                    run_cells_locally(executor, args.jobs, bar)
+                run_cells = run_cells_on_ray(ray_runner, bar) if ray_runner else run_cells_locally(args.jobs, bar)
                 result = run_sweep(sweep, cells, run_cells)
     print(json.dumps(result) if args.json else format_sweep_table(result))
     if result["interrupted"]:

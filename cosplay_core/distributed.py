@@ -1,6 +1,6 @@
 """Problems as Ray tasks, for benchmarks and sweeps beyond one machine (the optional extra: `pip install .[ray]`).
 
-    with ray_session(address) as cluster:            # None: a local Ray in this process; "auto" or HOST:PORT: a cluster
+    with ray_session(address):                       # None: a local Ray in this process; "auto" or HOST:PORT: a cluster
         runner = RayRunner(cpus_per_problem=1, calls_per_minute={"anthropic": 50})
         summaries = runner.run([ProblemTask(ref, config, backbone, out_dir), ...], progress)
 
@@ -238,7 +238,12 @@ _EXECUTOR_LOCK = threading.Lock()
 
 
 def _worker_executor(workers: int):
-    """This process's executor with `workers` servers (made on first use, remade if a task declares other CPUs)."""
+    """This process's executor with `workers` servers (made on first use, remade if a task declares other CPUs),
+    its servers warm from earlier tasks and its outcome cache empty.
+
+    The cache is emptied because Ray places tasks as it likes: outcomes left by whichever runs this worker ran before
+    (a program at the edge of its time limit, timed out in another seed's run) would make a run's results depend on
+    that placement. Each run starts as a `cosplay bench` process does."""
     from cosplay_core.sandbox import Executor
 
     with _EXECUTOR_LOCK:
@@ -246,7 +251,12 @@ def _worker_executor(workers: int):
             _EXECUTOR.pop().close()
         if not _EXECUTOR:
             _EXECUTOR.append(Executor(workers=workers))
-        return _EXECUTOR[0]
+        executor = _EXECUTOR[0]
+    outcomes = getattr(executor, "_cache", None)  # the sandbox has no public way to forget its outcomes yet
+    if outcomes is not None:
+        with executor._lock:
+            outcomes.clear()
+    return executor
 
 
 @contextmanager

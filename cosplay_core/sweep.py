@@ -303,9 +303,12 @@ def run_sweep(sweep: Sweep, cells: list[tuple[Cell, list[ProblemRef]]], run_cell
 Progress = Callable[[int, int, dict], None]
 
 
-def run_cells_locally(executor, jobs: int, progress: Progress | None = None) -> CellRunner:
-    """A CellRunner on this machine: one cell after another, `jobs` problems of a cell at a time, on `executor`."""
+def run_cells_locally(jobs: int, progress: Progress | None = None) -> CellRunner:
+    """A CellRunner on this machine: one cell after another, `jobs` problems of a cell at a time, each cell on a
+    sandbox executor of its own (so a cell's results are those of `cosplay bench` on it: no outcome of another
+    cell's runs is reused)."""
     from cosplay_core.bench import run_benchmark
+    from cosplay_core.sandbox import Executor
 
     def run_cells(cells: list[tuple[Cell, list[ProblemRef]]]) -> list[list[dict]]:
         total, before, results = sum(len(refs) for _, refs in cells), 0, []
@@ -314,7 +317,8 @@ def run_cells_locally(executor, jobs: int, progress: Progress | None = None) -> 
                 if progress:
                     progress(offset + done, total, summary)
 
-            results.append(run_benchmark(refs, cell.config, cell.backbone, executor, cell.folder, jobs, counted))
+            with Executor() as executor:
+                results.append(run_benchmark(refs, cell.config, cell.backbone, executor, cell.folder, jobs, counted))
             before += len(refs)
         return results
 

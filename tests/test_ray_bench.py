@@ -195,3 +195,22 @@ def test_ray_addresses_are_read_as_host_and_port(address, host_port):
 def test_a_malformed_ray_address_is_one_line(address):
     with pytest.raises(RayUnavailable, match=r"use HOST:PORT .*, ray://HOST:PORT, or auto$"):
         _host_port(address)
+
+
+def test_a_workers_executor_stays_warm_but_forgets_earlier_runs_outcomes():
+    from cosplay_core import distributed
+    from cosplay_core.sandbox import Program
+
+    program = Program("print(int(input()) * 2)", "stdin", None)
+    try:
+        executor = distributed._worker_executor(1)
+        assert executor.run(program, ["21\n"])[0].stdout == "42\n"
+        assert executor.run(program, ["21\n"])[0].stdout == "42\n" and executor.cache_hits == 1  # within a run
+        again = distributed._worker_executor(1)  # the next task in this worker
+        assert again is executor
+        before = executor.executions
+        assert again.run(program, ["21\n"])[0].stdout == "42\n" and executor.executions == before + 1
+        assert distributed._worker_executor(2) is not executor  # a task declaring other CPUs gets its own
+    finally:
+        while distributed._EXECUTOR:
+            distributed._EXECUTOR.pop().close()
