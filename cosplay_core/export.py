@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from cosplay_core import prompts
 from cosplay_core.compare import Comparison
 from cosplay_core.insights import source_for_display
 from cosplay_core.problem import Problem
@@ -211,14 +210,9 @@ def _problem(record: dict) -> Problem:
 def code_prompt(problem: Problem) -> str:
     """The problem and the request for a solution, in the words CoSPlay's language-model player uses (its system
     prompt and the plan a code was written from left out)."""
-    from cosplay_core.models.lm_player import LMPlayer
+    from cosplay_core.models.lm_player import code_request
 
-    # Only the player's prompt builders are needed, and they read `problem` alone: no model, client or sandbox.
-    player = LMPlayer.__new__(LMPlayer)
-    player.problem = problem
-    problem_text = prompts.render("problem", statement=problem.statement.strip(), contract=player._contract())
-    request = prompts.render("code", plan_section="", code_shape=player._io_shapes()["code_shape"])
-    return f"{problem_text}\n\n{request}"
+    return code_request(problem)
 
 
 def _fenced(source: str, simulation: bool) -> str:

@@ -177,6 +177,67 @@ def _dedupe(items: list[Any]) -> list[Any]:
     return out
 
 
+# ---- what the prompts say of the problem ----------------------------------------------------------------------------
+
+
+def entry_forms(problem: Problem) -> tuple[str, str, str]:
+    """(what a solution defines, how it is called, the name to look for in code) in function mode."""
+    entry = problem.entry_point or ""
+    if "()." in entry:
+        cls, method = entry.split("().", 1)
+        return (f"a class `{cls}` with a method `{method}` (the harness creates `{cls}()` with no arguments)",
+                entry, cls)
+    return f"a function `{entry}`", entry, entry
+
+
+def contract(problem: Problem) -> str:
+    """The problem's I/O contract as every prompt states it (how a solution is run and judged)."""
+    if problem.io == "function":
+        defines, call, _ = entry_forms(problem)
+        return prompts.render("contract_function", callable=defines, call=call,
+                              tolerance=f"{problem.comparison.tolerance:g}",
+                              time_limit=f"{problem.time_limit_s:g}")
+    comparison = _COMPARISON.get(problem.comparison.kind, _COMPARISON["tokens"])
+    return prompts.render("contract_stdin", time_limit=f"{problem.time_limit_s:g}",
+                          comparison=comparison.format(tolerance=problem.comparison.tolerance))
+
+
+def io_shapes(problem: Problem) -> dict[str, str]:
+    """The shapes of what the player asks for (a code, an input, an output), in this problem's I/O mode."""
+    if problem.io == "function":
+        defines, call, _ = entry_forms(problem)
+        return {
+            "code_shape": f"the code defining {defines}, with the imports and helpers it needs, without calling "
+                          "it and without reading input",
+            "input_format": "You may reason first. Then give the input in one ```json fenced block holding the "
+                            f"JSON array of the arguments of `{call}`, in order: for a call `f(a, b)` write "
+                            "`[a, b]`; for a single list argument `xs` write `[xs]`, for example `[[1, 2, 3]]`.",
+            "output_format": "a ```json block holding the return value as a JSON value (strings in double "
+                             "quotes, true/false/null, arrays for lists and tuples) and nothing else.",
+            "generator_returns": "It returns the JSON text of the array of arguments, for example "
+                                 "`json.dumps([s])` for a single argument `s`, or `json.dumps([nums, k])` for two.",
+            "item_shape": f"the JSON array of the arguments of one call of `{call}`",
+        }
+    return {
+        "code_shape": "a complete program that reads standard input and prints the answer",
+        "input_format": "You may reason first. Then give the input in one ```input fenced block holding exactly "
+                        "the text of standard input, line by line, and nothing else.",
+        "output_format": "an ```output block holding exactly what the program prints to standard output, and "
+                         "nothing else.",
+        "generator_returns": "It returns the exact text of standard input, with \"\\n\" between lines and a "
+                             "final newline.",
+        "item_shape": "a JSON string holding the exact text of standard input (\"\\n\" between lines)",
+    }
+
+
+def code_request(problem: Problem) -> str:
+    """The problem and the request for a solution, in the player's words (its system prompt and the plan a code
+    was written from left out)."""
+    problem_text = prompts.render("problem", statement=problem.statement.strip(), contract=contract(problem))
+    request = prompts.render("code", plan_section="", code_shape=io_shapes(problem)["code_shape"])
+    return f"{problem_text}\n\n{request}"
+
+
 # ---- the player ---------------------------------------------------------------------------------------------------
 
 
@@ -214,63 +275,17 @@ class LMPlayer:
                                settings={"temperature": temperature, "max_tokens": max_tokens, "attempts": attempts,
                                          "seed": seed, "base_url": base_url})
         self.prefix = prompts.render("system") + "\n\n" + prompts.render(
-            "problem", statement=problem.statement.strip(), contract=self._contract())
-        self._shapes = self._io_shapes()
+            "problem", statement=problem.statement.strip(), contract=contract(problem))
+        self._shapes = io_shapes(problem)
 
     def __repr__(self) -> str:
         return f"LMPlayer({self.client.model.name!r}, problem={self.problem.slug!r})"
 
     # -- prompts -------------------------------------------------------------------------------------------------
 
-    def _entry(self) -> tuple[str, str, str]:
-        """(what a solution defines, how it is called, the name to look for in code) in function mode."""
-        entry = self.problem.entry_point or ""
-        if "()." in entry:
-            cls, method = entry.split("().", 1)
-            return (f"a class `{cls}` with a method `{method}` (the harness creates `{cls}()` with no arguments)",
-                    entry, cls)
-        return f"a function `{entry}`", entry, entry
-
-    def _contract(self) -> str:
-        problem = self.problem
-        if problem.io == "function":
-            defines, call, _ = self._entry()
-            return prompts.render("contract_function", callable=defines, call=call,
-                                  tolerance=f"{problem.comparison.tolerance:g}",
-                                  time_limit=f"{problem.time_limit_s:g}")
-        comparison = _COMPARISON.get(problem.comparison.kind, _COMPARISON["tokens"])
-        return prompts.render("contract_stdin", time_limit=f"{problem.time_limit_s:g}",
-                              comparison=comparison.format(tolerance=problem.comparison.tolerance))
-
-    def _io_shapes(self) -> dict[str, str]:
-        if self.problem.io == "function":
-            defines, call, _ = self._entry()
-            return {
-                "code_shape": f"the code defining {defines}, with the imports and helpers it needs, without calling "
-                              "it and without reading input",
-                "input_format": "You may reason first. Then give the input in one ```json fenced block holding the "
-                                f"JSON array of the arguments of `{call}`, in order: for a call `f(a, b)` write "
-                                "`[a, b]`; for a single list argument `xs` write `[xs]`, for example `[[1, 2, 3]]`.",
-                "output_format": "a ```json block holding the return value as a JSON value (strings in double "
-                                 "quotes, true/false/null, arrays for lists and tuples) and nothing else.",
-                "generator_returns": "It returns the JSON text of the array of arguments, for example "
-                                     "`json.dumps([s])` for a single argument `s`, or `json.dumps([nums, k])` for two.",
-                "item_shape": f"the JSON array of the arguments of one call of `{call}`",
-            }
-        return {
-            "code_shape": "a complete program that reads standard input and prints the answer",
-            "input_format": "You may reason first. Then give the input in one ```input fenced block holding exactly "
-                            "the text of standard input, line by line, and nothing else.",
-            "output_format": "an ```output block holding exactly what the program prints to standard output, and "
-                             "nothing else.",
-            "generator_returns": "It returns the exact text of standard input, with \"\\n\" between lines and a "
-                                 "final newline.",
-            "item_shape": "a JSON string holding the exact text of standard input (\"\\n\" between lines)",
-        }
-
     def _input_block(self, test_input: Any) -> str:
         if self.problem.io == "function":
-            _, call, _ = self._entry()
+            _, call, _ = entry_forms(self.problem)
             return (f"The arguments, as the JSON array `args` of the call `{call}(*args)`:\n\n"
                     + _fence(_clip(_json_text(test_input), PROMPT_VALUE_LIMIT), "json"))
         return "Standard input:\n\n" + _fence(_clip(str(test_input).rstrip("\n"), PROMPT_VALUE_LIMIT), "input")
@@ -370,7 +385,7 @@ class LMPlayer:
         if code is None or not code.strip():
             raise ParseFailure("no Python code in the completion")
         if self.problem.io == "function":
-            _, _, name = self._entry()
+            _, _, name = entry_forms(self.problem)
             defines = re.compile(rf"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+{re.escape(name)}\b", re.M)
             if not defines.search(code):
                 # several fences (a solution, then an example): take the last python block that defines the entry
