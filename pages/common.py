@@ -5,6 +5,8 @@ Pages only draw what `cosplay_core` produces; nothing here computes what the cor
 
 from __future__ import annotations
 
+import importlib
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,29 @@ from pages import settings as kept
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_problems"
 runs_dir = kept.runs_dir
+
+
+# The first page drawn needs neither pandas nor plotly (about 1 s to import on this project's machines): they are
+# imported after it, in the background (`warm_up`), or before a page that needs them (`heavy_imports`), always under
+# one lock, so that two threads never import them at once (a thread can then see a half-initialised module).
+HEAVY_MODULES = ("pandas", "pyarrow", "plotly.graph_objects", "plotly.io", "cosplay_core.viz")
+LIGHT_PAGES = {"", "run"}  # url paths of the pages that import none of them unless a run is drawn
+_HEAVY_LOCK = threading.Lock()
+_warm_up_started = threading.Event()
+
+
+def heavy_imports() -> None:
+    """Imports HEAVY_MODULES once per process, one thread at a time (returns at once when they are in)."""
+    with _HEAVY_LOCK:
+        for name in HEAVY_MODULES:
+            importlib.import_module(name)
+
+
+def warm_up() -> None:
+    """Starts `heavy_imports` in a background thread, once per process (it touches no Streamlit state)."""
+    if not _warm_up_started.is_set():
+        _warm_up_started.set()
+        threading.Thread(target=heavy_imports, name="cosplay-warm-up", daemon=True).start()
 
 
 POLL_S = 1.0  # how often a page looks at a running run (and reruns when a step has finished)
@@ -366,7 +391,7 @@ def show_code(source: str) -> None:
 
 def sandbox_warnings() -> None:
     for warning in executor().isolation.warnings:
-        st.warning(f"Sandbox: {warning}", icon="⚠️")
+        st.warning(f"Sandbox: {warning}", icon=":material/warning:")
 
 
 def need_run() -> Shown | None:

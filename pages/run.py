@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cosplay_core import viz
 from cosplay_core.config import Policies
 from cosplay_core.insights import GLOSSARY, explain_step
 from cosplay_core.models.sim import SIM_NOTICE
 from pages import settings as kept
-from pages.common import backbone_refusal, cost_line, header, sandbox_warnings, shown, snapshot_label
+from pages.common import backbone_refusal, cost_line, header, heavy_imports, sandbox_warnings, shown, snapshot_label
 
 BACKBONES = {"sim": "sim (offline simulation)", "candidates": "Your own candidates (offline, no model)", "anthropic": "Anthropic (Claude)", "openai": "OpenAI (GPT)",
              "compatible": "OpenAI-compatible server (vLLM, Ollama, llama.cpp)", "pool": "Recorded pool (pool:)"}
@@ -170,6 +169,9 @@ if current is not None and current.source == "live":
         if latest.selection is not None:
             st.success(f"Selected code {latest.selection.code_id}. " + " ".join(latest.selection.reasons))
         if latest.tests:
+            heavy_imports()
+            from cosplay_core import viz
+
             st.plotly_chart(viz.matrix_figure(latest, show_gt=False), key="live_matrix", width="content")
     elif current.state == "running":
         st.write("Starting…")
