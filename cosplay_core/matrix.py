@@ -7,6 +7,7 @@ kept and compared again). Identical (program, input) pairs are never executed tw
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from cosplay_core.compare import Comparison, outcome_matches
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program, pair_key
-from cosplay_core.sandbox.relative import run_relative
+from cosplay_core.sandbox.relative import PROBE_TIME_LIMIT_S, run_relative
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,75 @@ class ExecutionMatrix:
     def test_pass_counts(self) -> dict[int, int]:
         snap = self.snapshot()
         return dict(zip(snap.test_ids, snap.test_pass_counts.tolist()))
+
+
+class RecordingExecutor:
+    """The executor a run's own executions go through (the matrix, repair checks, stage 3): it records every
+    outcome it returns by its pair key, and answers a pair already recorded from the record.
+
+    So a trace can carry every verdict (`Run` writes `take_new()` with each step), and a run resumed or replayed
+    from a trace gets the recorded outcomes back instead of executing again (`recorded`).
+
+    It counts, for the run, `executed`: the distinct pairs it had to execute (not recorded yet), each once, whether
+    or not the executor's cache held it (a cache shared with other runs or a backbone's own executions must not
+    change a run's counts); and `replayed`: the pairs it answered from the record.
+
+    Pool-relative limits (sandbox/relative.py) run every pair under a short probe limit and again, under a longer
+    one, the pairs that timed out. Whether a pair whose CPU time is near the probe limit times out there depends
+    on timing; what it finally gives does not. So the retries are counted apart (`retried`), out of `executed` and
+    `replayed`: under relative limits, every call whose jobs are not all under the probe limit is a retry.
+    """
+
+    def __init__(self, executor: Executor, limits: Limits, relative_time_limit: float | None,
+                 recorded: dict[str, Outcome] | None = None):
+        self.executor = executor
+        self.recorded: dict[str, Outcome] = dict(recorded or {})
+        self.probe_s = (PROBE_TIME_LIMIT_S
+                        if relative_time_limit is not None and PROBE_TIME_LIMIT_S < limits.time_limit_s else None)
+        self.executed = 0
+        self.replayed = 0
+        self.retried = 0
+        self._new: list[str] = []
+        self._lock = threading.Lock()
+
+    def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
+        """`executor.run_jobs(jobs)`, recorded pairs answered from the record."""
+        retry = self.probe_s is not None and any(job.limits.time_limit_s != self.probe_s for job in jobs)
+        rows: list[list[Outcome | None]] = []
+        todo, places, wanted = [], [], set()
+        with self._lock:
+            for job in jobs:
+                keys = [pair_key(job.program, x, job.limits) for x in job.inputs]
+                rows.append([self.recorded.get(key) for key in keys])
+                missing = [i for i, outcome in enumerate(rows[-1]) if outcome is None]
+                wanted.update(keys[i] for i in missing)
+                if not retry:
+                    self.replayed += len(keys) - len(missing)
+                if missing:
+                    todo.append(Job(job.program, tuple(job.inputs[i] for i in missing), job.limits))
+                    places.append((len(rows) - 1, missing, keys))
+            if retry:
+                self.retried += len(wanted)
+            else:
+                self.executed += len(wanted)
+        answers = self.executor.run_jobs(todo) if todo else []
+        with self._lock:
+            for (row, missing, keys), answer in zip(places, answers):
+                for i, outcome in zip(missing, answer):
+                    rows[row][i] = outcome
+                    if keys[i] not in self.recorded:
+                        self.recorded[keys[i]] = outcome
+                        self._new.append(keys[i])
+        return rows  # type: ignore[return-value]
+
+    def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
+        return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
+
+    def take_new(self) -> dict[str, Outcome]:
+        """The outcomes recorded since the last call, by pair key (what a trace has not written yet)."""
+        with self._lock:
+            new, self._new = self._new, []
+            return {key: self.recorded[key] for key in new}
 
 
 def problem_matrix(problem, sources: dict[int, str], tests: dict[int, tuple[Any, Any]],

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from cosplay_core.models.redaction import known_redactor
+from cosplay_core.sandbox.outcome import Outcome
 from cosplay_core.state import (Cell, Snapshot, change_from_dict, code_from_dict, selection_from_dict,
                                 test_from_dict, to_jsonable)
 
@@ -88,6 +89,7 @@ class Trace:
 
     events: list[dict]
     warnings: list[str] = field(default_factory=list)
+    missing_blobs: set[str] = field(default_factory=set)  # blob hashes referred to but not in the file
 
     def of_type(self, event_type: str) -> list[dict]:
         return [e for e in self.events if e.get("type") == event_type]
@@ -105,6 +107,24 @@ class Trace:
     def snapshots(self) -> list[Snapshot]:
         """One snapshot per recorded step, in order."""
         return [snapshot_from_event(e) for e in self.of_type("step")]
+
+    def outcomes(self) -> dict[str, Outcome]:
+        """Every execution outcome the steps recorded, by pair key (`sandbox.pair_key`)."""
+        return {key: Outcome.from_dict(record) for event in self.of_type("step")
+                for key, record in (event.get("outcomes") or {}).items()}
+
+    def damage(self) -> str | None:
+        """Why this trace cannot be resumed (events or blobs missing), or None. A trace cut short after a whole
+        event is not damaged: that is an interrupted run."""
+        steps = [e.get("step") for e in self.of_type("step")]
+        if steps and self.started is None:
+            return "it has steps but no run_started event"
+        if steps != list(range(len(steps))):
+            gap = next(i for i, step in enumerate(steps) if step != i)
+            return f"step events are missing or out of order (step {gap} is {steps[gap]})"
+        if self.missing_blobs:
+            return f"it refers to {len(self.missing_blobs)} blob(s) it does not hold"
+        return None
 
 
 def _whole_events_length(path: Path) -> int:
@@ -128,7 +148,8 @@ def read_trace(path: str | Path) -> Trace:
     """Reads a trace up to its last whole event; a bad line ends the reading with a warning naming it."""
     events, warnings = read_raw_events(path)
     blobs = {e["hash"]: e["value"] for e in events if e.get("type") == "blob"}
-    return Trace([_resolve(e, blobs) for e in events if e.get("type") != "blob"], warnings)
+    missing: set[str] = set()
+    return Trace([_resolve(e, blobs, missing) for e in events if e.get("type") != "blob"], warnings, missing)
 
 
 def read_raw_events(path: str | Path) -> tuple[list[dict], list[str]]:
@@ -156,14 +177,16 @@ def read_raw_events(path: str | Path) -> tuple[list[dict], list[str]]:
     return events, warnings
 
 
-def _resolve(obj: Any, blobs: dict) -> Any:
-    """Replaces blob references with their values."""
+def _resolve(obj: Any, blobs: dict, missing: set[str]) -> Any:
+    """Replaces blob references with their values (None for a blob not held, its hash added to `missing`)."""
     if isinstance(obj, dict):
         if len(obj) == 1 and "$blob" in obj:
+            if obj["$blob"] not in blobs:
+                missing.add(str(obj["$blob"]))
             return blobs.get(obj["$blob"])
-        return {k: _resolve(v, blobs) for k, v in obj.items()}
+        return {k: _resolve(v, blobs, missing) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_resolve(v, blobs) for v in obj]
+        return [_resolve(v, blobs, missing) for v in obj]
     return obj
 
 

@@ -30,7 +30,7 @@ from cosplay_core.compare import outcome_matches
 from cosplay_core.models.base import BudgetExceeded, ModelConfigError
 from cosplay_core.player import PlayerInfo, PlayerUsage, stage3_input_kinds
 from cosplay_core.problem import Problem, decode_generated_input, generator_program
-from cosplay_core.sandbox import Executor, Job, Limits, Outcome
+from cosplay_core.sandbox import Executor, Job, Limits, Outcome, pair_key
 
 IMAGINE_TIME_LIMIT_S = 0.5
 SIM_NOTICE = "sim is a simulation, not a language model: it samples the problem's known programs with set skills"
@@ -86,6 +86,7 @@ class SimPlayer:
         self._limits = problem.limits()
         # A simulated model "imagines" a wrong program's output; one too slow to show it in this time is skipped.
         self._imagine_limits = problem.limits(time_limit_s=min(problem.time_limit_s, IMAGINE_TIME_LIMIT_S))
+        self._outcomes: dict[str, Outcome | asyncio.Future] = {}  # by pair_key: finished, or being executed
 
     # -- randomness and execution ------------------------------------------------------------------------------
 
@@ -102,10 +103,32 @@ class SimPlayer:
         return random.Random(self._key(request, *args))
 
     async def _run(self, sources: list[str], test_input: Any, limits: Limits | None = None) -> list[Outcome]:
-        """The outcomes of `sources` on `test_input` (cached by the executor)."""
-        jobs = [Job(self.problem.program(source), (test_input,), limits or self._limits) for source in sources]
-        rows = await asyncio.to_thread(self.executor.run_jobs, jobs)
-        return [row[0] for row in rows]
+        """The outcomes of `sources` on `test_input`, each pair executed once for the player's life.
+
+        Concurrent requests (the k votes of a UT) ask for the same pair at the same time; the executor's cache
+        answers only what has finished, so without this each would execute it, and how many did would depend on
+        timing (a run's execution count differed from run to run)."""
+        limits = limits or self._limits
+        programs = [self.problem.program(source) for source in sources]
+        keys = [pair_key(program, test_input, limits) for program in programs]
+        missing = {key: program for key, program in zip(keys, programs) if key not in self._outcomes}
+        if missing:
+            loop = asyncio.get_running_loop()
+            pending = {key: loop.create_future() for key in missing}
+            self._outcomes.update(pending)
+            try:
+                rows = await asyncio.to_thread(self.executor.run_jobs,
+                                               [Job(program, (test_input,), limits) for program in missing.values()])
+            except BaseException as exc:
+                for key, future in pending.items():
+                    del self._outcomes[key]
+                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("interrupted"))
+                    future.exception()  # retrieved: a waiter re-raises it, none is also fine
+                raise
+            for (key, future), row in zip(pending.items(), rows):
+                self._outcomes[key] = row[0]
+                future.set_result(row[0])
+        return [await found if isinstance(found := self._outcomes[key], asyncio.Future) else found for key in keys]
 
     async def _generate(self, kind: str, rng: random.Random, count: int = 1) -> list[Any]:
         seeds = [[rng.randrange(2 ** 31), kind] for _ in range(count)]

@@ -1,0 +1,155 @@
+"""Same seed, same run: the trace's events are identical (timings aside) on a quiet machine and beside CPU hogs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SAMPLES
+from cosplay_core.config import RunConfig
+from cosplay_core.models.sim import SimPlayer
+from cosplay_core.problem import load_problem
+from cosplay_core.run import Run
+from cosplay_core.sandbox import Executor, Job, Limits, pair_key
+from cosplay_core.sandbox.relative import PROBE_TIME_LIMIT_S
+from cosplay_core.trace import read_raw_events, read_trace
+
+# weighted_jobs has a too-slow wrong solution and a `large` stage-3 input (from 8 inputs on), so pool-relative
+# limits, probes and retries are exercised
+CONFIG = RunConfig(codes=8, tests=8, rounds=2, inputs=8, seed=0)
+TIMING = {"time", "time_s", "latency_s", "wall_s", "total_wall_s", "baseline_wall_s", "baselines_wall_s"}
+
+
+def without_timing(value):
+    """`value` with every timing field removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_timing(v) for k, v in value.items() if k not in TIMING}
+    if isinstance(value, list):
+        return [without_timing(v) for v in value]
+    return value
+
+
+def run_events(out_dir) -> tuple[list[dict], dict]:
+    """A fresh sim run of weighted_jobs, on an executor of its own (no outcome cached from another run)."""
+    problem = load_problem(SAMPLES / "weighted_jobs")
+    with Executor(workers=2) as executor:
+        run = Run(problem, SimPlayer(problem, executor, seed=CONFIG.seed), CONFIG, executor, out_dir)
+        try:
+            run.run_to_end()
+        finally:
+            run.close()
+        counters = run.counters()
+    events, warnings = read_raw_events(out_dir)
+    assert not warnings
+    return [without_timing(e) for e in events], counters
+
+
+def test_same_seed_same_trace_events_quiet_and_beside_cpu_hogs(tmp_path):
+    quiet, _ = run_events(tmp_path / "quiet")
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        loaded, counters = run_events(tmp_path / "loaded")
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert [e["type"] for e in quiet] == [e["type"] for e in loaded]
+    for number, (a, b) in enumerate(zip(quiet, loaded)):
+        assert a == b, f"event {number} ({a['type']} {a.get('name', '')}) differs"
+    finished = quiet[-1]
+    assert finished["type"] == "run_finished" and finished["summary"]["selected"] is not None
+    assert finished["summary"]["executions"] > 0 and set(counters) >= {"executions_retried", "executions_cached"}
+
+
+class GuardedExecutor:
+    """An executor that fails the test when asked to execute a pair in `forbidden` (pair keys)."""
+
+    def __init__(self, executor: Executor, forbidden: set[str]):
+        self.executor, self.forbidden = executor, forbidden
+
+    def run_jobs(self, jobs):
+        for job in jobs:
+            for item in job.inputs:
+                assert pair_key(job.program, item, job.limits) not in self.forbidden, "a recorded pair was executed"
+        return self.executor.run_jobs(jobs)
+
+    def run(self, program, inputs, limits=None):
+        return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
+
+    def __getattr__(self, name):
+        return getattr(self.executor, name)
+
+
+def small_run(problem, executor, out_dir=None, recorded=None) -> Run:
+    return Run(problem, SimPlayer(problem, executor, seed=CONFIG.seed), CONFIG, executor, out_dir,
+               recorded=recorded)
+
+
+def cut_after_step(trace_path: Path, last_step: int) -> None:
+    """Keeps the trace's events up to the step event numbered `last_step`, as a run killed there leaves it."""
+    kept = []
+    for line in trace_path.read_text().splitlines(keepends=True):
+        kept.append(line)
+        event = json.loads(line)
+        if event["type"] == "step" and event["step"] == last_step:
+            break
+    trace_path.write_text("".join(kept))
+
+
+def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp_path):
+    problem = load_problem(SAMPLES / "weighted_jobs")
+    with Executor(workers=2) as executor:
+        whole = small_run(problem, executor, tmp_path / "whole")
+        whole.run_to_end()
+        whole.close()
+    trace = read_trace(tmp_path / "whole")
+    recorded = trace.outcomes()
+    final = trace.of_type("step")[-1]
+    assert final["name"] == "select" and recorded
+    for snapshot in trace.snapshots():  # every cell of every step has its outcome in the trace
+        for code, row in zip(snapshot.codes, snapshot.cells):
+            for test, cell in zip(snapshot.tests, row):
+                keys = [pair_key(problem.program(code.source), test.input, limits)
+                        for limits in (problem.limits(), problem.limits(time_limit_s=PROBE_TIME_LIMIT_S))]
+                assert any(recorded.get(key) is not None and recorded[key].status in (cell.status, "timeout")
+                           for key in keys)
+
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(tmp_path / "whole" / "trace.jsonl", partial / "trace.jsonl")
+    cut_after_step(partial / "trace.jsonl", 12)  # in stage 2
+    before = set(read_trace(partial).outcomes())
+    with Executor(workers=2) as real:
+        guarded = GuardedExecutor(real, before)
+        resumed = Run.resume(problem, SimPlayer(problem, guarded, seed=CONFIG.seed), CONFIG, guarded, partial)
+        assert resumed.step_index == 13
+        resumed.run_to_end()
+        resumed.close()
+    summary, expected = without_timing(resumed.summary()), without_timing(trace.summary)
+    # ground truth scores the codes again in a new process (scoring, not the run's own work)
+    assert summary.pop("gt_executions") >= expected.pop("gt_executions")
+    assert summary == expected
+
+
+def test_a_replay_from_a_trace_executes_no_recorded_pair_and_gives_the_same_run(tmp_path):
+    problem = load_problem(SAMPLES / "weighted_jobs")
+    with Executor(workers=2) as executor:
+        first = small_run(problem, executor, tmp_path / "first")
+        first.run_to_end()
+        first.close()
+    trace = read_trace(tmp_path / "first")
+    with Executor(workers=2) as real:
+        guarded = GuardedExecutor(real, set(trace.outcomes()))
+        replay = small_run(problem, guarded, tmp_path / "replay", recorded=trace.outcomes())
+        replay.run_to_end()
+        replay.close()
+    assert replay.recorder.executed == 0 and replay.recorder.replayed > 0
+    summary = without_timing(replay.summary())
+    expected = without_timing(trace.summary)
+    assert summary.pop("executions") == 0 and expected.pop("executions") > 0
+    for key in ("executions_stage1", "executions_baselines"):  # nothing was executed: everything was replayed
+        summary.pop(key), expected.pop(key)
+    assert summary == expected
