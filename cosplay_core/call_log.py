@@ -5,8 +5,10 @@ its tokens and its approximate cost. Plain data, no drawing, no Streamlit (the a
     shown = [c for c in calls if c.kind == "predict_output" and c.step == 4]
     totals(shown)   # {"calls": ..., "cached": ..., "failed": ..., "input_tokens": ..., "output_tokens": ..., ...}
 
-A call's kind is the request the LM player made (the `### Request: <kind>` line its prompts start with: hints,
-plan, attacks, code, test_input (random) / (attack), predict_output, repair, inputs, input_generator). Cached
+A call's kind is the request the LM player made, as it records it in the call (`request`, and `template` for the
+two kinds of test_input), or, in older traces, the `### Request: <kind>` line its prompts start with: hints, plan,
+attacks, code, test_input (random) / (attack), predict_output, repair, inputs, input_generator. `REQUESTS` says
+each in words (what the player asked for). Cached
 answers cost nothing and say so; a model missing from the price table has no cost (None), never a guessed one.
 """
 
@@ -21,6 +23,34 @@ from cosplay_core.models.pricing import cost_usd
 from cosplay_core.trace import Trace
 
 _KIND = re.compile(r"^###\s*Request:\s*(.+?)\s*$", re.MULTILINE)
+
+REQUESTS = {
+    "hints": "stage 1: ideas (hints) for solving the problem",
+    "plan": "stage 1: a plan built on the hints",
+    "attacks": "stage 1: attack ideas (inputs likely to break a plan)",
+    "code": "a candidate program (code)",
+    "test_input (random)": "a UT input (random)",
+    "test_input (attack)": "a UT input targeting an attack idea",
+    "predict_output": "a vote: a UT's expected output",
+    "repair": "a repair of a code that fails a trusted UT",
+    "inputs": "stage 3: inputs for the final output vote",
+    "input_generator": "stage 3: a program that generates inputs",
+    "other": "a request the player did not name",
+}
+
+
+def request_words(kind: str) -> str:
+    """What the player asked for, in words ("kind" itself for a kind this table does not know)."""
+    return REQUESTS.get(kind, kind)
+
+
+def call_kind(event: dict) -> str:
+    """The request a model_call event answers: the player's own record of it, else its prompt's `### Request:`."""
+    request = event.get("request")
+    if not request:
+        return request_kind(event.get("messages") or [])
+    variant = str(event.get("template") or "").removeprefix(f"{request}_")
+    return f"{request} ({variant})" if variant and variant != event.get("template") else str(request)
 
 
 def request_kind(messages: list[dict]) -> str:
@@ -57,7 +87,7 @@ class ModelCall:
 
     def row(self) -> dict:
         """The call as a table row (no prompt, no response: those are shown one call at a time)."""
-        return {"#": self.number, "step": f"{self.step} · {self.step_name}", "kind": self.kind,
+        return {"#": self.number, "step": f"{self.step} · {self.step_name}", "asked for": request_words(self.kind),
                 "attempt": self.attempt, "answer": _outcome(self), "latency s": self.latency_s,
                 "tokens in": _tokens_in(self.usage), "tokens out": self.usage.get("output_tokens", 0),
                 "cost $": self.cost_usd}
@@ -85,7 +115,7 @@ def model_calls(trace: Trace) -> list[ModelCall]:
         cost = 0.0 if cached else cost_usd(Usage.from_dict(usage), model) if usage else None
         step = int(event.get("step", 0))
         calls.append(ModelCall(number=number, step=step, step_name=names.get(step, "in progress"),
-                               kind=request_kind(event.get("messages") or []), model=model,
+                               kind=call_kind(event), model=model,
                                attempt=int(event.get("attempt", 0)), cached=cached,
                                messages=list(event.get("messages") or []), response=event.get("text"),
                                stop_reason=event.get("stop_reason"), usage=usage, latency_s=event.get("latency_s"),

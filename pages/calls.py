@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cosplay_core.call_log import model_calls, other_events, totals
+from cosplay_core.call_log import model_calls, other_events, request_words, totals
 from cosplay_core.trace import TRACE_NAME, read_trace
 from pages.common import header, shown
 
@@ -46,7 +46,8 @@ kinds = sorted({c.kind for c in calls})
 left, middle, right = st.columns([2, 2, 1])
 chosen_steps = left.multiselect("Steps", steps, format_func=lambda s: f"{s[0]} · {s[1]}", key="calls_steps",
                                 placeholder="every step")
-chosen_kinds = middle.multiselect("Kinds of request", kinds, key="calls_kinds", placeholder="every kind")
+chosen_kinds = middle.multiselect("What the player asked for", kinds, format_func=request_words, key="calls_kinds",
+                                 placeholder="every kind of request")
 only = right.radio("Show", ["all", "failed", "from the cache"], key="calls_only")
 picked = [c for c in calls if (not chosen_steps or (c.step, c.step_name) in chosen_steps)
           and (not chosen_kinds or c.kind in chosen_kinds)
@@ -72,7 +73,8 @@ if not rows:
     st.caption("Tick a call to read its request and the model's raw answer.")
     st.stop()
 call = picked[rows[0]]
-st.subheader(f"Call {call.number} · step {call.step} ({call.step_name}) · {call.kind} · attempt {call.attempt}")
+st.subheader(f"Call {call.number} · step {call.step} ({call.step_name}) · attempt {call.attempt}")
+st.markdown(f"**Asked for:** {request_words(call.kind)} (`{call.kind}`)")
 st.caption(f"{call.model} · {'answered from the cache' if call.cached else 'answered by the model'}"
            + (f" · {call.latency_s:.2f} s" if call.latency_s is not None else "")
            + f" · cost {money(call.cost_usd)}")

@@ -9,7 +9,7 @@ import itertools
 import pytest
 from app_support import open_app as app
 from conftest import SAMPLES
-from cosplay_core.call_log import model_calls, request_kind, totals
+from cosplay_core.call_log import call_kind, model_calls, request_kind, request_words, totals
 from cosplay_core.config import RunConfig
 from cosplay_core.problem import load_problem
 from cosplay_core.session import BackboneSettings, start_run, write_summary
@@ -70,6 +70,16 @@ def test_every_call_is_listed_with_step_kind_tokens_and_text(lm_run):
     assert sums["calls"] == len(calls) and sums["input_tokens"] > 0 and sums["cost_usd"] is None
 
 
+def test_the_player_records_which_request_each_call_answers(lm_run):
+    events = read_trace(lm_run / "scripted").of_type("model_call")
+    assert events and all(e.get("request") and e.get("template") for e in events)
+    tests = [e for e in events if e["request"] == "test_input"]
+    assert tests and {e["template"] for e in tests} <= {"test_input_random", "test_input_attack"}
+    for event in events:  # the player's record agrees with the prompt it sent
+        assert call_kind(event) == request_kind(event["messages"])
+        assert request_words(call_kind(event)) != call_kind(event)  # every kind the player asks is said in words
+
+
 def test_the_viewer_filters_by_step_and_kind(monkeypatch, lm_run):
     at = app(monkeypatch, lm_run, run="scripted")
     at.switch_page("pages/calls.py")
@@ -81,7 +91,8 @@ def test_the_viewer_filters_by_step_and_kind(monkeypatch, lm_run):
     at.multiselect(key="calls_kinds").set_value(["predict_output"])
     at.run()
     shown = at.dataframe[0].value
-    assert set(shown["kind"]) == {"predict_output"} and len(shown) == sum(c.kind == "predict_output" for c in calls)
+    assert set(shown["asked for"]) == {"a vote: a UT's expected output"}
+    assert len(shown) == sum(c.kind == "predict_output" for c in calls)
     at.multiselect(key="calls_steps").set_value([(0, "hints")])
     at.run()
     assert any("No call matches" in i.value for i in at.info)  # no prediction is made at step 0

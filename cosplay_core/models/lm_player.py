@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextvars
 import json
 import random
 import re
@@ -56,6 +57,8 @@ OUTCOME_TEXT_LIMIT = 4_000  # characters of a program's stdout / return value sh
 STDERR_TAIL = 2_000  # characters from the end of a program's stderr shown in a repair prompt
 GENERATOR_LIMITS = Limits(time_limit_s=10.0, output_limit_bytes=16 << 20)
 GENERATOR_ENTRY = "__cosplay_generate"
+# The request being asked in this task (`_ask`): added to the model_call records its calls produce.
+_REQUEST: contextvars.ContextVar[dict | None] = contextvars.ContextVar("cosplay_request", default=None)
 
 _CODE_LANGUAGES = {"python", "py", "python3", "py3", "cpp", "c++", "c", "java", "javascript", "js", "bash", "sh",
                    "shell", "console", "pycon", "ipython", "go", "rust"}
@@ -266,6 +269,9 @@ class LMPlayer:
         self.seed = seed
         self.timeout_s = timeout_s
         self.on_event = on_event
+        if client.on_call is not None:  # each model_call record says which request of the player it answers
+            record_call = client.on_call
+            client.on_call = lambda record: record_call({**record, **(_REQUEST.get() or {})})
         self.usage = PlayerUsage()
         self.tokens = Usage()  # the full token record (cache reads and writes apart) of answers from the model
         model = client.model
@@ -341,6 +347,13 @@ class LMPlayer:
     async def _ask(self, request: str, template: str, fields: dict, parse: Callable[[str], Any], index: int) -> Any:
         """The parsed answer to one request, or None after `attempts` unusable completions or a failed call."""
         messages = self.messages(template, **fields)
+        asking = _REQUEST.set({"request": request, "template": template, "index": index})
+        try:
+            return await self._attempts(request, messages, parse, index)
+        finally:
+            _REQUEST.reset(asking)
+
+    async def _attempts(self, request: str, messages: list, parse: Callable[[str], Any], index: int) -> Any:
         for attempt in range(self.attempts):
             sample = self.sample_index(index, attempt)
             config = GenerateConfig(temperature=self.temperature, max_tokens=self.max_tokens, sample_index=sample,
