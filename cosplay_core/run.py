@@ -359,26 +359,24 @@ class Run:
         self.cursor = "done"
 
     def _baselines(self, initial_signatures: list[tuple]) -> dict:
-        """Every baseline of the selector table on the stage-1 pools (what one gets without self-play): each
-        baseline's chosen code and the codes it ties at the top (`top`)."""
+        """Every baseline selector on the stage-1 pools (what one gets without self-play)."""
         if not self.initial:
             return {}
         passes = np.array(self.initial["passes"], dtype=bool).reshape(len(self.initial["codes"]), -1)
-        evidence = selectors.Evidence(passes, signatures=initial_signatures or None, seed=self.config.seed)
-        return {name: {"code_id": ranking.choice, "top": list(ranking.top), "pool": "initial"}
-                for name, ranking in selectors.rank_all(evidence, "initial").items()}
-
-    def _final_rankings(self, snap: MatrixSnapshot) -> dict[str, selectors.Ranking]:
-        """CoSPlay's rows of the selector table on the final pools: stage 3's ranking as `_select` chose (its
-        signatures from the selection) and BoN's; rows are positions in `snap.code_ids`."""
-        rankings = {"cosplay_bon": selectors.rank_bon(selectors.Evidence(snap.passes))}
-        if self.selection is not None:
-            policies, clustered = self.config.policies, bool(self.selection.inputs)
-            signatures = {snap.code_ids.index(c): s for c, s in self.selection.signatures.items()}
-            rankings["cosplay"] = selectors.stage3_ranking(
-                snap.code_pass_counts, signatures, policies.cluster_ties and clustered,
-                policies.cluster_all_codes and clustered)[0]
-        return rankings
+        n = len(self.initial["codes"])
+        chosen = {
+            "random": selectors.select_random(n, random.Random(self.config.seed)),
+            "bon": selectors.select_bon(passes),
+            "codet": selectors.select_codet(passes, variant="paper"),
+            "codet_released": selectors.select_codet(passes, variant="released"),
+        }
+        if initial_signatures:
+            chosen["mbr_exec"] = selectors.select_mbr_exec(initial_signatures, soft=True)
+            chosen["largest_cluster"] = selectors.select_largest_output_cluster(initial_signatures)
+            stage3 = consensus.select_code(tuple(range(n)), passes.sum(axis=1),
+                                           dict(enumerate(initial_signatures)), self.random_inputs)
+            chosen["stage3_only"] = stage3.code_id
+        return {name: {"code_id": int(code_id), "pool": "initial"} for name, code_id in chosen.items()}
 
     # -- snapshots, ground truth, summary ------------------------------------------------------------------------
 
@@ -484,18 +482,15 @@ class Run:
         selected = None
         if self.selection is not None:
             selected = {"code_id": self.selection.code_id, "code": self.codes[self.selection.code_id].source}
-        gt = {"bon": None, "bon_cluster": None, "pass1_bon": None, "pass1_cluster": None, "ut_accuracy": None,
-              "codes_correct": None, "codes_total": None, "ut_accuracy_initial": None}
+        gt = {"bon": None, "bon_cluster": None, "ut_accuracy": None, "codes_correct": None, "codes_total": None,
+              "ut_accuracy_initial": None}
         baselines = {name: dict(entry, gt_correct=None) for name, entry in self.baselines.items()}
         if self.ground_truth.available and snap.code_ids:
             correct = np.array(self.ground_truth.codes_correct([self.codes[c].source for c in snap.code_ids]))
             gt["codes_correct"], gt["codes_total"] = int(correct.sum()), len(correct)
-            final = self._final_rankings(snap)
-            gt["bon"] = bool(correct[final["cosplay_bon"].choice])
-            gt["pass1_bon"] = metrics.tie_shared_pass1(final["cosplay_bon"].top, correct)
+            gt["bon"] = bool(correct[selectors.select_bon(snap.passes)])
             if self.selection is not None:
                 gt["bon_cluster"] = bool(correct[snap.code_ids.index(self.selection.code_id)])
-                gt["pass1_cluster"] = metrics.tie_shared_pass1(final["cosplay"].top, correct)
             gt["ut_accuracy"] = metrics.ut_accuracy(correct, snap.passes)
             if self.initial:
                 initial_correct = self.ground_truth.codes_correct(self.initial["codes"])
@@ -503,8 +498,6 @@ class Run:
                 gt["ut_accuracy_initial"] = metrics.ut_accuracy(np.array(initial_correct), initial_passes)
                 for entry in baselines.values():
                     entry["gt_correct"] = bool(initial_correct[entry["code_id"]])
-                    if "top" in entry:
-                        entry["pass1"] = metrics.tie_shared_pass1(entry["top"], initial_correct)
                 baselines["random"]["expected_accuracy"] = float(np.mean(initial_correct))
         usage = self.player.usage
         return to_jsonable({
