@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from cosplay_core import metrics
+from cosplay_core import selectors as selector_table
 from cosplay_core.config import RunConfig
 from cosplay_core.outdir import FolderBusy, MalformedFile, child_names, hold_folder, inside, read_json_file, \
     write_json_atomic
@@ -18,13 +20,9 @@ from cosplay_core.run import RunError, RunInterrupted
 from cosplay_core.sandbox import Executor
 from cosplay_core.session import SUMMARY_NAME, BackboneSettings, resolve_problem, start_run
 
-# Rows of the table: CoSPlay's two readings, then the baselines on the stage-1 pools.
-SELECTORS = ("cosplay", "cosplay_bon", "random", "bon", "codet", "codet_released", "mbr_exec", "largest_cluster",
-             "stage3_only")
-LABELS = {"cosplay": "CoSPlay (self-play + cluster)", "cosplay_bon": "CoSPlay self-play + BoN",
-          "random": "random pick (pool pass@1)", "bon": "BoN by pass count", "codet": "CodeT (paper score)",
-          "codet_released": "CodeT (released score)", "mbr_exec": "MBR-exec", "largest_cluster":
-          "largest output cluster", "stage3_only": "CoSPlay stage 3 only"}
+# Rows of the table: the selector table's (CoSPlay's two readings, then the baselines on the stage-1 pools).
+SELECTORS = tuple(selector_table.SELECTORS)
+LABELS = selector_table.LABELS
 
 
 @dataclass(frozen=True)
@@ -132,30 +130,45 @@ def _mean(values: list) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def task_id(ref: ProblemRef) -> str:
+    """The id a split is decided by: a benchmark record's id, else the problem folder's name."""
+    return ref.reference.rsplit("#", 1)[1] if "#" in ref.reference else ref.slug
+
+
+def in_split(refs: list[ProblemRef], split: str) -> list[ProblemRef]:
+    """The problems of `split` ("dev", "test" or "all", `metrics.split_of`), in their order."""
+    return [ref for ref in refs if metrics.in_split(task_id(ref), split)]
+
+
+def _readings(summary: dict, name: str) -> tuple[bool | None, float | None, float | None]:
+    """(chosen code GT-correct, tie-shared pass@1, UT accuracy) of one selector in one run's summary."""
+    gt = summary["gt"]
+    if name == "cosplay":
+        return gt["bon_cluster"], gt.get("pass1_cluster"), gt["ut_accuracy"]
+    if name == "cosplay_bon":
+        return gt["bon"], gt.get("pass1_bon"), gt["ut_accuracy"]
+    entry = summary.get("baselines", {}).get(name)
+    if entry is None:
+        return None, None, None
+    pass1 = entry.get("pass1", entry.get("expected_accuracy"))
+    verdict = entry.get("expected_accuracy", entry.get("gt_correct"))  # random: its expectation, not one draw
+    return verdict, pass1, gt.get("ut_accuracy_initial")
+
+
 def aggregate(summaries: list[dict]) -> dict:
-    """Accuracy (share of problems whose chosen code is GT-correct), UT accuracy and cost per selector."""
+    """Per selector: accuracy (share of problems whose chosen code is GT-correct), tie-shared pass@1 (the share of
+    correct codes in the selector's top group), UT accuracy and cost."""
     ok = [s for s in summaries if "error" not in s]
     scored = [s for s in ok if s.get("gt", {}).get("codes_total")]
     selectors = {}
     for name in SELECTORS:
-        verdicts, uts = [], []
-        for s in scored:
-            gt = s["gt"]
-            if name == "cosplay":
-                verdicts.append(gt["bon_cluster"])
-                uts.append(gt["ut_accuracy"])
-            elif name == "cosplay_bon":
-                verdicts.append(gt["bon"])
-                uts.append(gt["ut_accuracy"])
-            elif name in s.get("baselines", {}):
-                entry = s["baselines"][name]
-                verdicts.append(entry.get("expected_accuracy", entry.get("gt_correct")))
-                uts.append(gt.get("ut_accuracy_initial"))
+        readings = [_readings(s, name) for s in scored]
         self_play = name in ("cosplay", "cosplay_bon")
         selectors[name] = {
-            "bon": _mean([float(v) for v in verdicts if v is not None]),
-            "ut_accuracy": _mean(uts),
-            "problems": len([v for v in verdicts if v is not None]),
+            "bon": _mean([float(v) for v, _, _ in readings if v is not None]),
+            "pass1": _mean([p for _, p, _ in readings if p is not None]),
+            "ut_accuracy": _mean([u for v, _, u in readings if v is not None]),
+            "problems": len([v for v, _, _ in readings if v is not None]),
             "executions": sum(s.get("executions", 0) if self_play else
                               s.get("executions_stage1", 0) + s.get("executions_baselines", 0) for s in ok),
         }
@@ -165,13 +178,68 @@ def aggregate(summaries: list[dict]) -> dict:
             "errors": [f"{s['problem']}: {s['error']}" for s in summaries if "error" in s]}
 
 
+def aggregate_seeds(summaries_by_seed: dict[int, list[dict]], split: str = "all") -> dict:
+    """`aggregate` of the first seed's summaries, with `claims`: per selector, accuracy and tie-shared pass@1 as
+    `metrics.spread` dicts (mean and std over seeds, bootstrap 95% interval over problems), and CoSPlay's UT
+    accuracy at the start and the end over the same problems (those where both are defined, in every seed)."""
+    seeds = list(summaries_by_seed)
+    result = aggregate(summaries_by_seed[seeds[0]])
+    result["split"] = split
+    by_problem: dict[str, dict[int, dict]] = {}
+    for k, summaries in summaries_by_seed.items():
+        for s in summaries:
+            if "error" not in s and s.get("gt", {}).get("codes_total"):
+                by_problem.setdefault(s["problem"], {})[k] = s
+    scored = [runs for runs in by_problem.values() if len(runs) == len(seeds)]
+    claims = {}
+    for name in SELECTORS:
+        readings = [[_readings(runs[k], name) for k in seeds] for runs in scored]
+        claims[name] = {
+            "bon": metrics.spread([[None if v is None else float(v) for v, _, _ in row] for row in readings])
+            .to_dict(),
+            "pass1": metrics.spread([[p for _, p, _ in row] for row in readings]).to_dict(),
+        }
+    both = [[(runs[k]["gt"].get("ut_accuracy_initial"), runs[k]["gt"]["ut_accuracy"]) for k in seeds]
+            for runs in scored]
+    start = [[a if a is not None and b is not None else None for a, b in row] for row in both]
+    end = [[b if a is not None and b is not None else None for a, b in row] for row in both]
+    result["claims"] = {"seeds": seeds, "problems": len(scored), "selectors": claims,
+                        "ut_accuracy_start": metrics.spread(start).to_dict(),
+                        "ut_accuracy_end": metrics.spread(end).to_dict()}
+    return result
+
+
+def format_claims(result: dict) -> list[str]:
+    """The figures over seeds: mean ± std over seeds [bootstrap 95% interval over problems], one line a selector."""
+    claims = result.get("claims")
+    if not claims:
+        return []
+    seeds = claims["seeds"]
+    lines = [f"{'selector':<32} {'accuracy':>26} {'pass@1 (ties shared)':>26}"]
+    for name, row in claims["selectors"].items():
+        cells = [metrics.format_spread(metrics.Spread(**row[key])) for key in ("bon", "pass1")]
+        lines.append(f"{LABELS.get(name, name):<32} {cells[0]:>26} {cells[1]:>26}")
+    start, end = (metrics.Spread(**claims[k]) for k in ("ut_accuracy_start", "ut_accuracy_end"))
+    lines.append(f"{claims['problems']} problems of split {result.get('split', 'all')}, seeds "
+                 f"{', '.join(str(k) for k in seeds)}: mean{' ± std over seeds' if len(seeds) > 1 else ''} "
+                 "[bootstrap 95% interval over problems]; baselines on the stage-1 pools")
+    lines.append(f"CoSPlay UT accuracy over the same {start.problems} problems: start "
+                 f"{metrics.format_spread(start)} -> end {metrics.format_spread(end)}")
+    return lines + [""]
+
+
 def format_table(result: dict) -> str:
-    """The benchmark's table as text."""
-    lines = [f"{'selector':<32} {'accuracy':>9} {'UT acc.':>8} {'problems':>9} {'executions':>11}"]
+    """The benchmark's table as text (the figures over seeds first, when there are several)."""
+    lines = format_claims(result)
+    if lines:
+        lines.append(f"Seed {result['claims']['seeds'][0]} alone:")
+    lines.append(f"{'selector':<32} {'accuracy':>9} {'pass@1':>8} {'UT acc.':>8} {'problems':>9} {'executions':>11}")
     for name, row in result["selectors"].items():
         acc = "-" if row["bon"] is None else f"{100 * row['bon']:.1f}%"
+        pass1 = "-" if row.get("pass1") is None else f"{100 * row['pass1']:.1f}%"
         ut = "-" if row["ut_accuracy"] is None else f"{100 * row['ut_accuracy']:.1f}%"
-        lines.append(f"{LABELS.get(name, name):<32} {acc:>9} {ut:>8} {row['problems']:>9} {row['executions']:>11}")
+        lines.append(f"{LABELS.get(name, name):<32} {acc:>9} {pass1:>8} {ut:>8} {row['problems']:>9} "
+                     f"{row['executions']:>11}")
     usage = result["usage"]
     lines.append(f"{result['problems']} problems ({result['scored']} with ground truth, {result['failed']} failed); "
                  f"model calls {usage['calls']}, tokens in/out {usage['input_tokens']}/{usage['output_tokens']}, "

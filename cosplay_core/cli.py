@@ -495,13 +495,21 @@ def _bench_pool(args, config) -> int:
     with _executor() as executor, ProgressBar(quiet=args.json) as bar:
         try:
             result = run_codet_benchmark(args.dataset, folder, limit=args.limit, jobs=args.jobs, out=args.out,
-                                         seed=args.seed, config=config, executor=executor, progress=bar)
+                                         seed=args.seed, config=config, executor=executor, progress=bar,
+                                         seeds=_bench_seeds(args), split=args.split)
         except (ProblemError, ValueError) as exc:
             raise UsageError(str(exc)) from None
     print(json.dumps(result) if args.json else format_codet_table(result))
     if result["failed"] == result["problems"] and result["problems"]:
         raise UsageError(f"every problem failed; first: {result['errors'][0]}")
     return 0
+
+
+def _bench_seeds(args) -> list[int]:
+    """`--seed S --seeds N`: the seeds S, S+1, ..., S+N-1."""
+    if args.seeds < 1:
+        raise UsageError("--seeds must be at least 1")
+    return list(range(args.seed, args.seed + args.seeds))
 
 
 def cmd_bench(args) -> int:
@@ -526,7 +534,7 @@ def cmd_bench(args) -> int:
 
 def _bench_problems(args, config, backbone, out: Path | None) -> int:
     """`cosplay bench` over problem folders or a benchmark file, with `out` held by this process."""
-    from cosplay_core.bench import ProgressBar, aggregate, format_table, list_problems, run_benchmark
+    from cosplay_core.bench import ProgressBar, aggregate_seeds, format_table, in_split, list_problems, run_benchmark
     from cosplay_core.problem import ProblemError
 
     try:
@@ -539,14 +547,22 @@ def _bench_problems(args, config, backbone, out: Path | None) -> int:
         left_out = len(record_ids(args.dataset)) - len(refs)
         if left_out:
             _say(f"{left_out} records left out: call-based APPS records are not supported")
+    refs = in_split(refs, args.split)
+    if not refs:
+        raise UsageError(f"{args.dataset}: no problem in the {args.split} split")
     refs = refs[: args.limit] if args.limit else refs
+    seeds = _bench_seeds(args)
+    by_seed: dict[int, list[dict]] = {}
     with _executor() as executor:
         _check_backbone_on(refs[0], backbone, executor)
         rates = {} if args.calls_per_minute is None else {args.model.strip().partition(":")[0]: args.calls_per_minute}
-        with _ray_runner(args, rates) as ray_runner, ProgressBar(len(refs), quiet=args.json) as bar:
-            summaries = run_benchmark(refs, config, backbone, executor, out, args.jobs, bar,
-                                      runner=ray_runner.bench if ray_runner else None)
-    result = aggregate(summaries)
+        for seed in seeds:  # one seed: the run folders in --out as before; several: one subfolder a seed
+            folder = out / f"seed-{seed}" if out is not None and len(seeds) > 1 else out
+            with _ray_runner(args, rates) as ray_runner, ProgressBar(len(refs), quiet=args.json) as bar:
+                by_seed[seed] = run_benchmark(refs, dataclasses.replace(config, seed=seed), backbone, executor,
+                                              folder, args.jobs, bar, runner=ray_runner.bench if ray_runner else None)
+    summaries = [s for k in seeds for s in by_seed[k]]
+    result = aggregate_seeds(by_seed, args.split)
     if out is not None:
         write_json_atomic(out / "bench.json", result)
     if args.json:
@@ -722,6 +738,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_settings(bench)
     bench.add_argument("--limit", type=int, default=None, metavar="N", help="the first N problems only")
     bench.add_argument("--jobs", type=int, default=2, metavar="J", help="problems at a time (default 2)")
+    bench.add_argument("--seeds", type=int, default=1, metavar="N",
+                       help="run every problem with N seeds (--seed, --seed+1, ...): mean and spread per selector")
+    bench.add_argument("--split", choices=("dev", "test", "all"), default="all",
+                       help="the problems of the fixed split: dev (even task ids), test (odd) or all (default)")
     bench.add_argument("--out", default=None, metavar="DIR", help="keep runs here; finished ones are skipped")
     _add_ray_options(bench)
     bench.add_argument("--calls-per-minute", type=float, default=None, metavar="N",

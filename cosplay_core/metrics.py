@@ -10,6 +10,8 @@ Names and definitions follow CURE's evaluation where it defines them (BoN accura
 
 from __future__ import annotations
 
+import zlib
+
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Optional
@@ -167,3 +169,89 @@ def bon_accuracy(selected_indices: Sequence[int], gt_correct_per_problem: Sequen
             raise ValueError(f"selected code {index} is outside a pool of {correct.size}")
         hits.append(bool(correct[int(index)]))
     return float(np.mean(hits))
+
+
+def tie_shared_pass1(top: Sequence[int], gt_correct) -> float:
+    """CodeT's pass@1 for one problem: the share of GT-correct codes among `top`, the codes a selector ties at the
+    top (its ranking's first group): the expected accuracy of a uniform pick among them."""
+    correct = _as_correct(gt_correct)
+    codes = [int(c) for c in top]
+    if not codes:
+        raise ValueError("there is no code at the top")
+    if not all(0 <= c < correct.size for c in codes):
+        raise ValueError(f"codes {codes} are outside a pool of {correct.size}")
+    return float(correct[codes].mean())
+
+
+# -- claims: a fixed dev/test split, and spread over seeds and problems ---------------------------------------------
+
+SPLITS = ("dev", "test", "all")
+
+
+def split_of(task_id: str) -> str:
+    """The fixed split of a benchmark problem: "dev" when the number that ends its task id is even (HumanEval/0,
+    HumanEval/2, ...), "test" when odd; an id without a trailing number by the parity of its CRC-32.
+    Policies and settings are chosen on dev and reported on test."""
+    digits = ""
+    for ch in reversed(str(task_id)):
+        if not ch.isdigit():
+            break
+        digits = ch + digits
+    if digits:
+        return "dev" if int(digits) % 2 == 0 else "test"
+    return "dev" if zlib.crc32(str(task_id).encode()) % 2 == 0 else "test"
+
+
+def in_split(task_id: str, split: str) -> bool:
+    """Whether `task_id` belongs to `split` ("dev", "test" or "all"); ValueError for another split name."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}: use dev, test or all")
+    return split == "all" or split_of(task_id) == split
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A figure over seeds: the mean of the per-seed means, their standard deviation (0 for one seed), and a
+    bootstrap 95% interval over problems (each problem's mean over the seeds, resampled with a fixed seed)."""
+
+    mean: Optional[float]
+    std: Optional[float]
+    ci_low: Optional[float]
+    ci_high: Optional[float]
+    seeds: int
+    problems: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def spread(per_problem: Sequence[Sequence[Optional[float]]], resamples: int = 2000, seed: int = 0) -> Spread:
+    """`per_problem[i][k]`: problem i's value under seed k (None: undefined there, left out). The mean over seeds of
+    each seed's mean over its defined problems, the std of those seed means (sample std, ddof=1), and the bootstrap
+    95% interval of the mean over problems of each problem's mean over seeds."""
+    rows = [list(r) for r in per_problem]
+    n_seeds = max((len(r) for r in rows), default=0)
+    seed_means = []
+    for k in range(n_seeds):
+        values = [r[k] for r in rows if k < len(r) and r[k] is not None]
+        if values:
+            seed_means.append(float(np.mean(values)))
+    problem_means = np.array([float(np.mean(v)) for v in ([x for x in r if x is not None] for r in rows) if v])
+    if not seed_means or problem_means.size == 0:
+        return Spread(None, None, None, None, n_seeds, 0)
+    std = float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else 0.0
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, problem_means.size, size=(resamples, problem_means.size))
+    boot = problem_means[draws].mean(axis=1)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return Spread(float(np.mean(seed_means)), std, float(low), float(high), len(seed_means), int(problem_means.size))
+
+
+def format_spread(value: Optional[Spread], digits: int = 1) -> str:
+    """'36.7% ±1.2 [31.0, 42.4]' (mean ± std over seeds, bootstrap 95% interval over problems), '-' when undefined."""
+    if value is None or value.mean is None:
+        return "-"
+    text = f"{100 * value.mean:.{digits}f}%"
+    if value.seeds > 1:
+        text += f" ±{100 * (value.std or 0):.{digits}f}"
+    return text + f" [{100 * value.ci_low:.{digits}f}, {100 * value.ci_high:.{digits}f}]"

@@ -16,7 +16,7 @@ import math
 import random
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Optional, Union
+from typing import Callable, Literal, Optional, Union
 
 import numpy as np
 
@@ -412,3 +412,217 @@ def _code_decision(cluster: list[int], chosen: int, passed: dict[int, int], erro
         return f"{opening} and {_plural(fewest, 'failed run')} each; code {chosen} has the lowest id."
     return (f"{opening}; codes {_join_words([str(c) for c in least_err])} have the fewest failed runs ({fewest}), "
             f"and code {chosen} has the lowest id.")
+
+
+# -- ranked tie groups: one shape for every selector, one table ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A selector's verdict as CodeT shapes it: tie groups of code ids, best first, each with a score (higher is
+    better; None where the rule has no single number). Codes within a group are in the order the rule prefers them,
+    so the choice is the first code of the first group; every code appears once."""
+
+    groups: tuple[tuple[int, ...], ...]
+    scores: tuple[Optional[float], ...] = ()
+
+    @property
+    def choice(self) -> int:
+        """The chosen code: the first code of the first group."""
+        return self.groups[0][0]
+
+    @property
+    def top(self) -> tuple[int, ...]:
+        """The codes tied at the top (the first group)."""
+        return self.groups[0]
+
+    def to_dict(self) -> dict:
+        return {"groups": [list(g) for g in self.groups], "scores": list(self.scores)}
+
+
+def _ranking_by_key(keys: Sequence[Hashable], order: Optional[Sequence[int]] = None,
+                    scores: Optional[Sequence[Optional[float]]] = None) -> Ranking:
+    """Codes grouped by equal `keys[code]` (lower key ranks first), groups ordered by key; within a group in the
+    order of `order` (default: increasing id). `scores[code]` is each group's score."""
+    codes = list(order) if order is not None else list(range(len(keys)))
+    if not codes:
+        raise ValueError("there is no code to select from")
+    groups: dict[Hashable, list[int]] = {}
+    for code in codes:
+        groups.setdefault(keys[code], []).append(code)
+    ranked = sorted(groups.items(), key=lambda item: item[0])  # type: ignore[arg-type, return-value]
+    return Ranking(tuple(tuple(g) for _, g in ranked),
+                   tuple(None if scores is None else scores[g[0]] for _, g in ranked))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What selectors read for one problem's pool: `passes` (codes x UTs), UT multiplicities `counts` (None: each
+    UT once), `signatures` on random inputs (None: none were run), and the `seed` of a random pick."""
+
+    passes: np.ndarray
+    counts: Optional[Sequence[int]] = None
+    signatures: Optional[Sequence[Signature]] = None
+    seed: int = 0
+
+    @property
+    def n_codes(self) -> int:
+        return int(np.asarray(self.passes).shape[0])
+
+    @property
+    def pass_counts(self) -> np.ndarray:
+        return _as_pass_matrix(self.passes).sum(axis=1)
+
+
+def rank_random(evidence: Evidence) -> Ranking:
+    """One group of every code (a random pick's expected accuracy is the pool's pass@1); its first code is the
+    seeded pick of `select_random`."""
+    n = evidence.n_codes
+    first = select_random(n, random.Random(evidence.seed))
+    return Ranking((tuple([first] + [c for c in range(n) if c != first]),), (None,))
+
+
+def rank_bon(evidence: Evidence) -> Ranking:
+    """Best-of-N (CURE): codes grouped by pass count, most first; within a group by id (`select_bon`'s choice)."""
+    counts = evidence.pass_counts
+    return _ranking_by_key([-int(c) for c in counts], scores=[float(c) for c in counts])
+
+
+def rank_codet(evidence: Evidence, variant: CodeTVariant = "paper") -> Ranking:
+    """CodeT's dual execution agreement as its released `agreement.py` ranks it: consensus sets (codes passing the
+    same UTs) by score, sets tied at a score merged into one group (their codes by id). Score: "paper" |tests| x
+    |codes| over distinct UTs; "released" w x sqrt(|codes|), w the passed UTs counted with `evidence.counts`. Codes
+    passing no UT score 0 (CodeT leaves them out: when every code passes nothing, the one group is the pool)."""
+    matrix = _as_pass_matrix(evidence.passes)
+    _codet_score(0, 1, variant)  # validates the variant name
+    if variant == "released" and evidence.counts is not None:
+        weights = np.asarray(evidence.counts, dtype=int)
+    else:
+        weights = np.ones(matrix.shape[1], dtype=int)
+    if weights.shape[0] != matrix.shape[1]:
+        raise ValueError(f"{weights.shape[0]} UT counts for {matrix.shape[1]} UTs")
+    sets = codet_consensus_sets(matrix, variant)
+    keys: list[int] = [0] * matrix.shape[0]
+    scores: list[float] = [0.0] * matrix.shape[0]
+    for s in sets:
+        weight = int(weights[list(s.tests)].sum()) if s.tests else 0
+        for code in s.codes:
+            keys[code] = -_codet_rank_key(weight, len(s.codes), variant)
+            scores[code] = _codet_score(weight, len(s.codes), variant)
+    return _ranking_by_key(keys, scores=scores)
+
+
+def rank_codet_released(evidence: Evidence) -> Ranking:
+    """`rank_codet` with the released code's score."""
+    return rank_codet(evidence, "released")
+
+
+def _signatures_of(evidence: Evidence) -> list[Signature]:
+    if evidence.signatures is None:
+        raise ValueError("this selector needs signatures on random inputs")
+    table = _checked_signatures(evidence.signatures)
+    if len(table) != evidence.n_codes:
+        raise ValueError(f"{len(table)} signatures for {evidence.n_codes} codes")
+    return table
+
+
+def rank_mbr_exec(evidence: Evidence) -> Ranking:
+    """MBR-exec (soft, `mbr_exec_scores`): codes grouped by agreement, most first, codes with some output before
+    those with none; within a group by id (`select_mbr_exec`'s choice)."""
+    table = _signatures_of(evidence)
+    scores = mbr_exec_scores(table, soft=True)
+    return _ranking_by_key([(-scores[i], has_no_output(table[i])) for i in range(len(table))],
+                           scores=[float(s) for s in scores])
+
+
+def rank_largest_cluster(evidence: Evidence) -> Ranking:
+    """AlphaCode-style clusters of identical signatures by size, largest first, clusters of equal size in one group
+    (their codes by id); clusters with no output at all after those with some (`select_largest_output_cluster`)."""
+    table = _signatures_of(evidence)
+    keys: list[tuple[bool, int]] = [(False, 0)] * len(table)
+    for cluster in identical_output_clusters(table):
+        for code in cluster:
+            keys[code] = (has_no_output(table[cluster[0]]), -len(cluster))
+    return _ranking_by_key(keys, scores=[float(-k[1]) for k in keys])
+
+
+def stage3_ranking(pass_counts, signatures: Optional[SignatureTable], cluster_ties: bool = True,
+                   cluster_all: bool = False) -> tuple[Ranking, Optional[ConsensusChoice], list[int]]:
+    """CoSPlay's stage 3 as ranked groups, with its `consensus_select` choice and the clustered candidates.
+
+    Candidates: the codes tied at the top pass count (every code with `cluster_all`). They are clustered
+    (`consensus_select`) when there are several and `cluster_ties` or `cluster_all`; the winning cluster and any
+    cluster tied with it on (size, total pass count, total ERR) form the first group, the chosen code first, then
+    the other clusters in their rank order; codes left out of clustering follow by pass count. Without clustering
+    the tied codes are one group (by id). `signatures[c]` is code c's signature."""
+    counts = [int(c) for c in np.asarray(pass_counts).reshape(-1)]
+    if not counts:
+        raise ValueError("there is no code to select from")
+    best = max(counts)
+    codes = list(range(len(counts)))
+    candidates = codes if cluster_all and len(codes) > 1 else [c for c in codes if counts[c] == best]
+    rest = [c for c in codes if c not in set(candidates)]
+    tail = _ranking_by_key([-counts[c] for c in codes], order=rest, scores=[float(c) for c in counts]).groups \
+        if rest else ()
+    if signatures is None or not (cluster_ties or cluster_all) or (len(candidates) == 1 and not cluster_all):
+        head = (tuple(candidates),)
+        return Ranking(head + tail, (float(best),) + (None,) * len(tail)), None, candidates
+    choice = consensus_select(signatures, counts, candidates)
+    errors = {c: error_count(signatures[c]) for c in candidates}
+
+    def cluster_key(cluster: list[int]) -> tuple:
+        return (-len(cluster), -sum(counts[c] for c in cluster), sum(errors[c] for c in cluster))
+
+    def code_key(code: int) -> tuple:
+        return (-counts[code], errors[code], code)
+
+    winner = choice.clusters[choice.chosen_cluster]
+    ordered = sorted(choice.clusters, key=lambda cluster: (cluster_key(cluster), cluster[0]))
+    top = [c for cluster in ordered if cluster_key(cluster) == cluster_key(winner) for c in cluster]
+    top = [choice.code] + sorted((c for c in top if c != choice.code), key=code_key)
+    others = [tuple(sorted(cluster, key=code_key)) for cluster in ordered if cluster_key(cluster) != cluster_key(winner)]
+    groups = (tuple(top),) + tuple(others) + tail
+    scores = tuple(float(len(g)) for g in (top, *others)) + (None,) * len(tail)
+    return Ranking(groups, scores), choice, candidates
+
+
+def rank_stage3(evidence: Evidence) -> Ranking:
+    """CoSPlay's stage 3 over the pool (`stage3_ranking`): the codes tied at the top pass count, clustered on their
+    signatures when there are signature inputs."""
+    clustered = evidence.signatures is not None and bool(evidence.signatures) and len(evidence.signatures[0]) > 0
+    return stage3_ranking(evidence.pass_counts, list(evidence.signatures) if clustered else None,
+                          cluster_ties=clustered)[0]
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One row of the selector table: its `name`, the `label` people read, whether it reads `signatures`, which pool
+    it ranks ("initial": the stage-1 pools, a baseline; "final": CoSPlay's pools after self-play) and `rank`."""
+
+    name: str
+    label: str
+    needs_signatures: bool
+    pool: Literal["initial", "final"]
+    rank: Callable[[Evidence], Ranking]
+
+
+SELECTORS: dict[str, Selector] = {s.name: s for s in (
+    Selector("cosplay", "CoSPlay (self-play + cluster)", True, "final", rank_stage3),
+    Selector("cosplay_bon", "CoSPlay self-play + BoN", False, "final", rank_bon),
+    Selector("random", "random pick (pool pass@1)", False, "initial", rank_random),
+    Selector("bon", "BoN by pass count", False, "initial", rank_bon),
+    Selector("codet", "CodeT (paper score)", False, "initial", rank_codet),
+    Selector("codet_released", "CodeT (released score)", False, "initial", rank_codet_released),
+    Selector("mbr_exec", "MBR-exec (soft)", True, "initial", rank_mbr_exec),
+    Selector("largest_cluster", "largest output cluster", True, "initial", rank_largest_cluster),
+    Selector("stage3_only", "CoSPlay stage 3 only", True, "initial", rank_stage3),
+)}
+LABELS: dict[str, str] = {name: s.label for name, s in SELECTORS.items()}
+BASELINES: tuple[str, ...] = tuple(name for name, s in SELECTORS.items() if s.pool == "initial")
+
+
+def rank_all(evidence: Evidence, pool: Literal["initial", "final"] = "initial") -> dict[str, Ranking]:
+    """Every selector of the table that ranks `pool`, on `evidence`; selectors needing signatures are left out
+    when `evidence.signatures` is None."""
+    return {name: s.rank(evidence) for name, s in SELECTORS.items()
+            if s.pool == pool and (evidence.signatures is not None or not s.needs_signatures)}

@@ -531,7 +531,7 @@ def cluster_figure(selection: Selection | None) -> go.Figure:
 def selectors_figure(bench_result: dict) -> go.Figure:
     """Accuracy (share of problems whose chosen code is GT-correct) and UT accuracy per selector, from
     `bench.aggregate`'s result, as horizontal bars; CoSPlay's own rows stand out."""
-    from cosplay_core.bench import LABELS
+    from cosplay_core.selectors import LABELS
 
     selectors = bench_result.get("selectors") or {}
     title = "Accuracy per selector"

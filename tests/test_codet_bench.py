@@ -33,7 +33,7 @@ def problems_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def bench(problems_file, tmp_path_factory, executor):
     out = tmp_path_factory.mktemp("codet-out")
-    result = run_codet_benchmark(problems_file, POOLS, jobs=2, out=out, executor=executor)
+    result = run_codet_benchmark(problems_file, POOLS, jobs=2, out=out, executor=executor, seeds=[0, 1])
     return result, out
 
 
@@ -50,14 +50,14 @@ def test_result_shape_and_every_selector(bench):
     assert result["selectors"]["codet"]["executions"] > result["selectors"]["mbr_exec"]["executions"] > 0
     assert result["selectors"]["cosplay"]["executions"] > 0
     assert result["pool"]["problems_without_tests"] == 1 and result["executed"] > 0
-    assert (out / "result.json").exists() and len(list((out / "problems").glob("*.json"))) == len(TASKS)
+    assert (out / "result.all.json").exists() and len(list((out / "problems").glob("*.json"))) == 2 * len(TASKS)
     table = format_codet_table(result)
     assert "CodeT (released score)" in table and "36.7" in table and "36.76" in table
 
 
 def test_per_problem_records_hold_the_real_pools(bench):
     _, out = bench
-    record = json.loads((out / "problems" / "HumanEval_0.json").read_text())
+    record = json.loads((out / "problems" / "HumanEval_0.seed0.json").read_text())
     assert record["codes"] == 100 and len(record["gt"]) == 100 and len(record["passes"]) == 100
     assert record["tests"] == 81 and record["inputs"] == 69 and record["signature_inputs"] == 16
     assert all(len(row) == record["tests"] for row in record["passes"])
@@ -67,19 +67,19 @@ def test_per_problem_records_hold_the_real_pools(bench):
 
 def test_codet_where_the_data_tells_the_right_answer(bench):
     _, out = bench
-    below_zero = json.loads((out / "problems" / "HumanEval_3.json").read_text())["selectors"]
+    below_zero = json.loads((out / "problems" / "HumanEval_3.seed0.json").read_text())["selectors"]
     # below_zero: the model's own tests mostly assert False, and 18 wrong codes (returning False too often) pass
     # 121 sampled UTs, outscoring the 22 right ones (93 UTs): 121 * sqrt(18) > 93 * sqrt(22). The right codes
     # agree on their outputs, so the output clusters find them.
     assert below_zero["codet_released"]["pass1"] == 0.0 and below_zero["codet_released"]["correct"] is False
     assert below_zero["largest_cluster"]["correct"] is True and below_zero["mbr_exec"]["correct"] is True
-    mad = json.loads((out / "problems" / "HumanEval_4.json").read_text())["selectors"]
+    mad = json.loads((out / "problems" / "HumanEval_4.seed0.json").read_text())["selectors"]
     assert mad["codet_released"]["pass1"] == 1.0 and mad["codet"]["correct"] is True  # all its top set is right
 
 
 def test_codet_on_a_problem_without_any_test_falls_back_to_the_pool(bench):
     _, out = bench
-    record = json.loads((out / "problems" / "HumanEval_30.json").read_text())
+    record = json.loads((out / "problems" / "HumanEval_30.seed0.json").read_text())
     assert record["tests"] == 0 and record["inputs"] == 0
     pool_rate = record["gt"].count("1") / 100
     for name in ("codet", "codet_released"):  # CodeT's evaluation scores such a problem by a random pick
@@ -91,11 +91,35 @@ def test_codet_on_a_problem_without_any_test_falls_back_to_the_pool(bench):
 def test_a_second_call_reads_the_stored_results_and_executes_nothing(bench, problems_file, executor):
     result, out = bench
     before = executor.executions
-    again = run_codet_benchmark(problems_file, POOLS, jobs=2, out=out, executor=executor)
-    assert executor.executions == before and again["executed"] == 0 and again["reused"] == len(TASKS)
+    again = run_codet_benchmark(problems_file, POOLS, jobs=2, out=out, executor=executor, seeds=[0, 1])
+    assert executor.executions == before and again["executed"] == 0 and again["reused"] == 2 * len(TASKS)
     assert again["selectors"] == result["selectors"]
     with pytest.raises(ValueError, match="other settings"):
-        run_codet_benchmark(problems_file, POOLS, out=out, executor=executor, seed=1)
+        run_codet_benchmark(problems_file, POOLS, out=out, executor=executor, time_limit_s=0.2)
+
+
+def test_claims_over_seeds_split_and_equal_budget(bench, problems_file, executor):
+    result, out = bench
+    claims = result["claims"]
+    assert claims["seeds"] == [0, 1] and claims["problems"] == len(TASKS)
+    for name in SELECTORS:  # every selector, CoSPlay included, has mean and spread of tie-shared pass@1
+        row = claims["selectors"][name]
+        for key in ("bon", "pass1", "equal_budget"):
+            assert row[key]["seeds"] == 2 and 0.0 <= row[key]["ci_low"] <= row[key]["mean"] <= row[key]["ci_high"]
+            assert row[key]["std"] >= 0.0
+    for seed in (0, 1):
+        record = json.loads((out / "problems" / f"HumanEval_0.seed{seed}.json").read_text())
+        assert record["seed"] == seed and record["equal_budget"]["codes"] >= 16
+        cosplay = record["selectors"]["cosplay"]
+        assert 0.0 <= cosplay["pass1"] <= 1.0 and cosplay["equal_budget"]["pass1"] == cosplay["pass1"]
+        assert 0.0 <= record["selectors"]["codet_released"]["equal_budget"]["pass1"] <= 1.0
+    start, end = claims["ut_accuracy_start"], claims["ut_accuracy_end"]
+    assert start["problems"] == end["problems"]  # the same problems at the start and the end
+    table = format_codet_table(result)
+    assert "equal budget pass@1" in table and "±" in table and "seeds 0, 1" in table
+    # the test split of these tasks: the odd ones, read back from --out
+    test_only = run_codet_benchmark(problems_file, POOLS, out=out, executor=executor, seeds=[0, 1], split="test")
+    assert test_only["problems"] == 1 and test_only["reused"] == 2 and test_only["executed"] == 0
 
 
 def test_codet_scores_as_the_released_code_does():

@@ -161,3 +161,29 @@ def test_random_pools_keep_the_invariants(seed):
         assert set(coupling.wrong_codes) == set(np.flatnonzero(passes[:, coupling.test]))
     # every correct code passes every right test
     assert passes[np.ix_(correct, verdicts)].all()
+
+
+# -- claims: split and spread ---------------------------------------------------------------------------------------
+
+
+def test_split_is_even_dev_odd_test_and_fixed_for_names():
+    from cosplay_core.metrics import in_split, split_of
+
+    assert [split_of(f"HumanEval/{i}") for i in range(4)] == ["dev", "test", "dev", "test"]
+    assert split_of("weighted_jobs") == split_of("weighted_jobs") in ("dev", "test")
+    assert in_split("HumanEval/3", "all") and in_split("HumanEval/3", "test") and not in_split("HumanEval/3", "dev")
+    with pytest.raises(ValueError):
+        in_split("HumanEval/3", "train")
+
+
+def test_spread_mean_std_over_seeds_and_bootstrap_interval():
+    from cosplay_core.metrics import format_spread, spread
+
+    result = spread([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [1.0, None]])
+    assert result.mean == pytest.approx((3 / 4 + 1 / 3) / 2)  # seed means: 3/4 and 1/3 (None left out)
+    assert result.std == pytest.approx(np.std([3 / 4, 1 / 3], ddof=1))
+    assert 0.0 <= result.ci_low <= result.mean <= result.ci_high <= 1.0
+    assert result.seeds == 2 and result.problems == 4
+    assert spread([[0.5]]).std == 0.0 and spread([[0.5]]).ci_low == 0.5
+    assert spread([[None]]).mean is None and format_spread(spread([[None]])) == "-"
+    assert format_spread(spread([[1.0, 0.0]])).startswith("50.0% ±70.7")

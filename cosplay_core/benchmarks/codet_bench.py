@@ -59,21 +59,19 @@ from cosplay_core.run import Run
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome
 from cosplay_core.stages import consensus
 
-__all__ = ["CODET_REFERENCE", "CodetBenchSettings", "ExecutedPools", "SELECTORS", "aggregate_codet", "codet_pass1",
-           "cosplay_over_pools", "evaluate_problem", "execute_pools", "format_codet_table", "matrix_limits", "run_codet_benchmark"]
+__all__ = ["CODET_REFERENCE", "CodetBenchSettings", "ExecutedPools", "SELECTORS", "aggregate_codet", "aggregate_seeds", "codet_pass1",
+           "cosplay_over_pools", "equal_budget", "evaluate_problem", "execute_pools", "format_claims",
+           "format_codet_table", "matrix_limits", "run_codet_benchmark"]
 
-SELECTORS = ("random", "bon", "codet", "codet_released", "mbr_exec", "largest_cluster", "stage3_only", "cosplay",
-             "cosplay_bon")
-LABELS = {"random": "random pick (pool pass@1)", "bon": "BoN by pass count", "codet": "CodeT (paper score)",
-          "codet_released": "CodeT (released score)", "mbr_exec": "MBR-exec (soft)",
-          "largest_cluster": "largest output cluster", "stage3_only": "CoSPlay stage 3 only",
-          "cosplay": "CoSPlay self-play + cluster", "cosplay_bon": "CoSPlay self-play + BoN"}
+SELECTORS = tuple(selectors.SELECTORS)  # the rows of the table, in the selector table's order
+LABELS = selectors.LABELS
 # CodeT's published pass@1 for CodeGen-Mono-16B on HumanEval, and its released code re-run on these files
 # (../shared/data/README.md), in percent.
 CODET_REFERENCE = {"codet_paper": 36.7, "codet_released_rerun": 36.76, "random_rerun": 22.12}
 POOL_SIZES = ((16, 16), (16, None), (32, None), (64, None), (100, 16), (100, None))  # (codes, UT samples); None: all
 POOL_SIZE_SEEDS = 5
-RECORD_VERSION = 2  # 2: ground truth decided outside the candidate's process (CheckJudge)
+RECORD_VERSION = 3  # 2: ground truth decided outside the candidate's process (CheckJudge); 3: ranked tie
+# groups (tie-shared pass@1 for every selector), equal-budget baselines, one record per seed
 
 
 @dataclass(frozen=True)
@@ -112,87 +110,27 @@ def matrix_limits(time_limit_s: float, n_inputs: int) -> Limits:
 # ---- selectors' tie-aware readings ------------------------------------------------------------------------------
 
 
-def _codet_key(weight: int, n_codes: int, variant: str) -> int:
-    return weight * n_codes if variant == "paper" else weight * weight * n_codes  # (w * sqrt(c))^2, exact
-
-
 def codet_pass1(gt, passes, counts=None, variant: str = "released") -> float:
-    """CodeT's pass@1 for one problem, computed as CodeT's released `agreement.py` and `evaluation.py` do.
-
-    Codes that pass exactly the same UTs form a consensus set (codes that pass none are left out); a set scores
-    `w * sqrt(c)` ("released": `w` the UTs it passes counted with their sampling multiplicity `counts`, `c` its
-    codes, duplicates included) or `w * c` ("paper": `w` the distinct UTs). The sets tied at the top score are
-    merged and the pass@1 is the share of GT-correct codes in them; when no code passes any UT, the pool's pass@1.
-    """
+    """CodeT's pass@1 for one problem as CodeT's released `agreement.py` and `evaluation.py` compute it: the share of
+    GT-correct codes in the top group of `selectors.rank_codet` (the pool's pass@1 when no code passes any UT)."""
     gt = np.asarray(gt, dtype=bool)
     matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
-    weights = np.ones(matrix.shape[1], dtype=int) if counts is None or variant == "paper" \
-        else np.asarray(counts, dtype=int)
-    groups: dict[bytes, list[int]] = {}
-    for code in range(matrix.shape[0]):
-        if matrix[code].any():
-            groups.setdefault(np.packbits(matrix[code]).tobytes(), []).append(code)
-    if not groups:
-        return float(gt.mean()) if gt.size else 0.0
-    scored = [(_codet_key(int(weights[matrix[codes[0]]].sum()), len(codes), variant), codes)
-              for codes in groups.values()]
-    best = max(key for key, _ in scored)
-    top = [code for key, codes in scored if key == best for code in codes]
-    return float(gt[top].mean())
+    ranking = selectors.rank_codet(selectors.Evidence(matrix, counts), variant)  # type: ignore[arg-type]
+    return metrics.tie_shared_pass1(ranking.top, gt)
 
 
-def _share(gt: np.ndarray, codes) -> float:
-    codes = list(codes)
-    return float(gt[codes].mean()) if codes else 0.0
-
-
-def _bon_pass1(gt: np.ndarray, passes: np.ndarray) -> float:
-    counts = passes.sum(axis=1)
-    return _share(gt, np.flatnonzero(counts == counts.max()))
-
-
-def _mbr_pass1(gt: np.ndarray, signatures: list[tuple]) -> float:
-    scores = selectors.mbr_exec_scores(signatures, soft=True)
-    keys = [(-scores[i], selectors.has_no_output(signatures[i])) for i in range(len(signatures))]
-    best = min(keys)
-    return _share(gt, [i for i, key in enumerate(keys) if key == best])
-
-
-def _cluster_pass1(gt: np.ndarray, signatures: list[tuple]) -> float:
-    clusters = selectors.identical_output_clusters(signatures)
-    with_output = [c for c in clusters if not selectors.has_no_output(signatures[c[0]])] or clusters
-    size = max(len(c) for c in with_output)
-    return _share(gt, [code for c in with_output if len(c) == size for code in c])
-
-
-def score_selectors(gt, passes, counts, signatures: list[tuple], inputs: int) -> dict:
-    """Every full-pool selector on one problem: {name: {"code", "correct", "pass1"}} (see the module docstring)."""
+def score_selectors(gt, passes, counts, signatures: list[tuple], inputs: int, seed: int = 0) -> dict:
+    """Every baseline of the selector table on one problem's pools: {name: {"code", "correct", "pass1", "tied"}},
+    `pass1` tie-shared (the share of GT-correct codes in the selector's top group), `tied` that group's size.
+    Without signature inputs (`inputs` 0) the signature selectors see empty signatures: nothing tells codes apart."""
     gt = np.asarray(gt, dtype=bool)
     matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
     counts = list(counts) if counts is not None else [1] * matrix.shape[1]
-    weighted = np.repeat(matrix, np.asarray(counts, dtype=int), axis=1) if matrix.shape[1] else matrix
+    evidence = selectors.Evidence(matrix, counts, [tuple(s) for s in signatures] if inputs else [()] * len(gt), seed)
     out: dict[str, dict] = {}
-
-    def put(name: str, code: int | None, pass1: float) -> None:
-        out[name] = {"code": None if code is None else int(code),
-                     "correct": None if code is None else bool(gt[code]), "pass1": float(pass1)}
-
-    put("random", None, float(gt.mean()))
-    put("bon", selectors.select_bon(matrix), _bon_pass1(gt, matrix))
-    put("codet", selectors.select_codet(matrix, "paper"), codet_pass1(gt, matrix, counts, "paper"))
-    put("codet_released", selectors.select_codet(weighted, "released"), codet_pass1(gt, matrix, counts, "released"))
-    if inputs:
-        mbr = selectors.select_mbr_exec(signatures, soft=True)
-        put("mbr_exec", mbr, _mbr_pass1(gt, signatures))
-        largest = selectors.select_largest_output_cluster(signatures)
-        put("largest_cluster", largest, _cluster_pass1(gt, signatures))
-    else:  # no input to run: nothing tells the codes apart, the lowest index is chosen
-        put("mbr_exec", 0, float(gt.mean()))
-        put("largest_cluster", 0, float(gt.mean()))
-    ids = tuple(range(len(gt)))
-    choice = consensus.select_code(ids, matrix.sum(axis=1), dict(enumerate(signatures)), list(range(inputs)),
-                                   cluster_ties=bool(inputs))
-    put("stage3_only", choice.code_id, float(gt[choice.code_id]))
+    for name, ranking in selectors.rank_all(evidence, "initial").items():
+        out[name] = {"code": ranking.choice, "correct": bool(gt[ranking.choice]),
+                     "pass1": metrics.tie_shared_pass1(ranking.top, gt), "tied": len(ranking.top)}
     return out
 
 
@@ -362,20 +300,48 @@ def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor
     return ExecutedPools(judge, codes, distinct, verdict_of, gt, keys, table, passes, counts)
 
 
+def _signatures(problem: HumanEvalProblem, codes: list[str], keys: list[str], table: dict) -> list[tuple]:
+    return [consensus.signature(problem, [table[(c, k)] for k in keys]) for c in codes]
+
+
+def equal_budget(problem: HumanEvalProblem, executed: "ExecutedPools", tests: list, seen: dict,
+                 seed: int) -> dict:
+    """Every baseline restricted to what CoSPlay's run saw: the recorded samples it drew (rows, duplicates as drawn),
+    the UTs on the inputs it drew (with their multiplicities) and, for signatures, the stage-3 inputs it held out.
+    {name: {"code", "correct", "pass1"}}; {} when the run drew no code. No execution: cells of the matrix."""
+    free: dict[str, list[int]] = {}
+    for row, source in enumerate(executed.codes):
+        free.setdefault(source, []).append(row)
+    rows = [free[source].pop(0) for source in seen["codes"] if free.get(source)]
+    if not rows:
+        return {}
+    drawn = set(seen["inputs"])
+    columns = [j for j, t in enumerate(tests) if input_key(t.input) in drawn]
+    stage3 = [k for k in seen["stage3_inputs"] if k in set(executed.keys)]
+    gt = executed.gt[rows]
+    passes = executed.passes[np.ix_(rows, columns)]
+    counts = [executed.counts[j] for j in columns]
+    signatures = _signatures(problem, [executed.codes[r] for r in rows], stage3, executed.table)
+    scored = score_selectors(gt, passes, counts, signatures, len(stage3), seed)
+    return {name: {k: entry[k] for k in ("code", "correct", "pass1")} for name, entry in scored.items()}
+
+
 def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Executor,
-                     settings: CodetBenchSettings = CodetBenchSettings(), pools_name: str = "") -> dict:
-    """Steps (a)-(e) of the module docstring for one problem; a JSON-able record."""
+                     settings: CodetBenchSettings = CodetBenchSettings(), pools_name: str = "",
+                     executed: "ExecutedPools | None" = None) -> dict:
+    """Steps (a)-(e) of the module docstring for one problem and `settings.seed`; a JSON-able record. `executed`:
+    steps (a) and (b) already done (they do not depend on the seed: one `execute_pools` serves every seed)."""
     started = time.perf_counter()
-    executed = execute_pools(problem, pool, executor, settings)
+    executed = executed or execute_pools(problem, pool, executor, settings)
     codes, distinct, verdict_of, gt = executed.codes, executed.distinct, executed.verdict_of, executed.gt
     keys, table, passes, counts = executed.keys, executed.table, executed.passes, executed.counts
     # (c) signatures on R random inputs: UT inputs chosen with the seed (cells of the matrix)
     rng = random.Random(f"inputs:{settings.seed}:{problem.slug}")
     chosen = sorted(rng.sample(range(len(keys)), min(settings.random_inputs, len(keys))))
     signature_keys = [keys[i] for i in chosen]
-    signatures = [consensus.signature(problem, [table[(c, k)] for k in signature_keys]) for c in codes]
+    signatures = _signatures(problem, codes, signature_keys, table)
     # (d) the selectors on the full pools
-    chosen_by = score_selectors(gt, passes, counts, signatures, len(signature_keys))
+    chosen_by = score_selectors(gt, passes, counts, signatures, len(signature_keys), settings.seed)
     pool_ut_accuracy = metrics.ut_accuracy(gt, passes)
     weighted_ut_accuracy = None
     verdicts = metrics.ut_correctness(gt, passes)
@@ -384,20 +350,27 @@ def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Execu
     matrix_pairs = len(distinct) * len(keys)
     signature_pairs = len(distinct) * len(signature_keys)
     for name, entry in chosen_by.items():
-        uses_tests = name in ("bon", "codet", "codet_released", "stage3_only")
+        uses_tests = not selectors.SELECTORS[name].needs_signatures or name == "stage3_only"
+        uses_tests = uses_tests and name != "random"
         entry["ut_accuracy"] = pool_ut_accuracy if uses_tests else None
-        entry["executions"] = matrix_pairs if uses_tests else signature_pairs if name in ("mbr_exec",
-                                                                                         "largest_cluster") else 0
+        entry["executions"] = matrix_pairs if uses_tests else signature_pairs if name != "random" else 0
     # (e) CoSPlay's self-play, replaying the pools, executions answered from the matrix
     cosplay = cosplay_over_pools(problem, pool, executor, settings, table, verdict_of, pools_name,
                                  judge=executed.judge)
-    chosen_by["cosplay"] = {"code": cosplay["selected"], "correct": cosplay["correct"],
-                            "pass1": float(bool(cosplay["correct"])), "ut_accuracy": cosplay["ut_accuracy"],
-                            "executions": cosplay["executions"]}
-    chosen_by["cosplay_bon"] = {"code": None, "correct": cosplay["bon"], "pass1": float(bool(cosplay["bon"])),
-                                "ut_accuracy": cosplay["ut_accuracy"], "executions": cosplay["executions"]}
+    seen = cosplay.pop("seen")
+    budget = equal_budget(problem, executed, list(pool.tests), seen, settings.seed)
+    for name, entry in chosen_by.items():
+        entry["equal_budget"] = budget.get(name)
+    for name, correct, pass1 in (("cosplay", cosplay["correct"], cosplay["pass1"]),
+                                 ("cosplay_bon", cosplay["bon"], cosplay["pass1_bon"])):
+        entry = {"code": cosplay["selected"] if name == "cosplay" else None, "correct": correct, "pass1": pass1,
+                 "ut_accuracy": cosplay["ut_accuracy"], "ut_accuracy_initial": cosplay["ut_accuracy_initial"],
+                 "executions": cosplay["executions"]}
+        entry["equal_budget"] = {"code": entry["code"], "correct": correct, "pass1": pass1}
+        chosen_by[name] = entry
+    chosen_by = {name: chosen_by[name] for name in SELECTORS if name in chosen_by}
     return {
-        "problem": problem.slug, "version": RECORD_VERSION,
+        "problem": problem.slug, "version": RECORD_VERSION, "seed": settings.seed,
         "codes": len(codes), "distinct_codes": len(distinct), "tests": len(pool.tests), "inputs": len(keys),
         "test_samples": pool.raw_test_count, "dropped_tests": pool.dropped_tests, "test_counts": counts,
         "gt": _bits(gt), "passes": [_bits(row) for row in passes],
@@ -406,6 +379,8 @@ def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Execu
         "statuses": _status_counts(table.values()),
         "ut_accuracy_pool": pool_ut_accuracy, "ut_accuracy_pool_weighted": weighted_ut_accuracy,
         "executions": {"gt": len(distinct), "matrix": matrix_pairs, "cosplay_fallback": cosplay.pop("fallback")},
+        "equal_budget": {"codes": len(seen["codes"]), "inputs": len(seen["inputs"]),
+                         "stage3_inputs": len(seen["stage3_inputs"])},
         "selectors": chosen_by, "cosplay": cosplay,
         "pool_sizes": pool_size_curve(gt, passes, counts, problem.slug, settings.seed),
         "wall_s": round(time.perf_counter() - started, 3),
@@ -460,7 +435,12 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
         "clusters": len(selection.clusters) if selection else 0, "outcome": outcome,
         "rounds": len(summary["rounds"]), "executions": summary["executions"],
         "baselines_16": {name: entry.get("gt_correct") for name, entry in summary["baselines"].items()},
+        "pass1": gt.get("pass1_cluster"), "pass1_bon": gt.get("pass1_bon"),
         "usage": player.usage.to_dict(), "fallback": replay.fallback_executions,
+        # what the run saw, for the equal-budget baselines (the replay's draws, in order; PoolPlayer keeps them)
+        "seen": {"codes": list(player._draws["programs"][:player.usage.code_draws]),
+                 "inputs": [input_key(x) for x in player.drawn_inputs()],
+                 "stage3_inputs": [input_key(x) for x in player._stage3]},
         "round_metrics": [r.get("metrics") for r in summary["rounds"]],
     }
 
@@ -468,8 +448,8 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
 # ---- the benchmark ------------------------------------------------------------------------------------------------
 
 
-def _record_path(out: Path, task_id: str) -> Path:
-    return out / "problems" / (task_id.replace("/", "_") + ".json")
+def _record_path(out: Path, task_id: str, seed: int) -> Path:
+    return out / "problems" / (task_id.replace("/", "_") + f".seed{seed}.json")
 
 
 def _check_settings(out: Path, settings: dict) -> None:
@@ -495,74 +475,127 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
                         jobs: int = 2, out: str | Path | None = None, truncation: str = "codet", seed: int = 0,
                         progress: Callable[[int, int, dict], None] | None = None,
                         executor: Executor | None = None, time_limit_s: float = 0.1,
-                        config: RunConfig | None = None) -> dict:
-    """The HumanEval x CodeT benchmark (module docstring); returns `aggregate_codet` of the per-problem records.
+                        config: RunConfig | None = None, seeds: list[int] | None = None,
+                        split: str = "all") -> dict:
+    """The HumanEval x CodeT benchmark (module docstring); returns `aggregate_seeds` of the per-problem records.
 
     `problems_path`: HumanEval-format JSONL (its `check` is the ground truth); `pools_folder`: CodeT-format pools
-    (`load_codet_pools`), matched by task id. `limit`: the first N problems. `jobs`: problems at a time (threads,
-    one shared executor). `out`: keeps each problem's record; records there are read back, not recomputed.
-    `progress(done, total, record)` is called after each problem. `config`: CoSPlay's run settings (default
-    RunConfig(); its seed is replaced by `seed`). `time_limit_s`: per UT input (CodeT's 0.1 s). Raises ProblemError for unreadable data and
-    ValueError for an `out` holding results of other settings.
+    (`load_codet_pools`), matched by task id. `split`: "dev" (even task ids), "test" (odd) or "all"
+    (`metrics.split_of`); `limit`: the first N problems of the split. `seeds`: one CoSPlay run (and seeded
+    baselines) per seed, default `[seed]`; steps (a) and (b) run once per problem for all seeds. `jobs`: problems at
+    a time (threads, one shared executor). `out`: keeps each problem's record per seed; records there are read
+    back, not recomputed. `progress(done, total, record)` is called after each problem. `config`: CoSPlay's run
+    settings (default RunConfig(); its seed is replaced). `time_limit_s`: per UT input (CodeT's 0.1 s). Raises
+    ProblemError for unreadable data and ValueError for bad arguments or an `out` holding other settings.
     """
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
+    seeds = list(dict.fromkeys(seeds if seeds else [seed]))
     started = time.perf_counter()
-    settings = CodetBenchSettings(truncation=truncation, seed=seed, time_limit_s=time_limit_s,
-                                  run=_without_seed(config or RunConfig()))
-    problems = load_humaneval(problems_path)
+    base = CodetBenchSettings(truncation=truncation, seed=seeds[0], time_limit_s=time_limit_s,
+                              run=_without_seed(config or RunConfig()))
+    problems = [p for p in load_humaneval(problems_path) if metrics.in_split(p.slug, split)]
     if limit is not None:
         problems = problems[:limit]
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:
-        _check_settings(out_dir, dict(asdict(settings), pools=str(pools_folder)))
-    stored: dict[str, dict] = {}
+        stored_settings = asdict(base)
+        stored_settings.pop("seed")
+        _check_settings(out_dir, dict(stored_settings, pools=str(pools_folder)))
+    stored: dict[tuple[str, int], dict] = {}
     if out_dir is not None:
         for problem in problems:
-            path = _record_path(out_dir, problem.slug)
-            if path.exists():
-                stored[problem.slug] = json.loads(path.read_text())
+            for k in seeds:
+                path = _record_path(out_dir, problem.slug, k)
+                if path.exists():
+                    stored[(problem.slug, k)] = json.loads(path.read_text())
     pools: dict[str, CodetPool] = {}
-    if len(stored) < len(problems):
-        pools = load_codet_pools(pools_folder, limit=settings.test_limit, truncation=truncation)
+    if len(stored) < len(problems) * len(seeds):
+        pools = load_codet_pools(pools_folder, limit=base.test_limit, truncation=truncation)
     own_executor = executor is None
     executor = executor or Executor()
     before = executor.executions
     lock = threading.Lock()
     done = [0]
 
-    def one(problem: HumanEvalProblem) -> dict:
-        record = stored.get(problem.slug)
-        if record is None:
-            pool = pools.get(problem.slug)
-            try:
-                if pool is None:
-                    raise ProblemError(f"{problem.slug}: no recorded samples in {pools_folder}")
-                record = evaluate_problem(problem, pool, executor, settings, str(pools_folder))
-                if out_dir is not None:
-                    _write_atomically(_record_path(out_dir, problem.slug), record)
-            except Exception as exc:  # one problem's failure is reported, not fatal to the benchmark
-                record = {"problem": problem.slug, "error": f"{type(exc).__name__}: {exc}"}
+    def one(problem: HumanEvalProblem) -> dict[int, dict]:
+        records: dict[int, dict] = {}
+        executed: ExecutedPools | None = None
+        for k in seeds:
+            record = stored.get((problem.slug, k))
+            if record is None:
+                pool = pools.get(problem.slug)
+                try:
+                    if pool is None:
+                        raise ProblemError(f"{problem.slug}: no recorded samples in {pools_folder}")
+                    settings = CodetBenchSettings(**dict(asdict(base), seed=k))
+                    executed = executed or execute_pools(problem, pool, executor, settings)
+                    record = evaluate_problem(problem, pool, executor, settings, str(pools_folder), executed)
+                    if out_dir is not None:
+                        _write_atomically(_record_path(out_dir, problem.slug, k), record)
+                except Exception as exc:  # one problem's failure is reported, not fatal to the benchmark
+                    record = {"problem": problem.slug, "seed": k, "error": f"{type(exc).__name__}: {exc}"}
+            records[k] = record
         with lock:
             done[0] += 1
             if progress is not None:
-                progress(done[0], len(problems), record)
-        return record
+                progress(done[0], len(problems), records[seeds[0]])
+        return records
 
     try:
         with ThreadPoolExecutor(max_workers=jobs) as workers:
-            records = list(workers.map(one, problems))
+            by_problem = list(workers.map(one, problems))
     finally:
         if own_executor:
             executor.close()
-    result = aggregate_codet(records)
-    result["settings"] = asdict(settings)
+    result = aggregate_seeds({k: [r[k] for r in by_problem] for k in seeds})
+    result["split"] = split
+    result["settings"] = dict(asdict(base), seeds=seeds)
     result["executed"] = executor.executions - before
     result["wall_s"] = round(time.perf_counter() - started, 2)
     result["reused"] = len(stored)
     if out_dir is not None:
-        (out_dir / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+        (out_dir / f"result.{split}.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def aggregate_seeds(records_by_seed: dict[int, list[dict]]) -> dict:
+    """`aggregate_codet` of the first seed's records (the analyses), with every selector's figures over all seeds:
+    `bon`, `pass1` (tie-shared) and `equal_budget` (tie-shared pass@1 on what CoSPlay saw) as `metrics.spread`
+    dicts (mean and std over seeds, bootstrap 95% interval over problems), `ut_accuracy` the mean over seeds; UT
+    accuracy at the start and the end of self-play over the same problems (those where both are defined)."""
+    seeds = list(records_by_seed)
+    first = aggregate_codet(records_by_seed[seeds[0]])
+    tasks = [r["problem"] for r in records_by_seed[seeds[0]]]
+    by_task = {k: {r["problem"]: r for r in records if "error" not in r} for k, records in records_by_seed.items()}
+    scored = [t for t in tasks if all(t in by_task[k] for k in seeds)]
+
+    def values(name: str, read: Callable[[dict], float | None]) -> list[list[float | None]]:
+        return [[read(by_task[k][t]["selectors"][name]) if name in by_task[k][t]["selectors"] else None
+                 for k in seeds] for t in scored]
+
+    def verdict(entry: dict | None) -> float | None:
+        return None if entry is None or entry.get("correct") is None else float(entry["correct"])
+
+    claims = {}
+    for name in SELECTORS:
+        claims[name] = {
+            "bon": metrics.spread(values(name, lambda e: e["pass1"] if name == "random" else verdict(e))).to_dict(),
+            "pass1": metrics.spread(values(name, lambda e: e.get("pass1"))).to_dict(),
+            "equal_budget": metrics.spread(values(name, lambda e: (e.get("equal_budget") or {}).get("pass1")))
+            .to_dict(),
+            "ut_accuracy": _mean([aggregate_codet(records_by_seed[k])["selectors"][name]["ut_accuracy"]
+                                  for k in seeds]),
+            "executions": first["selectors"][name]["executions"],
+        }
+    paired = [[(by_task[k][t]["cosplay"]["ut_accuracy_initial"], by_task[k][t]["cosplay"]["ut_accuracy"])
+               for k in seeds] for t in scored]
+    start = [[a if a is not None and b is not None else None for a, b in row] for row in paired]
+    end = [[b if a is not None and b is not None else None for a, b in row] for row in paired]
+    first["claims"] = {"seeds": seeds, "problems": len(scored), "selectors": claims,
+                       "ut_accuracy_start": metrics.spread(start).to_dict(),
+                       "ut_accuracy_end": metrics.spread(end).to_dict()}
+    return first
 
 
 def _mean(values) -> float | None:
@@ -607,8 +640,13 @@ def aggregate_codet(records: list[dict]) -> dict:
         "final_pool_pass_rate": _mean([c["codes_correct"] / c["codes_total"] for c in cosplay if c["codes_total"]]),
         "initial_pool_pass_rate": _mean([c["initial_codes_correct"] / max(1, c.get("codes_total") or 16)
                                          for c in cosplay]),
-        "ut_accuracy_initial": _mean([c["ut_accuracy_initial"] for c in cosplay]),
-        "ut_accuracy_final": _mean([c["ut_accuracy"] for c in cosplay]),
+        # at the start and the end over the same problems: those where both are defined
+        "ut_accuracy_initial": _mean([c["ut_accuracy_initial"] for c in cosplay
+                                      if c["ut_accuracy"] is not None and c["ut_accuracy_initial"] is not None]),
+        "ut_accuracy_final": _mean([c["ut_accuracy"] for c in cosplay
+                                    if c["ut_accuracy"] is not None and c["ut_accuracy_initial"] is not None]),
+        "ut_accuracy_problems": sum(1 for c in cosplay
+                                    if c["ut_accuracy"] is not None and c["ut_accuracy_initial"] is not None),
         "tied_at_top": _mean([c["tied"] for c in cosplay]),
         "usage": {k: int(sum(c["usage"].get(k, 0) for c in cosplay)) for k in usage_keys},
         "baselines_on_initial_16x16": {n: _mean([None if c["baselines_16"].get(n) is None
@@ -644,9 +682,37 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{100 * value:.{digits}f}%"
 
 
+def format_claims(result: dict) -> list[str]:
+    """Every selector's figures over the seeds: mean ± std over seeds [bootstrap 95% interval over problems]."""
+    claims = result.get("claims")
+    if not claims:
+        return []
+    seeds = claims["seeds"]
+    lines = [f"{'selector':<30} {'BoN acc.':>26} {'pass@1 (ties shared)':>26} {'equal budget pass@1':>26} "
+             f"{'UT acc.':>8} {'executions':>11}"]
+    for name, row in claims["selectors"].items():
+        cells = [metrics.format_spread(metrics.Spread(**row[key])) for key in ("bon", "pass1", "equal_budget")]
+        lines.append(f"{LABELS.get(name, name):<30} {cells[0]:>26} {cells[1]:>26} {cells[2]:>26} "
+                     f"{_pct(row['ut_accuracy']):>8} {row['executions']:>11}")
+    start, end = (metrics.Spread(**claims[k]) for k in ("ut_accuracy_start", "ut_accuracy_end"))
+    lines.append(f"{claims['problems']} problems of split {result.get('split', 'all')}, seeds "
+                 f"{', '.join(str(k) for k in seeds)}: mean{' ± std over seeds' if len(seeds) > 1 else ''} "
+                 "[bootstrap 95% interval over problems]. pass@1 shares ties evenly (the share of correct codes in "
+                 "the selector's top group, CodeT's reading); equal budget: every baseline on the codes and UTs "
+                 "CoSPlay's run drew (signatures on its stage-3 inputs).")
+    lines.append(f"CoSPlay UT accuracy over the same {start.problems} problems: start "
+                 f"{metrics.format_spread(start)} -> end {metrics.format_spread(end)}")
+    return lines + [""]
+
+
 def format_codet_table(result: dict) -> str:
-    """The benchmark's table and the comparison with CodeT's figures, as text."""
-    lines = [f"{'selector':<30} {'BoN acc.':>9} {'pass@1':>8} {'UT acc.':>8} {'executions':>11}"]
+    """The benchmark's table over seeds (when there is one), the first seed's table and the comparison with CodeT's
+    figures, as text."""
+    lines = format_claims(result)
+    seed = (result.get("claims") or {}).get("seeds", [None])[0]
+    if lines:
+        lines.append(f"Seed {seed} alone:")
+    lines.append(f"{'selector':<30} {'BoN acc.':>9} {'pass@1':>8} {'UT acc.':>8} {'executions':>11}")
     for name, row in result["selectors"].items():
         lines.append(f"{LABELS.get(name, name):<30} {_pct(row['bon']):>9} {_pct(row['pass1']):>8} "
                      f"{_pct(row['ut_accuracy']):>8} {row['executions']:>11}")
@@ -673,7 +739,8 @@ def format_codet_table(result: dict) -> str:
     if diag.get("outcomes"):
         lines.append("CoSPlay self-play outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(diag["outcomes"].items()))
                      + f"; UT accuracy initial {_pct(diag['ut_accuracy_initial'])} -> final "
-                       f"{_pct(diag['ut_accuracy_final'])}; pool pass rate initial "
+                       f"{_pct(diag['ut_accuracy_final'])} (the same {diag.get('ut_accuracy_problems', '?')} "
+                       "problems); pool pass rate initial "
                        f"{_pct(diag['initial_pool_pass_rate'])} -> final {_pct(diag['final_pool_pass_rate'])}")
         usage = diag["usage"]
         lines.append(f"CoSPlay replay: {usage['code_draws']} codes drawn ({usage['fresh_draws']} fresh draws for "
@@ -683,7 +750,7 @@ def format_codet_table(result: dict) -> str:
     if "wall_s" in result:
         tail += f"; wall time {result['wall_s']} s; {result.get('executed', 0)} sandbox executions in this call"
         if result.get("reused"):
-            tail += f" ({result['reused']} problems read back from --out)"
+            tail += f" ({result['reused']} problem records read back from --out)"
     lines.append(tail)
     lines += [f"failed: {e}" for e in result.get("errors", [])]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ import numpy as np
 from cosplay_core.problem import Problem
 from cosplay_core.sandbox import Executor, Job, Outcome
 from cosplay_core.sandbox.relative import run_relative
-from cosplay_core.selectors import consensus_select
+from cosplay_core.selectors import stage3_ranking
 from cosplay_core.state import Selection, canonical
 
 
@@ -48,20 +48,19 @@ def select_code(code_ids: tuple[int, ...], pass_counts: np.ndarray, signatures: 
     """Stage 3's choice among `code_ids` given their pass counts and signatures (code id -> signature).
 
     By default the codes tied at the top pass count are clustered; with `cluster_all`, every code is (the largest
-    cluster wins, pass counts breaking ties), which needs every code's signature."""
-    tied = list(code_ids) if cluster_all and len(code_ids) > 1 else tied_top(code_ids, pass_counts)
-    best = int(pass_counts.max()) if len(pass_counts) else 0
-    if len(tied) == 1 and not cluster_all:
-        return Selection(tied[0], tuple(tied), ((tied[0],),), {tied[0]: signatures.get(tied[0], ())}, tuple(inputs),
-                         (f"code {tied[0]} alone passes the most UTs ({best}): no clustering needed",))
-    if not cluster_ties and not cluster_all:
-        return Selection(tied[0], tuple(tied), (), {}, (),
-                         (f"{len(tied)} codes tie at {best} passed UTs; clustering is off, so the lowest id, "
-                          f"code {tied[0]}, is chosen",))
+    cluster wins, pass counts breaking ties), which needs every code's signature. The rule is
+    `selectors.stage3_ranking`'s; this wraps its choice as a Selection."""
     # Code ids are the pool's stable slots 0..n-1, so the selectors' row indices are the ids in their reasons.
     assert tuple(code_ids) == tuple(range(len(code_ids))), "code ids must be the slots 0..n-1"
-    rows = [signatures[c] for c in code_ids]
-    choice = consensus_select(rows, [int(c) for c in pass_counts], tied)
+    ranking, choice, tied = stage3_ranking([int(c) for c in pass_counts], signatures, cluster_ties, cluster_all)
+    best = int(pass_counts.max()) if len(pass_counts) else 0
+    if choice is None and len(tied) == 1:
+        return Selection(tied[0], tuple(tied), ((tied[0],),), {tied[0]: signatures.get(tied[0], ())}, tuple(inputs),
+                         (f"code {tied[0]} alone passes the most UTs ({best}): no clustering needed",))
+    if choice is None:
+        return Selection(ranking.choice, tuple(tied), (), {}, (),
+                         (f"{len(tied)} codes tie at {best} passed UTs; clustering is off, so the lowest id, "
+                          f"code {ranking.choice}, is chosen",))
     clusters = tuple(tuple(cluster) for cluster in choice.clusters)
     return Selection(choice.code, tuple(tied), clusters, {c: signatures[c] for c in tied}, tuple(inputs),
                      tuple(choice.reasons))
