@@ -3,6 +3,8 @@ ground-truth tests in the real sandbox (on demand: it takes seconds; kept on dis
 
 import hashlib
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +14,24 @@ from cosplay_core.insights import outcome_category
 from cosplay_core.matrix import problem_matrix
 from cosplay_core.problem import ProblemError, load_problem
 from cosplay_core.viz import OUTCOME_COLOURS, OUTCOME_SYMBOLS
-from pages.common import ROOT, SAMPLES, executor, header, sandbox_warnings
+from pages.common import SAMPLES, executor, header, sandbox_warnings
 
-TABLES = ROOT / ".cosplay_cache" / "pool_tables"  # one JSON per problem version (the hash of its files)
+
+def tables_folder() -> Path | None:
+    """Where the pool tables are kept, one JSON per problem version (the hash of its files): COSPLAY_CACHE_DIR,
+    else the user's cache folder (~/.cache/cosplay), else a temporary folder; never inside the app's own folder,
+    which an installed package may not be allowed to write. None when none of them can be written."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    choices = [Path(os.environ["COSPLAY_CACHE_DIR"])] if os.environ.get("COSPLAY_CACHE_DIR") else []
+    choices += [Path(cache_home) / "cosplay", Path(tempfile.gettempdir()) / "cosplay-cache"]
+    for folder in choices:
+        try:
+            (folder / "pool_tables").mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder / "pool_tables", os.W_OK):
+            return folder / "pool_tables"
+    return None
 
 
 def version(folder: Path) -> str:
@@ -26,8 +43,11 @@ def version(folder: Path) -> str:
 
 
 def kept_table(folder: Path) -> dict | None:
+    tables = tables_folder()
+    if tables is None:
+        return None
     try:
-        return json.loads((TABLES / f"{folder.name}-{version(folder)}.json").read_text())
+        return json.loads((tables / f"{folder.name}-{version(folder)}.json").read_text())
     except (OSError, ValueError):
         return None
 
@@ -42,8 +62,12 @@ def pool_table(folder: Path) -> dict:
              "categories": [[outcome_category(o.status, passed) for passed, o in zip(row, outcomes)]
                             for row, outcomes in zip(snapshot.passes.tolist(), snapshot.outcomes)],
              "passed": snapshot.code_pass_counts.tolist()}
-    TABLES.mkdir(parents=True, exist_ok=True)
-    (TABLES / f"{folder.name}-{version(folder)}.json").write_text(json.dumps(table))
+    tables = tables_folder()
+    try:
+        if tables is not None:
+            (tables / f"{folder.name}-{version(folder)}.json").write_text(json.dumps(table))
+    except OSError:
+        pass  # not kept: it is run again on the next visit
     return table
 
 
