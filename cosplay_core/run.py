@@ -28,11 +28,11 @@ import numpy as np
 from cosplay_core import metrics, selectors
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
-from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
+from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot, RecordingExecutor
 from cosplay_core.models.base import BudgetExceeded, ModelUnavailable
 from cosplay_core.player import Player
 from cosplay_core.problem import Problem
-from cosplay_core.sandbox import Executor
+from cosplay_core.sandbox import Executor, Outcome
 from cosplay_core.stages import consensus, ideas, selfplay
 from cosplay_core.state import (Cell, Change, Selection, Snapshot, code_from_dict, selection_from_dict,
                                 test_from_dict, to_jsonable)
@@ -70,15 +70,21 @@ class Run:
     """One CoSPlay run on one problem with one player."""
 
     def __init__(self, problem: Problem, player: Player, config: RunConfig, executor: Executor,
-                 out_dir: str | Path | None = None, ground_truth: GroundTruth | None = None):
+                 out_dir: str | Path | None = None, ground_truth: GroundTruth | None = None,
+                 recorded: dict[str, Outcome] | None = None):
+        """`recorded`: outcomes by pair key (`recorded_outcomes` of an earlier trace of the same problem and
+        settings) that answer the run's executions instead of the executor: a replay executes none of them."""
         self.problem = problem
         self.player = player
         self.config = config
         self.executor = executor
         self.out_dir = Path(out_dir) if out_dir else None
         self.ground_truth = ground_truth if ground_truth is not None else GroundTruth(problem, executor)
-        self.matrix = ExecutionMatrix(executor, problem.io, problem.entry_point, problem.limits(), problem.comparison,
-                                      config.relative_time_limit)
+        # the matrix, repair checks and stage 3 execute through `recorder`: every outcome recorded for the trace,
+        # recorded ones answered from the record, pool-relative retries counted apart (they depend on timing)
+        self.recorder = RecordingExecutor(executor, problem.limits(), config.relative_time_limit, recorded)
+        self.matrix = ExecutionMatrix(self.recorder, problem.io, problem.entry_point, problem.limits(),
+                                      problem.comparison, config.relative_time_limit)
         self.codes: dict[int, Any] = {}
         self.tests: dict[int, Any] = {}
         self.hints: list[str] = []
@@ -95,7 +101,7 @@ class Run:
         self.baselines: dict = {}
         self.baseline_executions = 0  # baselines' own work, kept out of the algorithm's cost
         self.baseline_wall_s = 0.0
-        self.executions_cached = 0  # pairs the algorithm needed that the executor's cache answered (not executed)
+        self.executions_cached = 0  # pairs the algorithm needed again, answered from its record (not executed)
         self.total_wall_s = 0.0  # every step's whole time: the algorithm, ground-truth scoring and the baselines
         self.stopped: str | None = None
         self.step_index = 0
@@ -147,7 +153,7 @@ class Run:
         name = self.cursor
         step_round = self.round  # the round this step belongs to (finishing a round moves self.round on)
         started = time.perf_counter()
-        before, hits_before = self.executor.executions, self.executor.cache_hits
+        before, hits_before = self._work()
         baseline_hits_before = self._baseline_cache_hits
         changes: list[Change] = []
         saved = self._state_before_step()
@@ -166,13 +172,13 @@ class Run:
             if name != "select":
                 await self._finish_early()
         baseline_executions, baseline_wall = self.baseline_executions, self.baseline_wall_s
-        self.executions += self.executor.executions - before - (baseline_executions - self._counted_baseline[0])
+        executions, hits = self._work()
+        self.executions += executions - before - (baseline_executions - self._counted_baseline[0])
         if name == "tests" and self.initial is not None:
             self.initial["executions"] = self.executions
         self.wall_s += time.perf_counter() - started - (baseline_wall - self._counted_baseline[1])
         self._counted_baseline = (baseline_executions, baseline_wall)
-        self.executions_cached += (self.executor.cache_hits - hits_before
-                                   - (self._baseline_cache_hits - baseline_hits_before))
+        self.executions_cached += hits - hits_before - (self._baseline_cache_hits - baseline_hits_before)
         snapshot = self._snapshot(name, changes, step_round)
         self.total_wall_s += time.perf_counter() - started
         self.history.append(snapshot)
@@ -308,21 +314,27 @@ class Run:
         cluster = (policies.cluster_ties or every) and bool(inputs) and len(tied) > 1
         signatures = {c: () for c in snap.code_ids}
         if cluster:
-            rows = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
+            rows = await asyncio.to_thread(consensus.run_signatures, self.recorder, self.problem,
                                            [self.codes[c].source for c in tied], inputs,
                                            self.config.relative_time_limit)
             signatures.update(zip(tied, rows))
         self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, signatures, inputs,
                                                policies.cluster_ties and bool(inputs), every)
-        started, before, hits = time.perf_counter(), self.executor.executions, self.executor.cache_hits
+        started, (before, hits) = time.perf_counter(), self._work()
         initial_sigs = []
         if self.initial and inputs:
-            initial_sigs = await asyncio.to_thread(consensus.run_signatures, self.executor, self.problem,
+            initial_sigs = await asyncio.to_thread(consensus.run_signatures, self.recorder, self.problem,
                                                    self.initial["codes"], inputs, self.config.relative_time_limit)
         self.baselines = self._baselines(initial_sigs)
-        self.baseline_executions += self.executor.executions - before
-        self._baseline_cache_hits += self.executor.cache_hits - hits
+        executions, cache_hits = self._work()
+        self.baseline_executions += executions - before
+        self._baseline_cache_hits += cache_hits - hits
         self.baseline_wall_s += time.perf_counter() - started
+
+    def _work(self) -> tuple[int, int]:
+        """The run's executions so far (the distinct pairs the matrix, repair checks and stage 3 executed) and the
+        pairs they needed again, answered from the record (`RecordingExecutor`: pool-relative retries apart)."""
+        return self.recorder.executed, self.recorder.replayed
 
     def _state_before_step(self) -> dict:
         """What a step may change before it finishes (shallow copies do: pool entries are immutable)."""
@@ -442,7 +454,13 @@ class Run:
                 "stopped": snapshot.stopped, "state": self._state(),
                 "matrix": {"code_ids": [c.id for c in snapshot.codes], "test_ids": [t.id for t in snapshot.tests],
                            "passes": snapshot.passes, "cells": snapshot.cells},
-                "usage": snapshot.usage, "executions": snapshot.executions, "gt": snapshot.gt}
+                "usage": snapshot.usage, "executions": snapshot.executions, "gt": snapshot.gt,
+                "outcomes": {key: self._outcome_record(outcome) for key, outcome in self.recorder.take_new().items()}}
+
+    def _outcome_record(self, outcome: Outcome) -> dict:
+        """An outcome as the trace keeps it (large texts and values as blobs)."""
+        return dict(outcome.to_dict(), stdout=self._trace.blob(outcome.stdout), value=self._trace.blob(outcome.value),
+                    stderr=self._trace.blob(outcome.stderr))
 
     def _write_started(self) -> None:
         if self._trace and not self._started_event_written:
@@ -453,9 +471,12 @@ class Run:
 
     def counters(self) -> dict:
         """What depends on timing and on the executor's cache, apart from the summary (which a seed reproduces):
-        `executions_cached`, the pairs the algorithm needed that the cache answered; `total_wall_s`, every step's
-        whole time (the algorithm, ground-truth scoring and the baselines)."""
-        return {"executions_cached": self.executions_cached, "total_wall_s": round(self.total_wall_s, 3)}
+        `executions_cached`, the pairs the algorithm needed again, answered from its record; `total_wall_s`, every step's
+        whole time (the algorithm, ground-truth scoring and the baselines); `executions_retried`, the pairs this
+        process asked for again under a pool-relative limit after they timed out under the probe limit (not in
+        `executions`: which pairs near the probe limit time out depends on timing)."""
+        return {"executions_cached": self.executions_cached, "total_wall_s": round(self.total_wall_s, 3),
+                "executions_retried": self.recorder.retried}
 
     def summary(self) -> dict:
         """The run's summary (DESIGN 5), GT fields null without ground truth."""
@@ -512,21 +533,25 @@ class Run:
     @classmethod
     def resume(cls, problem: Problem, player: Player, config: RunConfig, executor: Executor, out_dir: str | Path,
                ground_truth: GroundTruth | None = None) -> "Run":
-        """A run that continues after the last finished step recorded in `out_dir`'s trace.
+        """A run that continues after the last finished step recorded in `out_dir`'s trace, its executions
+        answered by the outcomes the trace recorded (none is executed again).
 
-        Raises RunError when the trace belongs to another problem or settings.
+        Raises RunError when the trace belongs to another problem or settings, or misses events or blobs.
         """
         trace = read_trace(Path(out_dir) / TRACE_NAME) if (Path(out_dir) / TRACE_NAME).exists() else None
-        run = cls(problem, player, config, executor, None, ground_truth)
+        damage = trace.damage() if trace is not None else None
+        if damage:
+            raise RunError(f"{Path(out_dir) / TRACE_NAME} cannot be resumed: {damage}; start afresh (--fresh) or "
+                           "choose another --out")
+        run = cls(problem, player, config, executor, None, ground_truth, trace.outcomes() if trace else None)
         run.out_dir = Path(out_dir)
-        run._trace = TraceWriter(run.out_dir / TRACE_NAME, fresh=trace is None or not trace.of_type("step"))
-        if trace is None:
-            return run
-        started, steps = trace.started, trace.of_type("step")
-        if started is None or not steps:
-            return run
-        if started["problem"]["slug"] != problem.slug or started["config"] != to_jsonable(config.to_dict()):
+        started, steps = (trace.started, trace.of_type("step")) if trace is not None else (None, [])
+        if started is not None and steps and (started["problem"]["slug"] != problem.slug
+                                              or started["config"] != to_jsonable(config.to_dict())):
             raise RunError(f"{out_dir} holds a run of another problem or other settings: choose another --out")
+        run._trace = TraceWriter(run.out_dir / TRACE_NAME, fresh=not steps)
+        if not steps:
+            return run
         state = steps[-1]["state"]
         run.codes = {c["id"]: code_from_dict(c) for c in state["codes"]}
         tests = [test_from_dict(t) for t in state["tests"] + state.get("unused_tests", [])]
