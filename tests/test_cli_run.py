@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 import signal
 import subprocess
@@ -100,6 +101,10 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     (["run", str(SAMPLES / "max_subarray"), "--code-skill", "nan"], "skill must be between 0 and 1, not nan"),
     (["run", str(SAMPLES / "max_subarray"), "--repair-skill", "inf"], "skill must be between 0 and 1, not inf"),
     (["bench", str(SAMPLES), "--relative-time-limit", "nan"], "--relative-time-limit must be a number"),
+    (["run", str(SAMPLES / "max_subarray"), "--relative-time-limit=-inf"], "--relative-time-limit must be a number"),
+    (["run", str(SAMPLES / "max_subarray"), "--trusted-min-support", "nan"], "--trusted-min-support must be a number"),
+    (["run", str(SAMPLES / "max_subarray"), "--trusted-min-support", "inf"], "--trusted-min-support must be a number"),
+    (["run", str(SAMPLES / "max_subarray"), "--test-skill", "nan"], "skill must be between 0 and 1, not nan"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")}
@@ -333,3 +338,25 @@ def test_run_refuses_a_problem_whose_reference_is_a_fifo(tmp_path):
     result = cosplay("run", str(folder), "--out", str(tmp_path / "out"), timeout=60)  # a blocked open times out
     assert result.returncode == 2 and result.stderr == f"cosplay: {folder}: reference.py is a FIFO, not a regular " \
                                                        "file\n"
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("blob", "refers to 1 blob(s) it does not hold"),
+    ("step", "step events are missing or out of order (step 3 is 4)"),
+])
+def test_a_trace_missing_blobs_or_events_refuses_to_resume_in_one_line(damage, message, tmp_path):
+    out = tmp_path / "run"
+    args = ["run", str(SAMPLES / "weighted_jobs"), "--seed", "1", *SMALL, "--out", str(out), "--quiet"]
+    assert cosplay(*args).returncode == 0
+    lines = (out / "trace.jsonl").read_text().splitlines(keepends=True)
+    events = [json.loads(line) for line in lines]
+    cut = next(i for i, e in enumerate(events) if e["type"] == "step" and e["step"] == 8)  # as if killed there
+    referred = {h for line in lines[:cut + 1] for h in re.findall(r'"\$blob":"([0-9a-f]+)"', line)}
+    drop = next(i for i, e in enumerate(events) if (e["type"] == "blob" and e["hash"] in referred if damage == "blob"
+                                                    else e["type"] == "step" and e["step"] == 3))
+    (out / "trace.jsonl").write_text("".join(line for i, line in enumerate(lines[:cut + 1]) if i != drop))
+    (out / "summary.json").unlink()
+    result = cosplay(*args)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr and "cannot be resumed" in result.stderr and "--fresh" in result.stderr
+    assert not (out / "summary.json").exists()
