@@ -15,6 +15,7 @@ Ground truth (`Snapshot.gt`) is only ever read here for display and scoring, nev
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -34,7 +35,7 @@ ROUND_STEP_ORDER = ("clean", "coupling", "fix", "trivial")
 
 _TEST_CHANGE_WORDS = {"test_rederived": "expected output re-derived", "test_regenerated": "regenerated",
                       "test_replaced": "replaced"}
-_CODE_CHANGE_WORDS = {"code_replaced": "replaced", "code_repaired": "repaired"}
+_CODE_CHANGE_WORDS = {"code_replaced": "replaced", "code_repaired": "repaired", "code_resampled": "resampled"}
 
 
 # -- cells ---------------------------------------------------------------------------------------------------------
@@ -451,6 +452,8 @@ GLOSSARY = {
 
 _CHANGE_WORDS = {"code_replaced": ("code replaced", "codes replaced"),
                  "code_repaired": ("code repaired", "codes repaired"),
+                 "code_resampled": ("code resampled (a fresh draw, not a repair)",
+                                    "codes resampled (fresh draws, not repairs)"),
                  "test_rederived": ("UT's expected output re-derived", "UTs' expected outputs re-derived"),
                  "test_regenerated": ("UT regenerated", "UTs regenerated"),
                  "test_replaced": ("UT replaced", "UTs replaced")}
@@ -482,8 +485,8 @@ def _round_steps(config: dict) -> list[str]:
     return [step for step in ROUND_STEP_ORDER if policies.get(names[step], True)]
 
 
-def _quiet_reason(name: str, before: Snapshot) -> str:
-    """Why a stage-2 step changed nothing, from the matrix it decided on."""
+def _quiet_reason(name: str, before: Snapshot, config: dict) -> str:
+    """Why a stage-2 step changed nothing, from the matrix it decided on and the run's settings."""
     n = len(before.codes)
     codes, tests = before.code_pass_counts, before.test_pass_counts
     nontrivial = [int(v) for v in tests if 0 < v < n]
@@ -495,6 +498,12 @@ def _quiet_reason(name: str, before: Snapshot) -> str:
             return ("No UT has non-trivial support (each is passed by no code or by all of them), so there is no "
                     + ("weakest UT to refresh." if name == "coupling" else "UT to trust for repairs."))
         if name == "fix":
+            share = config.get("trusted_min_support")
+            needed = max(1, math.ceil(share * n - 1e-9)) if isinstance(share, (int, float)) else 1
+            if max(nontrivial) < needed:
+                return (f"The most-supported non-trivial UT is passed by {max(nontrivial)} of {n} codes, fewer than "
+                        f"the {needed} a trusted UT needs (trusted_min_support {share:g} of the pool), so no UT is "
+                        "trusted and no code is repaired.")
             return "The model returned no usable repair for the codes failing the trusted UT, so no code changed."
         return "The weakest UT's refresh produced nothing usable, so it stays as it was."
     if name == "trivial":
@@ -528,7 +537,7 @@ def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None 
     if snapshot.stage == 2:
         counted = [c for c in snapshot.changes if c.counts]
         confirmed = [c for c in snapshot.changes if c.kind == "test_confirmed"]
-        rejected = [c for c in snapshot.changes if c.kind == "repair_rejected"]
+        rejected = [c for c in snapshot.changes if c.kind in ("repair_rejected", "resample_rejected")]
         if counted:
             kinds: dict[str, int] = {}
             for change in counted:
@@ -540,10 +549,11 @@ def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None 
                          "votes, which agreed on the same value (in brackets) as before; the UT keeps it, so "
                          "nothing in the matrix changes.")
         if rejected:
-            lines.append(f"{len(rejected)} repair(s) still failed the trusted UT, so those codes were kept as they "
-                         "were: a repair is accepted only if it passes the UT it was asked to pass.")
+            word = "resample" if any(c.kind == "resample_rejected" for c in rejected) else "repair"
+            lines.append(f"{len(rejected)} {word}(s) still failed the trusted UT, so those codes were kept as they "
+                         f"were: a {word} is accepted only if it passes the UT it was asked to pass.")
         if not counted and before is not None and not confirmed and not rejected:
-            lines.append("Nothing changed. " + _quiet_reason(name, before))
+            lines.append("Nothing changed. " + _quiet_reason(name, before, config))
         steps = _round_steps(config)
         if steps and name == steps[-1]:
             number = snapshot_rounds(snapshots[:index + 1])[-1]

@@ -49,7 +49,9 @@ class UnitTest:
 class Change:
     """One change a step made to a pool, with the reason in plain words."""
 
-    kind: str  # code_replaced, code_repaired, repair_rejected, test_rederived, test_regenerated, test_replaced
+    # code_replaced, code_repaired, repair_rejected, code_resampled, resample_rejected (pool replay: a fresh draw
+    # for a repair), test_confirmed, test_rederived, test_regenerated, test_replaced
+    kind: str
     target: str  # "code" or "test"
     id: int
     reason: str
@@ -58,8 +60,9 @@ class Change:
 
     @property
     def counts(self) -> bool:
-        """Whether the change altered a pool (a rejected repair or an unchanged re-derivation does not)."""
-        return self.kind not in ("repair_rejected", "test_confirmed")
+        """Whether the change altered a pool (a rejected repair or resample, or an unchanged re-derivation, does
+        not)."""
+        return self.kind not in ("repair_rejected", "resample_rejected", "test_confirmed")
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,15 @@ def candidate_fields() -> None:
                                                               if problems else ""))
 
 
+TRUSTED_HELP = (
+    "Stage 2 step 3 repairs the codes that fail the *trusted* UT: the most-supported non-trivial UT (the one most "
+    "codes pass, short of all). It is trusted only when at least this share of the code pool passes it, rounded "
+    "up to whole codes (0.375 of 16 codes = 6); below that, no code is repaired in that round and the step says "
+    "so. Lower: repairs against UTs few codes agree with, which may be wrong and pull right codes towards their "
+    "error; higher: fewer repairs. 0 trusts any UT one code passes (the paper's rule as written). The default, "
+    "0.375, is the largest share that gave up no successful repair on the HumanEval dev split (docs/deviations.md).")
+
+
 def settings_fields() -> None:
     with st.expander("Settings", expanded=False):
         c1, c2, c3, c4 = st.columns(4)
@@ -119,6 +128,8 @@ def settings_fields() -> None:
                              "model, so no budget applies to it. Answers from the response cache are not counted.")
         c1.number_input("relative time limit (x pool median; 0 = full limits)", 0.0, 1000.0,
                         key="relative_time_limit")
+        c2.number_input("trusted UT: minimum support (share of codes)", 0.0, 1.0, step=0.0625, format="%.4f",
+                        key="trusted_min_support", help=TRUSTED_HELP)
         st.markdown("**Policies** (switch off for ablations)")
         columns = st.columns(4)
         for i, name in enumerate(Policies.names()):

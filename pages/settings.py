@@ -22,7 +22,7 @@ from typing import Any
 
 import streamlit as st
 
-from cosplay_core.config import Policies, RunConfig
+from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT, Policies, RunConfig
 from cosplay_core.models.sim import SimSkills
 from cosplay_core.problem import Problem, ProblemError, load_problem, problem_from_text
 from pages.safety import SERVER_KEYS_VARIABLE, checked_path, checked_record, server_keys_allowed
@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     **{f"model_{kind}": model for kind, model in MODEL_DEFAULTS.items()},
     "base_url": "http://localhost:11434/v1", "cand_codes": "", "cand_tests": "",
     "codes": 16, "tests": 16, "rounds": 5, "inputs": 16, "votes": 4, "seed": 0, "concurrency": 8, "max_calls": 0,
-    "relative_time_limit": 20.0,
+    "relative_time_limit": 20.0, "trusted_min_support": DEFAULT_TRUSTED_MIN_SUPPORT,
     **{f"policy_{name}": getattr(Policies(), name) for name in Policies.names()},
     "show_gt": False,
 }
@@ -63,7 +63,8 @@ CHOICES: dict[str, tuple] = {"problem_source": SOURCES, "paste_io": ("stdin", "f
 BOUNDS: dict[str, tuple[float, float]] = {
     "paste_limit": (0.1, 60.0), "skill_code": (0.0, 1.0), "skill_test": (0.0, 1.0), "skill_repair": (0.0, 1.0),
     "codes": (1, 64), "tests": (1, 64), "rounds": (0, 20), "inputs": (1, 64), "votes": (1, 8), "seed": (0, 10 ** 6),
-    "concurrency": (1, 32), "max_calls": (0, 100000), "relative_time_limit": (0.0, 1000.0)}
+    "concurrency": (1, 32), "max_calls": (0, 100000), "relative_time_limit": (0.0, 1000.0),
+    "trusted_min_support": (0.0, 1.0)}
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "Default tour": ("The defaults: weighted_jobs on sim, 16 codes × 16 UTs, 5 rounds.", {}),
     "Spurious coupling appears and breaks": (
@@ -242,7 +243,8 @@ def build_config(s: dict[str, Any]) -> tuple[RunConfig | None, str | None]:
         return RunConfig(codes=int(s["codes"]), tests=int(s["tests"]), rounds=int(s["rounds"]),
                          inputs=int(s["inputs"]), votes=int(s["votes"]), seed=int(s["seed"]),
                          policies=Policies(**switches),
-                         relative_time_limit=float(s["relative_time_limit"]) or None), None
+                         relative_time_limit=float(s["relative_time_limit"]) or None,
+                         trusted_min_support=float(s["trusted_min_support"])), None
     except ValueError as exc:
         return None, f"Settings: {exc}"
 

@@ -156,3 +156,19 @@ def test_the_ground_truth_toggle_is_kept():
     at.switch_page("pages/run.py")
     at.run()
     assert at.session_state["settings"]["show_gt"] is True and at.query_params["show_gt"] == "1"
+
+
+def test_the_trusted_ut_support_is_a_setting_kept_in_the_url_and_given_to_the_run():
+    at = new_app(**SMALL)
+    field = at.number_input(key="trusted_min_support")
+    assert field.value == 0.375 and "most-supported non-trivial UT" in field.help
+    field.set_value(0.5)
+    at.run()
+    assert at.query_params["trusted_min_support"] == "0.5"
+    fresh = new_app(**SMALL, trusted_min_support="0.5")
+    assert fresh.number_input(key="trusted_min_support").value == 0.5
+    fresh.button(key="step_button").click()
+    fresh.run()
+    wait_state(fresh, "paused")
+    assert fresh.session_state["live_meta"]["config"]["trusted_min_support"] == 0.5
+    assert new_app(trusted_min_support="1.5").number_input(key="trusted_min_support").value == 0.375

@@ -312,3 +312,16 @@ def test_votes_needed_and_summary():
     assert "no agreement" in insights.vote_summary(UnitTest(1, "1", "1", "random", None, votes=("1", "2")))
     assert set(insights.GLOSSARY) >= {"pCode", "pUT", "non-trivial UT", "spurious coupling", "signature",
                                       "ERR-compatible", "N_c", "votes", "skills"}
+
+
+def test_a_fix_step_without_a_trusted_ut_says_the_support_was_too_low():
+    codes, tests = [(i, 0) for i in range(4)], [(0, 0, "a"), (1, 0, "b")]
+    passes = [[1, 1], [1, 0], [0, 0], [0, 0]]  # UT 0: 2 of 4 codes, UT 1: 1 of 4
+    before = make_snapshot(5, 2, "coupling", codes, tests, passes, round_=1)
+    after = make_snapshot(6, 2, "fix", codes, tests, passes, round_=1)
+    strict = insights.explain_step([before, after], 1, {"rounds": 3, "trusted_min_support": 0.75})
+    assert strict[0] == ("Nothing changed. The most-supported non-trivial UT is passed by 2 of 4 codes, fewer than "
+                         "the 3 a trusted UT needs (trusted_min_support 0.75 of the pool), so no UT is trusted and "
+                         "no code is repaired.")
+    loose = insights.explain_step([before, after], 1, {"rounds": 3, "trusted_min_support": 0.5})
+    assert loose[0].startswith("Nothing changed. The model returned no usable repair")
