@@ -8,23 +8,27 @@ and 4), in frames of one JSON header line, optionally followed by a raw payload 
     runner  -> harness  {"kind": "ready", "compile_error": str | null}
     harness -> runner   {"kind": "run", "size": n} + the input (stdin bytes, or the JSON array of arguments)
     runner  -> harness  {"kind": "result", "status", "time_s", "cpu_s", "sizes": [out, err, value]} + the three
+    harness -> runner   {"kind": "runs", "sizes": [n1, n2, ...], "size": n} + the inputs, one after the other
+    runner  -> harness  one "result" frame per input (each run as a "run" is), in order, then {"kind": "end"}
     harness -> runner   {"kind": "batch", "size": n} + the JSON list of argument arrays (function mode)
     runner  -> harness  one "result" frame per input, in order, then {"kind": "end"}
 
-Every input runs in a fresh pair of processes forked from this runner, which never runs program code itself:
-- an *init* process, PID 1 of a new PID namespace, with a new mount, IPC and UTS namespace: fresh size-capped tmpfs
-  folders for the working folder, /tmp and /dev/shm, its own /proc, no SysV object or hostname left from an earlier
-  input. It keeps the capabilities it needs to set this up, watches the CPU time of every process in its namespace
-  and reports it, and when the program ends it kills whatever is left and reports the exit status;
-- the *program* process (PID 2), with every capability dropped, no_new_privs, its limits set, its own session,
-  stdin/stdout/stderr on pipes and, in function mode, a result pipe on fd 3.
-When the init process exits the kernel kills every process left in its namespace and frees its mounts: nothing a
-program starts or writes survives its input. A program cannot see or signal this runner (another PID namespace) or
-its init (init ignores signals it has no handler for, and is not dumpable), and never holds a control descriptor.
+Each program gets a *program zygote*, forked from a root zygote that the runner forks before it reads anything: with
+namespaces, PID 1 of a PID namespace of its own, with its own mount, IPC and UTS namespaces and /proc. It compiles the
+program once and never runs program code itself. Every input runs in a fresh *program process* forked from it, with
+every capability dropped, no_new_privs and a seccomp filter, its limits set, its own session, stdin/stdout/stderr on
+pipes and, in function mode, a result pipe on fd 3. The zygote keeps the capabilities it needs, reports the CPU
+time of every process in its namespace while the input runs, and when the program process ends it kills every
+other process in the namespace, reaps them all and reports the exit status. Only then does it take the next input,
+after giving it fresh size-capped tmpfs folders for the working folder, /tmp and /dev/shm (the old ones are
+detached and dropped whole), a fresh IPC namespace and the hostname back: nothing a program starts or writes
+survives its input. A program cannot see or signal this runner (another PID namespace); it sees its zygote, which
+runs as another user, is not dumpable and ignores signals it has no handler for; it never holds a control
+descriptor. The runner kills a program process through a pidfd its zygote hands over.
 
-Without namespaces (a machine with no usable bubblewrap) the same two processes run in the runner's namespaces: the
-program's process group is killed and the working folder emptied after each input, and the harness says that
-isolation is incomplete.
+Without namespaces (a machine with no usable bubblewrap) the zygotes run in the runner's namespaces: the program's
+process group is killed and the working folder emptied after each input, and the harness says that isolation is
+incomplete.
 
 Time is CPU time (user + system) of the whole process tree, so that a verdict does not depend on the machine's load;
 a wall-clock backstop ends programs that sleep. The verdict (status, value) comes from how the program process ended
@@ -36,6 +40,7 @@ cannot be read.
 
 import builtins
 import ctypes
+import gc
 import json
 import math
 import os
@@ -57,12 +62,13 @@ EXIT_SETUP_FAILED = 213
 MAX_HEADER = 1 << 16
 SCRATCH = "/scratch"
 SANDBOX_UID = 65534
-CPU_SAMPLE_S = 0.01
-DRAIN_S = 0.1  # after a program ends, how long a leftover process may keep its pipes open  # how often the init process reports the tree's CPU time while a program runs
+CPU_SAMPLE_S = 0.01  # how often a program zygote reports the tree's CPU time while a program runs
+DRAIN_S = 0.1  # after a program ends, how long a leftover process may keep its pipes open
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 23, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -202,13 +208,25 @@ class _FilterProgram(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
 
 
+def _drop_bounding_set():
+    """Empties the capability bounding set (once: the root zygote does it for every process forked from it, which
+    keeps its effective capabilities); whether it is empty. Where it cannot be emptied (not root), no capability
+    could be gained from it either: True when none is left but those the process could never use."""
+    global BOUNDING_EMPTY
+    if not BOUNDING_EMPTY:
+        for cap in range(64):
+            if _prctl(PR_CAPBSET_DROP, cap) != 0 and ctypes.get_errno() == 22:  # EINVAL: past the last capability
+                break
+        BOUNDING_EMPTY = all(_prctl(PR_CAPBSET_READ, cap) != 1 for cap in range(64))
+    return BOUNDING_EMPTY or os.getuid() != 0
+
+
 def _drop_privileges():
     """The sandbox's unprivileged user (the host's `nobody`) where this process can switch to it (it is root in
     its user namespace), every capability gone for good (bounding set, ambient set, effective/permitted/inheritable),
     no_new_privs, and the seccomp filter."""
-    for cap in range(64):
-        if _prctl(PR_CAPBSET_DROP, cap) != 0 and ctypes.get_errno() == 22:  # EINVAL: past the last capability
-            break
+    if not _drop_bounding_set():
+        raise SetupError("the capability bounding set could not be emptied")
     _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
     if os.getuid() == 0 and SWITCH_USER:
         try:
@@ -267,7 +285,7 @@ _SECCOMP = _seccomp_program()
 
 
 def _set_limits(limits, cpu_seconds):
-    cpu = max(1, math.ceil(cpu_seconds)) + 1  # a per-process backstop; the tree's time is watched by init
+    cpu = max(1, math.ceil(cpu_seconds)) + 1  # a per-process backstop; the tree's time is watched by its zygote
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_size_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
@@ -499,71 +517,79 @@ def _write_record(kind, data, out=b"", err=b""):
     _write_all(RESULT_FD, f"{kind} {len(data)} {len(out)} {len(err)}\n".encode() + data + out + err)
 
 
-# ---- the init process ------------------------------------------------------------------------------------------
+# ---- the program zygote's side of an input ------------------------------------------------------------------------
 
 
-def _init_process(code, setup, pipes, report_w, cpu_seconds, batch):
-    """PID 1 of the input's namespaces (or a plain supervisor without them): sets up the input's folders, starts the
-    program process, reports the tree's CPU time while it runs, then kills whatever is left and reports how the
-    program ended on `report_w`. Never returns."""
-    try:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-                       signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD):
-            signal.signal(number, signal.SIG_DFL)  # init ignores what it has no handler for
-        if NAMESPACES:
-            _enter_input_namespaces(setup["limits"]["scratch_mb"])
-        else:
-            os.setsid()
-        keep = set(pipes) | {report_w}
-        for name in os.listdir("/proc/self/fd"):
-            if int(name) > 2 and int(name) not in keep:
-                try:
-                    os.close(int(name))
-                except OSError:
-                    pass
-        pid = os.fork()
-        if pid == 0:
-            _become_program(setup, pipes, cpu_seconds, NAMESPACES)
-            if batch:
-                _program_batch(code, setup)
-            _program_one(code, setup)
-        for fd in pipes:
-            os.close(fd)
-        status = _watch(pid, report_w)
-        _kill_the_rest(pid)
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        report = {"status": status, "cpu_s": round(usage.ru_utime + usage.ru_stime, 6)}
-        _write_all(report_w, b"r " + json.dumps(report).encode() + b"\n")
-    except SetupError as exc:
-        try:
-            _write_all(report_w, b"s " + json.dumps(str(exc)).encode() + b"\n")
-        except BaseException:
-            pass
-    except BaseException:
-        pass
-    os._exit(0)
-
-
-def _enter_input_namespaces(scratch_mb):
-    """New mount, IPC and UTS namespaces; fresh tmpfs folders capped at `scratch_mb`; a /proc of this PID namespace."""
+def _enter_program_namespaces(scratch_mb):
+    """With namespaces, once per program zygote (PID 1 of the program's PID namespace): new mount, IPC and UTS
+    namespaces, a /proc of this PID namespace, and the input folders."""
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    _mount_input_folders(scratch_mb, replace=False)
+
+
+def _mount_input_folders(scratch_mb, replace):
+    """Fresh tmpfs folders capped at `scratch_mb` for the working folder, /tmp and /dev/shm; with `replace`, the
+    previous input's are detached first and dropped whole, however deep, chmod-ed or full they were."""
     for folder, mode in ((SCRATCH, "0755"), ("/tmp", "1777"), ("/dev/shm", "1777")):
+        if replace:
+            _check(_libc.umount2(folder.encode(), MNT_DETACH), f"umount {folder}")
         _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
                f"size={scratch_mb}m,nr_inodes=65536,mode={mode},uid={SANDBOX_UID},gid={SANDBOX_UID}")
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
 
 
-def _watch(pid, report_w):
-    """Waits for the program process, reporting the tree's CPU time every CPU_SAMPLE_S; returns its wait status."""
+def _fresh_input_state(scratch_mb):
+    """With namespaces, between two inputs (every process of the first is gone): a fresh IPC namespace (no SysV
+    object or message queue left), the hostname back, fresh folders."""
+    _check(_libc.unshare(CLONE_NEWIPC), "unshare")
+    _check(_libc.sethostname(b"sandbox", 7), "sethostname")
+    _mount_input_folders(scratch_mb, replace=True)
+
+
+def _fork_program(code, setup, fds, request):
+    """Forks an input's program process; returns its pid. The zygote keeps only the report pipe of the five."""
+    pipes = tuple(fds[:4])
+    if NAMESPACES:  # every input's program is PID 2 (its leftovers are gone): no count survives from input to input
+        try:
+            with open("/proc/sys/kernel/ns_last_pid", "w") as last_pid:
+                last_pid.write("1")
+        except OSError:
+            pass
+    pid = os.fork()
+    if pid == 0:
+        _become_program(setup, pipes, float(request["cpu_seconds"]), NAMESPACES)
+        if request["batch"]:
+            _program_batch(code, setup)
+        _program_one(code, setup)
+    for fd in pipes:
+        os.close(fd)
+    return pid
+
+
+def _finish_input(pid, pidfd, report_w, baseline):
+    """Follows an input's program process until it ends (reporting the tree's CPU time on `report_w`), kills
+    whatever it left, reports how it ended and closes `report_w`."""
     try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = None
+        status = _watch(pid, pidfd, report_w, baseline)
+        _kill_the_rest(pid)
+        report = {"status": status, "cpu_s": round(_children_cpu() - baseline, 6)}
+        _write_all(report_w, b"r " + json.dumps(report).encode() + b"\n")
+    except OSError:  # the runner closed the report pipe: it gave up on this input
+        _kill_the_rest(pid)
+    finally:
+        os.close(report_w)
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _watch(pid, pidfd, report_w, baseline):
+    """Waits for the program process, reporting the tree's CPU time every CPU_SAMPLE_S; returns its wait status."""
     poller = select.poll()
-    if pidfd is not None:
-        poller.register(pidfd, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
     while True:
         waited, status = _reap(pid)
         if waited:
@@ -572,7 +598,7 @@ def _watch(pid, report_w):
         waited, status = _reap(pid)
         if waited:
             return status
-        _write_all(report_w, b"c %.3f\n" % _tree_cpu(pid))
+        _write_all(report_w, b"c %.3f\n" % _tree_cpu(pid, baseline))
 
 
 def _reap(pid):
@@ -588,10 +614,9 @@ def _reap(pid):
             return True, status
 
 
-def _tree_cpu(pid):
-    """CPU seconds used so far by the program's processes: finished ones we reaped, plus every live one."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    total = usage.ru_utime + usage.ru_stime
+def _tree_cpu(pid, baseline):
+    """CPU seconds used so far by the input's processes: finished ones we reaped, plus every live one."""
+    total = _children_cpu() - baseline
     pids = [name for name in os.listdir("/proc") if name.isdigit() and name != "1"] if NAMESPACES else [str(pid)]
     for name in pids:
         try:
@@ -604,7 +629,8 @@ def _tree_cpu(pid):
 
 
 def _kill_the_rest(pid):
-    """Kills every process the program left: in our own namespace, all of them; without one, its process group."""
+    """Kills every process the program left: in our own namespace, all of them (we are its PID 1); without one, its
+    process group. Returns once they are all reaped."""
     if NAMESPACES:
         try:
             os.kill(-1, signal.SIGKILL)
@@ -628,45 +654,31 @@ def _kill_the_rest(pid):
 # ---- the runner: one input, or a batch ------------------------------------------------------------------------
 
 
-def _spawn_init(zygote, cpu_seconds, batch):
-    """Has the program's zygote fork an input's init process; returns (its pid, the runner's pipe ends)."""
+def _spawn_input(zygote, cpu_seconds, batch):
+    """Has the program's zygote fork an input's program process; returns (a pidfd of it, the runner's pipe ends)."""
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
     result_r, result_w = os.pipe()
     report_r, report_w = os.pipe()
     theirs = [stdin_r, stdout_w, stderr_w, result_w, report_w]
-    _wait_for_previous_input()
     try:
-        reply = zygote.ask({"kind": "input", "cpu_seconds": cpu_seconds, "batch": batch}, theirs)
+        _, received = zygote.ask({"kind": "input", "cpu_seconds": cpu_seconds, "batch": batch}, theirs)
     finally:
         for fd in theirs:
             os.close(fd)
-    try:
-        PREVIOUS_INIT.append(os.pidfd_open(int(reply["pid"])))
-    except (AttributeError, OSError):
-        pass
-    return int(reply["pid"]), {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r,
-                               "report": report_r}
-
-
-def _wait_for_previous_input(timeout_s=5.0):
-    """Waits until the previous input's init has gone, so that its namespaces, folders and memory are freed before
-    the next input starts (the runner does not wait for that after a verdict: the harness has it sooner)."""
-    while PREVIOUS_INIT:
-        fd = PREVIOUS_INIT.pop()
-        try:
-            select.select([fd], [], [], timeout_s)
-        finally:
-            os.close(fd)
+    if len(received) != 1:
+        raise SetupError("the program's zygote sent no process")
+    return received[0], {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r,
+                         "report": report_r}
 
 
 class Supervision:
-    """The runner's side of one init process: feeds stdin, drains the pipes under their caps, follows the CPU
+    """The runner's side of one program process: feeds stdin, drains the pipes under their caps, follows the CPU
     reports, enforces the CPU limit and the wall-clock backstop, and collects how the program ended."""
 
-    def __init__(self, pid, fds, limits, stdin_data, function_mode):
-        self.pid, self.fds, self.limits = pid, fds, limits
+    def __init__(self, pidfd, fds, limits, stdin_data, function_mode):
+        self.pidfd, self.fds, self.limits = pidfd, fds, limits
         self.function_mode = function_mode
         self.caps = {fds["stdout"]: limits["output_limit_bytes"], fds["stderr"]: limits["stderr_limit_bytes"],
                      fds["result"]: limits["value_limit_bytes"], fds["report"]: 1 << 20}
@@ -693,8 +705,12 @@ class Supervision:
     def kill(self, reason):
         if self.killed is None:
             self.killed = reason
+        self._kill()
+
+    def _kill(self):
+        """Kills the program process; its zygote then kills whatever it left and reports."""
         try:
-            os.kill(self.pid, signal.SIGKILL)
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         except OSError:
             pass
 
@@ -762,7 +778,7 @@ class Supervision:
     def _read_reports(self):
         buffer = self.data[self.fds["report"]]
         if len(buffer) > 4096 and b"\n" not in buffer:
-            buffer.clear()  # init writes short lines only
+            buffer.clear()  # the zygote writes short lines only
         while b"\n" in buffer:
             end = buffer.index(b"\n")
             line = bytes(buffer[:end])
@@ -792,12 +808,9 @@ class Supervision:
         return data
 
     def finish(self):
-        """Kills the init process (if still there), waits until it has gone (its report pipe closes) and closes
-        every pipe."""
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        """Kills the program process (if still there), waits until its zygote has killed what it left and reported
+        (the report pipe closes), and closes every pipe."""
+        self._kill()
         deadline = time.monotonic() + 5
         while self.fds["report"] in self.open and time.monotonic() < deadline and self.step(0.05):
             pass
@@ -808,6 +821,9 @@ class Supervision:
         if self.stdin is not None:
             os.close(self.stdin)
             self.stdin = None
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 def _run_one(zygote, compile_error, setup, payload):
@@ -817,8 +833,8 @@ def _run_one(zygote, compile_error, setup, payload):
         return _result("error", stderr=compile_error)
     function_mode = setup["io"] == "function"
     started = time.monotonic()
-    pid, fds = _spawn_init(zygote, limits["time_limit_s"], batch=False)
-    watch = Supervision(pid, fds, limits, payload, function_mode)
+    pidfd, fds = _spawn_input(zygote, limits["time_limit_s"], batch=False)
+    watch = Supervision(pidfd, fds, limits, payload, function_mode)
     wall_deadline = started + limits["time_limit_s"] * limits["wall_time_factor"] + 1.0
     while watch.follow(limits["time_limit_s"], wall_deadline):
         pass
@@ -942,8 +958,8 @@ def _batch_round(zygote, setup, inputs, first, channel, budget_left):
     cpu_seconds = per_input * (len(inputs) - first)
     if budget_left is not None:
         cpu_seconds = min(cpu_seconds, budget_left)
-    pid, fds = _spawn_init(zygote, cpu_seconds, batch=True)
-    watch = Supervision(pid, fds, limits, json.dumps(inputs[first:]).encode(), True)
+    pidfd, fds = _spawn_input(zygote, cpu_seconds, batch=True)
+    watch = Supervision(pidfd, fds, limits, json.dumps(inputs[first:]).encode(), True)
     watch.caps[fds["result"]] = 1 << 62  # records are checked one by one below
     current, input_started, input_cpu_start = first, time.monotonic(), 0.0
     records = bytearray()
@@ -1130,11 +1146,14 @@ class ZygoteLink:
         self.sock = sock
 
     def ask(self, message, fds=()):
+        """Sends `message` (and `fds`); returns the reply and the descriptors that came with it."""
         socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
-        data = self.sock.recv(1 << 16)
+        data, received, _, _ = socket.recv_fds(self.sock, 1 << 16, 1)
         if not data:
+            for fd in received:
+                os.close(fd)
             raise SetupError("the program's zygote ended")
-        return json.loads(data)
+        return json.loads(data), received
 
     def close(self):
         self.sock.close()
@@ -1158,16 +1177,23 @@ def _start_root_zygote():
 
 
 def _root_zygote(sock):
-    """Forks a clean program zygote for each program the runner loads. Never returns."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps zygotes (and they, their inits) at once
+    """Forks a clean program zygote for each program the runner loads: with namespaces, PID 1 of a PID namespace
+    of its own. Never returns."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps program zygotes at once
     try:
+        _drop_bounding_set()
+        own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if NAMESPACES else -1
         while True:
             data, fds, _, _ = socket.recv_fds(sock, 1024, 1)
             if not data or not fds:
                 break
+            if NAMESPACES:
+                _check(_libc.unshare(CLONE_NEWPID), "unshare")
             if os.fork() == 0:
                 sock.close()
                 _program_zygote(socket.socket(fileno=fds[0]))
+            if NAMESPACES:
+                _check(_libc.setns(own_pid_ns, CLONE_NEWPID), "setns")
             os.close(fds[0])
     except BaseException:
         pass
@@ -1175,48 +1201,50 @@ def _root_zygote(sock):
 
 
 def _program_zygote(sock):
-    """Compiles one program and forks an init process for each input the runner asks for. Never returns."""
+    """Compiles one program, then runs each input the runner asks for in a fresh process forked from it (see
+    `_fork_program`, `_finish_input`), one at a time. With namespaces it is PID 1 of the program's PID namespace:
+    after each input it kills everything else in it and gives the next input fresh folders, IPC namespace and
+    hostname. Never returns."""
     try:
-        own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if NAMESPACES else -1
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                       signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD):
+            signal.signal(number, signal.SIG_DFL)  # PID 1 ignores what it has no handler for
+        _prctl(PR_SET_DUMPABLE, 0)
+        os.chdir("/")
         data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 1)
         setup = json.loads(data)["setup"]
+        scratch_mb = setup["limits"]["scratch_mb"]
         source = _read_all(fds[0])
         os.close(fds[0])
+        if NAMESPACES:
+            _enter_program_namespaces(scratch_mb)
         code, compile_error = _load(source.decode("utf-8", "surrogateescape"))
         del source
+        gc.freeze()  # a program process's collections leave the zygote's objects (and their pages) alone
         sock.send(json.dumps({"compile_error": compile_error, "pid": os.getpid()}).encode())
         while True:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 8)
             if not data:
                 break
+            if len(fds) != 5:
+                raise SetupError("an input request without its five pipes")
             request = json.loads(data)
-            pid = _fork_init(code, setup, fds, request, own_pid_ns)
-            for fd in fds:
-                os.close(fd)
-            sock.send(json.dumps({"pid": pid}).encode())
+            baseline = _children_cpu()
+            pid = _fork_program(code, setup, fds, request)
+            pidfd = os.pidfd_open(pid)
+            socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+            try:
+                _finish_input(pid, pidfd, fds[4], baseline)
+            finally:
+                os.close(pidfd)
+            if NAMESPACES:
+                _fresh_input_state(scratch_mb)
     except BaseException as exc:
         try:
             os.write(2, f"runner: program zygote: {type(exc).__name__}: {exc}\n".encode())
         except BaseException:
             pass
     os._exit(0)
-
-
-def _fork_init(code, setup, fds, request, own_pid_ns):
-    """Forks an input's init process: PID 1 of a new PID namespace when namespaces are in use."""
-    batch = bool(request["batch"])
-    stdin_r, stdout_w, stderr_w, result_w, report_w = fds[:5]
-    if NAMESPACES:
-        _check(_libc.unshare(CLONE_NEWPID), "unshare")
-    try:
-        pid = os.fork()
-        if pid == 0:
-            _init_process(code, setup, (stdin_r, stdout_w, stderr_w, result_w), report_w,
-                          float(request["cpu_seconds"]), batch)
-    finally:
-        if NAMESPACES:
-            _check(_libc.setns(own_pid_ns, CLONE_NEWPID), "setns")
-    return pid
 
 
 def _reap_all():
@@ -1278,6 +1306,12 @@ def _serve(channel):
             channel.send({"kind": "end"})
         elif kind == "run":
             channel.send_result(_run_one(zygote, compile_error, setup, payload))
+        elif kind == "runs":
+            at = 0
+            for size in header["sizes"]:
+                channel.send_result(_run_one(zygote, compile_error, setup, payload[at: at + size]))
+                at += size
+            channel.send({"kind": "end"})
 
 
 def main():
@@ -1316,7 +1350,7 @@ WORKDIR = "."
 ROOT_ZYGOTE = -1
 SWITCH_USER = True  # programs run as the sandbox's user where the interpreter's files are readable by it
 KEEP_PIDS = set()  # the runner and its zygotes: what sweeping leftovers must spare
-PREVIOUS_INIT = []  # a pidfd of the last input's init
+BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
 
 if __name__ == "__main__":
     main()

@@ -90,16 +90,19 @@ class SandboxServer:
                 outcomes[position] = Outcome("error", stderr=refused)
         if batch and len(todo) > 1:
             results = self._request([inputs[p] for p in todo], batch=True)
-        else:
-            results = [self._request([inputs[p]], batch=False)[0] for p in todo]
+        else:  # one request for them all; a runner that dies costs the input it was on, the rest go to a new one
+            results = []
+            while len(results) < len(todo):
+                results += self._request([inputs[p] for p in todo[len(results):]], batch=False)
         for position, outcome in zip(todo, results):
             outcomes[position] = outcome
         return outcomes  # type: ignore[return-value]
 
     def _request(self, inputs: list, batch: bool) -> list[Outcome]:
-        """Runs `inputs` and returns one outcome each; never raises for what a program does: a runner that dies,
-        hangs or misbehaves is stopped (the next request starts a fresh one) and what it had not answered gets
-        an outcome that says so."""
+        """Runs `inputs` (as one batch, or each in fresh processes) and returns their outcomes; never raises for
+        what a program does: a runner that dies, hangs or misbehaves is stopped (the next request starts a fresh
+        one) and the input it was on gets an outcome that says so. A batch's later inputs then get `error` (not
+        run); without batch, only the outcomes up to that input are returned."""
         outcomes: list[Outcome] = []
         oom_kills = self.cgroups.oom_kills() if self.cgroups is not None else 0
         try:
@@ -115,13 +118,16 @@ class SandboxServer:
             # an error per input): one round trip less per program.
             if batch:
                 self._send({"kind": "batch"}, json.dumps(inputs).encode())
-            else:
+            elif len(inputs) == 1:
                 self._send({"kind": "run"}, _input_bytes(inputs[0], self.program.io))
+            else:
+                blobs = [_input_bytes(item, self.program.io) for item in inputs]
+                self._send({"kind": "runs", "sizes": [len(b) for b in blobs]}, b"".join(blobs))
             if loading:
                 self._read_ready()
             for _ in inputs:
                 outcomes.append(self._read_result(limits.wall_limit_s() + GRACE_S))
-            if batch:
+            if batch or len(inputs) > 1:
                 self._read_header(GRACE_S, "end")
             return outcomes
         except ServerDied as died:
@@ -130,10 +136,11 @@ class SandboxServer:
                 died = ServerDied("memory_limit", "the server ran out of memory while running this input")
             self._stop()
             self.restarts += 1
-            left = len(inputs) - len(outcomes)
-            return outcomes + [Outcome(died.status, stderr=f"sandbox: {died.note}")] + \
-                [Outcome("error", stderr="sandbox: not run: the server was replaced while running an earlier input")
-                 for _ in range(left - 1)]
+            outcomes.append(Outcome(died.status, stderr=f"sandbox: {died.note}"))
+            if batch:
+                outcomes += [Outcome("error", stderr="sandbox: not run: the server was replaced while running an "
+                                                     "earlier input") for _ in range(len(inputs) - len(outcomes))]
+            return outcomes[:len(inputs)]
 
     def _start(self) -> None:
         sweep_stale(self.scratch_root)
