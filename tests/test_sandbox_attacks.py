@@ -464,6 +464,48 @@ def test_daemons_in_new_sessions_and_namespaces_do_not_outlive_the_input(executo
     assert_clean(executor, token)
 
 
+LEFTOVER = """
+import os, signal, time
+def plant():
+    main = os.getpid()
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:  # a daemon that waits for its input to end, then strikes at whatever runs next
+            while os.path.exists(f"/proc/{main}/stat") and open(f"/proc/{main}/stat").read().split()[2] != "Z":
+                time.sleep(0.001)
+            for _ in range(300):
+                for name in os.listdir("/proc"):
+                    if name.isdigit() and int(name) != os.getpid():
+                        for sig in (signal.SIGSTOP, signal.SIGKILL):
+                            try:
+                                os.kill(int(name), sig)
+                            except OSError:
+                                pass
+                for folder in ("/tmp", "/dev/shm", "."):
+                    try:
+                        open(os.path.join(folder, "mark"), "w").close()
+                    except OSError:
+                        pass
+                time.sleep(0.001)
+        os._exit(0)
+    os.wait()
+def look():
+    time.sleep(0.2)
+    return [os.getpid(), sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+            [os.path.exists(os.path.join(folder, "mark")) for folder in ("/tmp", "/dev/shm", ".")]]
+"""
+
+
+def test_a_leftover_of_one_input_cannot_touch_the_next_and_every_input_is_pid_2(executor):
+    """The program process shares its PID namespace with its zygote: what an input leaves is killed and reaped
+    before the next input starts, and no process count survives (each input's program is PID 2)."""
+    outcomes = run(executor, LEFTOVER + "if input() == 'plant':\n    plant()\nprint(look())\n",
+                   ["plant\n", "look\n", "plant\n", "look\n"], QUICK)
+    planted, clean = ("ok", ["[2, [1, 2, 4], [False, False, False]]"]), ("ok", ["[2, [1, 2], [False, False, False]]"])
+    assert [(o.status, lines(o)) for o in outcomes] == [planted, clean, planted, clean]
+    assert_honest_after(executor)
+
+
 KEYRING = """
 import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
