@@ -199,13 +199,11 @@ def aggregate_seeds(summaries_by_seed: dict[int, list[dict]], split: str = "all"
             .to_dict(),
             "pass1": metrics.spread([[p for _, p, _ in row] for row in readings]).to_dict(),
         }
-    both = [[(runs[k]["gt"].get("ut_accuracy_initial"), runs[k]["gt"]["ut_accuracy"]) for k in seeds]
-            for runs in scored]
-    start = [[a if a is not None and b is not None else None for a, b in row] for row in both]
-    end = [[b if a is not None and b is not None else None for a, b in row] for row in both]
+    start, end = metrics.paired_spreads([[(runs[k]["gt"].get("ut_accuracy_initial"), runs[k]["gt"]["ut_accuracy"])
+                                          for k in seeds] for runs in scored])
     result["claims"] = {"seeds": seeds, "problems": len(scored), "selectors": claims,
-                        "ut_accuracy_start": metrics.spread(start).to_dict(),
-                        "ut_accuracy_end": metrics.spread(end).to_dict()}
+                        "ut_accuracy_start": start.to_dict(),
+                        "ut_accuracy_end": end.to_dict()}
     return result
 
 

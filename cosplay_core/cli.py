@@ -481,6 +481,7 @@ def _bench_pool(args, config) -> int:
     """`cosplay bench FILE --model pool:<folder>`: the HumanEval x CodeT benchmark over recorded pools."""
     from cosplay_core.bench import ProgressBar
     from cosplay_core.benchmarks.codet_bench import format_codet_table, run_codet_benchmark
+    from cosplay_core.models.cache import default_cache_dir
     from cosplay_core.problem import ProblemError
 
     from cosplay_core.datasets import resolve_pool
@@ -496,7 +497,8 @@ def _bench_pool(args, config) -> int:
         try:
             result = run_codet_benchmark(args.dataset, folder, limit=args.limit, jobs=args.jobs, out=args.out,
                                          seed=args.seed, config=config, executor=executor, progress=bar,
-                                         seeds=_bench_seeds(args), split=args.split)
+                                         seeds=_bench_seeds(args), split=args.split,
+                                         cache=default_cache_dir() / "codet_executed")
         except (ProblemError, ValueError) as exc:
             raise UsageError(str(exc)) from None
     print(json.dumps(result) if args.json else format_codet_table(result))

@@ -255,3 +255,10 @@ def format_spread(value: Optional[Spread], digits: int = 1) -> str:
     if value.seeds > 1:
         text += f" ±{100 * (value.std or 0):.{digits}f}"
     return text + f" [{100 * value.ci_low:.{digits}f}, {100 * value.ci_high:.{digits}f}]"
+
+
+def paired_spreads(pairs: Sequence[Sequence[tuple[Optional[float], Optional[float]]]]) -> tuple[Spread, Spread]:
+    """`pairs[i][k]`: problem i's (start, end) values under seed k. The spreads of the starts and of the ends over
+    the same cells: a cell counts only where both are defined, so that start and end average the same problems."""
+    both = [[(a, b) if a is not None and b is not None else (None, None) for a, b in row] for row in pairs]
+    return spread([[a for a, _ in row] for row in both]), spread([[b for _, b in row] for row in both])

@@ -32,6 +32,7 @@ executes nothing for those problems.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -70,6 +71,7 @@ LABELS = selectors.LABELS
 CODET_REFERENCE = {"codet_paper": 36.7, "codet_released_rerun": 36.76, "random_rerun": 22.12}
 POOL_SIZES = ((16, 16), (16, None), (32, None), (64, None), (100, 16), (100, None))  # (codes, UT samples); None: all
 POOL_SIZE_SEEDS = 5
+EXECUTED_CACHE_FORMAT = 1  # bump when what `execute_pools` keeps changes
 RECORD_VERSION = 3  # 2: ground truth decided outside the candidate's process (CheckJudge); 3: ranked tie
 # groups (tie-shared pass@1 for every selector), equal-budget baselines, one record per seed
 
@@ -274,25 +276,67 @@ class ExecutedPools:
     counts: list[int]
 
 
+def _executed_key(problem: HumanEvalProblem, distinct: list[str], keys: list[str], settings: CodetBenchSettings,
+                   gt_limits: Limits, matrix: Limits) -> str:
+    """The content hash of everything steps (a) and (b) depend on: the problem (its check), the distinct programs,
+    the UT inputs and the limits."""
+    blob = json.dumps([EXECUTED_CACHE_FORMAT, problem.slug, problem.entry_point, problem.check_code,
+                       problem.reference, distinct, keys, asdict(gt_limits), asdict(matrix), settings.truncation],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _read_executed(path: Path, distinct: list[str], keys: list[str]):
+    """(verdict_of, table) from a cache file of `execute_pools`, or None when it is missing or unreadable."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as stream:
+            data = json.load(stream)
+        verdict_of = dict(zip(distinct, data["verdicts"], strict=True))
+        table = {(source, key): Outcome.from_dict(cell) for source, row in zip(distinct, data["outcomes"], strict=True)
+                 for key, cell in zip(keys, row, strict=True)}
+        return verdict_of, table
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        return None
+
+
+def _write_executed(path: Path, distinct: list[str], keys: list[str], verdict_of: dict, table: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+    with gzip.open(temporary, "wt", encoding="utf-8", compresslevel=3) as stream:
+        json.dump({"verdicts": [verdict_of[c] for c in distinct],
+                   "outcomes": [[table[(c, k)].to_dict() for k in keys] for c in distinct]}, stream)
+    temporary.replace(path)
+
+
 def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor,
-                  settings: CodetBenchSettings = CodetBenchSettings()) -> ExecutedPools:
+                  settings: CodetBenchSettings = CodetBenchSettings(), cache: Path | None = None) -> ExecutedPools:
     """(a) the ground truth of every distinct program; (b) every distinct program on every distinct UT input, one
-    batch per program under `matrix_limits`."""
+    batch per program under `matrix_limits`. With `cache` (a folder), both are kept there by the content hash of
+    what decides them and read back instead of executed: the same verdicts and outcomes, so the same results."""
     codes = list(pool.codes)
     distinct = list(dict.fromkeys(codes))
-    judge = CheckJudge(problem, problem.limits(time_limit_s=settings.gt_time_limit_s))
-    verdict_of = dict(zip(distinct, judge.correct(distinct, executor)))
-    gt = np.array([verdict_of[c] for c in codes], dtype=bool)
+    gt_limits = problem.limits(time_limit_s=settings.gt_time_limit_s)
+    judge = CheckJudge(problem, gt_limits)
     inputs: dict[str, Any] = {}
     for test in pool.tests:
         inputs.setdefault(input_key(test.input), test.input)
     keys = list(inputs)
-    table: dict[tuple[str, str], Outcome] = {}
-    if keys:
-        limits = matrix_limits(settings.time_limit_s, len(keys))
-        rows = executor.run_jobs([Job(problem.program(c), tuple(inputs.values()), limits) for c in distinct])
-        for source, row in zip(distinct, rows):
-            table.update(((source, key), outcome) for key, outcome in zip(keys, row))
+    limits = matrix_limits(settings.time_limit_s, len(keys))
+    path = None if cache is None else \
+        Path(cache) / f"{_executed_key(problem, distinct, keys, settings, gt_limits, limits)}.json.gz"
+    found = _read_executed(path, distinct, keys) if path is not None and path.exists() else None
+    if found is not None:
+        verdict_of, table = found
+    else:
+        verdict_of = dict(zip(distinct, judge.correct(distinct, executor)))
+        table: dict[tuple[str, str], Outcome] = {}
+        if keys:
+            rows = executor.run_jobs([Job(problem.program(c), tuple(inputs.values()), limits) for c in distinct])
+            for source, row in zip(distinct, rows):
+                table.update(((source, key), outcome) for key, outcome in zip(keys, row))
+        if path is not None:
+            _write_executed(path, distinct, keys, verdict_of, table)
+    gt = np.array([verdict_of[c] for c in codes], dtype=bool)
     test_keys = [input_key(t.input) for t in pool.tests]
     passes = np.array([[outcome_matches(t.output, table[(c, k)], problem.io, problem.comparison)
                         for t, k in zip(pool.tests, test_keys)] for c in codes], dtype=bool).reshape(len(codes), -1)
@@ -476,7 +520,7 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
                         progress: Callable[[int, int, dict], None] | None = None,
                         executor: Executor | None = None, time_limit_s: float = 0.1,
                         config: RunConfig | None = None, seeds: list[int] | None = None,
-                        split: str = "all") -> dict:
+                        split: str = "all", cache: str | Path | None = None) -> dict:
     """The HumanEval x CodeT benchmark (module docstring); returns `aggregate_seeds` of the per-problem records.
 
     `problems_path`: HumanEval-format JSONL (its `check` is the ground truth); `pools_folder`: CodeT-format pools
@@ -485,7 +529,8 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
     baselines) per seed, default `[seed]`; steps (a) and (b) run once per problem for all seeds. `jobs`: problems at
     a time (threads, one shared executor). `out`: keeps each problem's record per seed; records there are read
     back, not recomputed. `progress(done, total, record)` is called after each problem. `config`: CoSPlay's run
-    settings (default RunConfig(); its seed is replaced). `time_limit_s`: per UT input (CodeT's 0.1 s). Raises
+    settings (default RunConfig(); its seed is replaced). `time_limit_s`: per UT input (CodeT's 0.1 s). `cache`: a
+    folder keeping steps (a) and (b) by content hash (`execute_pools`), shared by every --out and seed. Raises
     ProblemError for unreadable data and ValueError for bad arguments or an `out` holding other settings.
     """
     if jobs < 1:
@@ -529,7 +574,8 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
                     if pool is None:
                         raise ProblemError(f"{problem.slug}: no recorded samples in {pools_folder}")
                     settings = CodetBenchSettings(**dict(asdict(base), seed=k))
-                    executed = executed or execute_pools(problem, pool, executor, settings)
+                    executed = executed or execute_pools(problem, pool, executor, settings,
+                                                          Path(cache) if cache else None)
                     record = evaluate_problem(problem, pool, executor, settings, str(pools_folder), executed)
                     if out_dir is not None:
                         _write_atomically(_record_path(out_dir, problem.slug, k), record)
@@ -588,13 +634,11 @@ def aggregate_seeds(records_by_seed: dict[int, list[dict]]) -> dict:
                                   for k in seeds]),
             "executions": first["selectors"][name]["executions"],
         }
-    paired = [[(by_task[k][t]["cosplay"]["ut_accuracy_initial"], by_task[k][t]["cosplay"]["ut_accuracy"])
-               for k in seeds] for t in scored]
-    start = [[a if a is not None and b is not None else None for a, b in row] for row in paired]
-    end = [[b if a is not None and b is not None else None for a, b in row] for row in paired]
+    start, end = metrics.paired_spreads([[(by_task[k][t]["cosplay"]["ut_accuracy_initial"],
+                                           by_task[k][t]["cosplay"]["ut_accuracy"]) for k in seeds] for t in scored])
     first["claims"] = {"seeds": seeds, "problems": len(scored), "selectors": claims,
-                       "ut_accuracy_start": metrics.spread(start).to_dict(),
-                       "ut_accuracy_end": metrics.spread(end).to_dict()}
+                       "ut_accuracy_start": start.to_dict(),
+                       "ut_accuracy_end": end.to_dict()}
     return first
 
 
