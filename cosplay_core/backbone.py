@@ -34,7 +34,8 @@ class BackboneOptions:
     """What `make_player` was given besides the spec, handed to a registered player factory as one record.
 
     `max_calls` / `max_tokens` are the run's budget (calls and tokens), not the length of one completion.
-    `cache_dir` None means the default cache folder; False means no response cache.
+    `cache_dir` None means the default cache folder; False means no response cache. `config`: the run's settings
+    (a RunConfig) when known, for a backbone that sizes its answers by them (pool replay: N_c, N_t and R).
     """
 
     seed: int = 0
@@ -46,6 +47,7 @@ class BackboneOptions:
     max_tokens: int | None = None
     sim_skills: Any = None
     on_event: EventSink | None = None
+    config: Any = None
 
 
 # factory(rest_of_spec, problem, executor, options) -> Player; `rest_of_spec` is what follows "prefix:" ("" if none)
@@ -106,7 +108,7 @@ def _unknown(spec: str) -> ModelConfigError:
 def make_player(spec: str, problem: Problem, executor: Executor, *, seed: int = 0, base_url: str | None = None,
                 api_key: str | None = None, cache_dir: str | os.PathLike[str] | None | bool = None,
                 concurrency: int = 8, max_calls: int | None = None, max_tokens: int | None = None,
-                sim_skills: Any = None, on_event: EventSink | None = None) -> Player:
+                sim_skills: Any = None, on_event: EventSink | None = None, config: Any = None) -> Player:
     """The player a backbone spec names, bound to `problem`; ModelConfigError (one sentence) when it cannot be made.
 
     For a language model: `api_key` or the provider's environment variable, `base_url` for another endpoint,
@@ -121,7 +123,7 @@ def make_player(spec: str, problem: Problem, executor: Executor, *, seed: int = 
     api_key = api_key or None
     options = BackboneOptions(seed=seed, base_url=base_url, api_key=api_key, cache_dir=cache_dir,
                               concurrency=concurrency, max_calls=max_calls, max_tokens=max_tokens,
-                              sim_skills=sim_skills, on_event=on_event)
+                              sim_skills=sim_skills, on_event=on_event, config=config)
     prefix, _, rest = spec.partition(":")
     if prefix in _PLAYERS:
         factory = _PLAYERS[prefix][0]

@@ -37,7 +37,8 @@ class PlayerUsage:
     input_tokens: int = 0
     output_tokens: int = 0
     failed_requests: int = 0
-    fresh_draws: int = 0  # pool replay: requests the pool could not answer, answered by a fresh draw
+    fresh_draws: int = 0  # your own candidates: expected outputs predicted from the candidates' outputs
+    resamples: int = 0  # pool replay, your own candidates: repairs answered by a fresh draw (a resample)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

@@ -48,7 +48,7 @@ TITLES = {"hints": "Hints: distinct solution approaches", "plans": "Plans built 
           "inputs": "Random valid inputs", "select": "Output-consensus selection"}
 CELL_TEXT_LIMIT = 2000
 # Events a player reports that the trace keeps under their own type (anything else is a model call's record);
-# "fresh_draw" is what the candidates: backbone still reports for a resample.
+# "fresh_draw" is the candidates: backbone's prediction from its candidates' outputs.
 PLAYER_EVENTS = ("model_call", "parse_failure", "resample", "pool_exhausted", "fresh_draw")
 # The run's fields a step may change (with the request counter): undoing an interrupted step puts them back.
 STEP_STATE = ("codes", "tests", "hints", "plans", "attacks", "cursor", "round", "round_changes", "rounds", "initial",
@@ -417,7 +417,8 @@ class Run:
             title=TITLES[name], codes=codes, tests=tests, passes=snap.passes, cells=self._cells(snap),
             changes=tuple(changes), done=self.done, stopped=self.stopped, selection=self.selection,
             hints=tuple(self.hints), plans=tuple(self.plans), attacks=tuple(tuple(a) for a in self.attacks),
-            usage=self.player.usage.to_dict(), executions=self.executions, gt=gt)
+            usage=self.player.usage.to_dict(), executions=self.executions, gt=gt,
+            unused_tests=tuple(t for t in self.tests.values() if not t.agreed))
 
     def _state(self) -> dict:
         """Everything needed to resume after this step (large test values as trace blobs): `tests` the used UTs (the

@@ -68,7 +68,7 @@ def start_run(problem: Problem, config: RunConfig, executor: Executor, backbone:
     player = make_player(backbone.model, problem, executor, seed=config.seed, base_url=backbone.base_url,
                          api_key=backbone.api_key, cache_dir=backbone.cache_dir, concurrency=backbone.concurrency,
                          max_calls=backbone.max_calls, max_tokens=backbone.max_tokens, sim_skills=backbone.sim_skills,
-                         on_event=relay)
+                         on_event=relay, config=config)
     gt = ground_truth if ground_truth is not None else GroundTruth(problem, executor)
     if getattr(getattr(gt, "executor", None), "deferred", False):
         gt.executor = executor  # a benchmark record's scorer shares the run's sandbox servers

@@ -111,6 +111,7 @@ class Snapshot:
     usage: dict = field(default_factory=dict)
     executions: int = 0
     gt: dict | None = None  # ground-truth marks (only for scoring and display; never used by the algorithm)
+    unused_tests: tuple[UnitTest, ...] = ()  # UTs whose votes never agreed: not in the matrix, kept with their votes
 
     @property
     def code_pass_counts(self) -> np.ndarray:

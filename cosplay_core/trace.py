@@ -1,14 +1,24 @@
 """The run record: typed events appended to `trace.jsonl` as they happen, and read back into snapshots.
 
 Events (schema version 1), one JSON object per line, each with `v`, `type` and `time`:
-    run_started   problem, backbone, config
-    blob          a large value (a unit test's input or expected output) written once, referenced by its hash
-    model_call    one model request's record (prompt, completion, usage, latency, cached, error); never a key
-    parse_failure a completion that could not be parsed (the request is retried with a new sample index)
-    fresh_draw    pool replay: a request the pool cannot answer (a repair), answered by a fresh draw
-    step          a finished step: stage, name, round, title, changes, the full state and the matrix cells
-    run_stopped   why a run stopped before the end (budget, error, interruption)
-    run_finished  the summary
+    run_started    problem, backbone, config
+    blob           a large value (a UT's input or expected output, an output) written once, referenced by its hash
+    model_call     one model request's record (prompt, completion, usage, latency, cached, error); never a key
+    parse_failure  a completion that could not be parsed (the request is retried with a new sample index)
+    resample       pool replay or your own candidates: a repair the backbone cannot make, answered by a fresh draw
+                   (`request`); stage 2 names the change `code_resampled`, or `resample_rejected` when the draw
+                   still fails the trusted UT (the code is kept; it does not count as a change)
+    pool_exhausted pool replay: a recorded pool (`pool`: programs or UT inputs) is used up after `drawn` draws; the
+                   `request` and every later one get no answer (draws never wrap around); written once per pool
+    fresh_draw     your own candidates: an expected output no given UT has, predicted from the candidates' outputs
+    step           a finished step: stage, name, round, title, changes (kinds in `state.Change`), the full state
+                   (codes, used `tests`, `unused_tests` whose votes never agreed), the matrix cells, and `outcomes`:
+                   every execution outcome first recorded in this step, by pair key (`sandbox.pair_key`), so that a
+                   resumed or replayed run is answered from them instead of executing again
+    run_stopped    why a run stopped before the end (budget, error, interruption)
+    run_finished   the summary; for pool replay, `test_inputs_available` and `short_of_test_inputs` (fewer distinct
+                   UT inputs than N_t: such problems are reported apart)
+A trace missing step events or blobs cannot be resumed (`Trace.damage`).
 A truncated or corrupted trace is read up to its last whole event, with a warning naming the line.
 Every value written passes through the redactor of the API keys this process holds (`models.redaction`), so a key
 that a server echoed, or that a user pasted into a problem, is written as "[REDACTED]".
@@ -208,4 +218,5 @@ def snapshot_from_event(event: dict) -> Snapshot:
         hints=tuple(state.get("hints", ())), plans=tuple(state.get("plans", ())),
         attacks=tuple(tuple(a) for a in state.get("attacks", ())),
         usage=event.get("usage", {}), executions=event.get("executions", 0), gt=event.get("gt"),
+        unused_tests=tuple(test_from_dict(t) for t in state.get("unused_tests", ())),
     )

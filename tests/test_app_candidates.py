@@ -59,7 +59,8 @@ def test_the_player_replays_the_candidates_and_votes_the_rest(executor, tmp_path
     assert ask(player.predict_output("2 4\n", 9)) == "6\n"  # two of four candidates print 6
     assert events == [{"type": "fresh_draw", "request": "predict_output"}]
     ask(player.repair_code(RIGHT, "1 1\n", "2\n", Outcome("ok", "2\n", None, "", 0.0), 10))
-    assert player.usage.fresh_draws == 2 and player.usage.calls == 0
+    assert events[-1] == {"type": "resample", "request": "repair_code"}  # a repair is a resample, as in pool replay
+    assert player.usage.fresh_draws == 1 and player.usage.resamples == 1 and player.usage.calls == 0
     assert player.info.simulation and player.info.name == "candidates:pasted"
 
 

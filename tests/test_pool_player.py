@@ -154,6 +154,19 @@ def test_factory_and_backbone_spec(problems, executor):
         make_player("pool:", problems["HumanEval/3"], executor)
 
 
+def test_the_backbone_spec_sizes_the_replay_by_the_runs_settings(problems, executor):
+    problem = problems["HumanEval/0"]
+    default = make_player(f"pool:{POOLS}", problem, executor, seed=0)
+    sized = make_player(f"pool:{POOLS}", problem, executor, seed=0,
+                        config=RunConfig(codes=8, tests=6, inputs=2, seed=0))
+    assert (sized.draw_codes, sized.draw_tests) == (8, 6) and (default.draw_codes, default.draw_tests) == (16, 16)
+    held = [input_key(x) for x in _ask(sized.random_inputs(16, 0))]
+    assert len(held) == 2 < len(_ask(default.random_inputs(16, 0)))  # R = 2 inputs held out for stage 3, not 16
+    assert sized.available_test_inputs > default.available_test_inputs  # the rest stay UT inputs
+    ut_inputs = {input_key(_ask(sized.write_test_input(None, i))) for i in range(sized.available_test_inputs)}
+    assert not ut_inputs & set(held)
+
+
 @pytest.mark.parametrize("task_id", ["HumanEval/2", "HumanEval/4", "HumanEval/30"])
 def test_a_full_run_over_the_pools_finishes_with_a_selection(task_id, problems, executor, tmp_path):
     problem = problems[task_id]

@@ -11,7 +11,9 @@ from a pool someone wrote or collected, so that a pasted problem can be studied 
   candidates produce on it (run in the sandbox: execution consensus, not a prediction by a model). Every such
   answer is recorded as `{"type": "fresh_draw", "request": "predict_output"}` so that the trace says which
   expected outputs were voted by the candidates themselves;
-- `repair_code`: a pool cannot repair: a fresh draw from the pool, recorded as a `fresh_draw` event;
+- `repair_code`: candidates cannot be repaired: the answer is a *resample*, the next candidate (the given ones
+  first, then again in a seeded order), counted in `usage.resamples` and recorded as a `resample` event, and
+  named "resample" by stage 2 (`resamples_repairs`), never "repair", as for pool replay;
 - `propose_hints`, `write_plan`: placeholders that say the candidates are replayed; `attack_ideas`: none;
 - `random_inputs`: the given inputs, the statement's example inputs, the inputs of the given UTs, up to `count`.
 
@@ -92,6 +94,8 @@ def write_candidates(folder: str | Path, codes: list[str], tests: list[tuple[Any
 
 class CandidatesPlayer:
     """Replays given candidates and UTs for one problem (see the module docstring)."""
+
+    resamples_repairs = True  # a repair request is answered by a fresh draw, named "resample" by stage 2
 
     def __init__(self, problem: Problem, executor: Executor, codes: list[str], tests: list[tuple[Any, Any]] = (),
                  inputs: list[Any] = (), seed: int = 0, on_event: EventSink | None = None,
@@ -181,8 +185,9 @@ class CandidatesPlayer:
         return [(o.value if self.problem.io == "function" else o.stdout) for o in outcomes if o.ok]
 
     async def repair_code(self, code: str, test_input: Any, expected: Any, actual: Outcome, index: int) -> str | None:
-        self.usage.fresh_draws += 1
-        self._emit({"type": "fresh_draw", "request": "repair_code"})
+        with self._lock:
+            self.usage.resamples += 1
+        self._emit({"type": "resample", "request": "repair_code"})
         return self._draw_code()
 
     async def random_inputs(self, count: int, index: int) -> list[Any]:

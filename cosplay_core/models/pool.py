@@ -74,7 +74,6 @@ class PoolUsage(PlayerUsage):
 
     code_draws: int = 0
     test_draws: int = 0
-    resamples: int = 0
     predictions: int = 0
     exhausted_code_requests: int = 0
     exhausted_test_requests: int = 0
@@ -290,8 +289,11 @@ def _backbone_factory(rest: str, problem: Problem, executor: Any, options: Any) 
     if getattr(options, "base_url", None):
         raise ModelConfigError("a base URL applies to language models (openai:<model>, anthropic:<model>), not to "
                                "pool replay")
+    config = getattr(options, "config", None)  # the run's N_c, N_t and R: the initial draws and the held-out inputs
+    sizes = {} if config is None else {"draw_codes": config.codes, "draw_tests": config.tests,
+                                       "stage3_inputs": config.inputs}
     return make_pool_player(rest, problem, executor, getattr(options, "seed", 0),
-                            on_event=getattr(options, "on_event", None))
+                            on_event=getattr(options, "on_event", None), **sizes)
 
 
 def _register() -> None:
