@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cosplay_core.bench import ProgressBar  # noqa: E402
-from cosplay_core.benchmarks.codet_bench import format_codet_table, run_codet_benchmark  # noqa: E402
+from cosplay_core.benchmarks.codet_bench import (claims_markdown, format_codet_table,  # noqa: E402
+                                                 run_codet_benchmark)
 from cosplay_core.models.cache import default_cache_dir  # noqa: E402
 from cosplay_core.problem import ProblemError  # noqa: E402
 from cosplay_core.sandbox import Executor  # noqa: E402
@@ -63,6 +64,7 @@ def main() -> int:
                         help="where ground truth and pass matrices are kept by content hash")
     parser.add_argument("--no-cache", action="store_true", help="execute everything, keep nothing")
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
+    parser.add_argument("--markdown", action="store_true", help="also print the figures over seeds as Markdown")
     args = parser.parse_args()
     if args.jobs < 1 or args.seeds < 1 or (args.limit is not None and args.limit < 1):
         print("humaneval_codet: --jobs, --seeds and --limit must be at least 1", file=sys.stderr)
@@ -90,6 +92,8 @@ def main() -> int:
         print(json.dumps(result))
         return 0
     print(format_codet_table(result))
+    if args.markdown:
+        print("\n" + claims_markdown(result) + "\n")
     machine = result["machine"]
     print(f"machine: {machine['cores']} cores, sandbox {machine['sandbox']}, python {machine['python']}; "
           f"load average (1, 5, 15 min) before {machine['load_before']}, after {machine['load_after']}; "

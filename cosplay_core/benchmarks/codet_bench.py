@@ -61,7 +61,7 @@ from cosplay_core.sandbox import Executor, Job, Limits, Outcome
 from cosplay_core.stages import consensus
 
 __all__ = ["CODET_REFERENCE", "CodetBenchSettings", "ExecutedPools", "SELECTORS", "aggregate_codet", "aggregate_seeds", "codet_pass1",
-           "cosplay_over_pools", "equal_budget", "evaluate_problem", "execute_pools", "format_claims",
+           "claims_markdown", "cosplay_over_pools", "equal_budget", "evaluate_problem", "execute_pools", "format_claims",
            "format_codet_table", "matrix_limits", "run_codet_benchmark"]
 
 SELECTORS = tuple(selectors.SELECTORS)  # the rows of the table, in the selector table's order
@@ -747,6 +747,18 @@ def format_claims(result: dict) -> list[str]:
     lines.append(f"CoSPlay UT accuracy over the same {start.problems} problems: start "
                  f"{metrics.format_spread(start)} -> end {metrics.format_spread(end)}")
     return lines + [""]
+
+
+def claims_markdown(result: dict) -> str:
+    """The figures over seeds as a Markdown table (README's measured section is pasted from it)."""
+    claims = result["claims"]
+    lines = ["| selector | accuracy (ties to lowest index) | pass@1 (ties shared) | equal-budget pass@1 | UT accuracy "
+             "| executions |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, row in claims["selectors"].items():
+        cells = [metrics.format_spread(metrics.Spread(**row[key])) for key in ("bon", "pass1", "equal_budget")]
+        lines.append(f"| {LABELS.get(name, name)} | {cells[0]} | {cells[1]} | {cells[2]} | {_pct(row['ut_accuracy'])} "
+                     f"| {row['executions']:,} |")
+    return "\n".join(lines)
 
 
 def format_codet_table(result: dict) -> str:
