@@ -439,6 +439,12 @@ GLOSSARY = {
                          "other look right. Only ground truth can show it.",
     "votes": "Votes (k): a UT's expected output is predicted k times independently; it is kept when at least "
              "ceil(3k/4) predictions agree (self-consistency), otherwise the input is regenerated.",
+    "unused UT": "An unused UT: its votes never reached ceil(3k/4) agreement, even after the bounded "
+                 "regenerations, so self-consistency leaves it out: it is never executed, in no pCode or pUT and "
+                 "in no stage-2 decision; it stays in the record with its votes.",
+    "resample": "A resample: a backbone that cannot repair a program (pool replay, your own candidates) answers "
+                "stage 2's repair request with a fresh draw from its pool; it is kept only if it passes the "
+                "trusted UT, like a repair, but it is not a repair of the failing code.",
     "signature": "A code's signature: its outputs on stage 3's random inputs, ERR where it fails or times out.",
     "ERR-compatible": "Two signatures are ERR-compatible when they agree on every input where neither is ERR; "
                       "compatible codes form a cluster, and the largest cluster wins.",
@@ -473,7 +479,7 @@ def votes_needed(config: dict) -> int:
 def vote_summary(test) -> str:
     """How a UT's votes went, in a few words: "4 of 4 agree", "3 of 4 agree (1 other)", or why it was kept anyway."""
     if not test.agreement:
-        return "no agreement: kept after the regeneration attempts ran out"
+        return "no agreement after the regenerations: unused (never run, in no count)"
     others = len(test.votes) - test.agreement
     return f"{test.agreement} of {len(test.votes)} votes agree" + (f" ({others} other)" if others else "")
 
@@ -528,11 +534,16 @@ def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None 
         elif name == "codes":
             lines.append(f"{len(snapshot.codes)} codes, one per plan (code i is written from plan i + 1).")
         elif name == "tests":
-            agreed = sum(1 for t in snapshot.tests if t.agreement)
-            attack = sum(1 for t in snapshot.tests if t.kind == "attack")
-            lines.append(f"{len(snapshot.tests)} UTs ({attack} target attack ideas, the rest are random valid "
-                         f"inputs); {agreed} reached agreement among their votes. Every code ran on every UT: "
-                         "the execution matrix below.")
+            written = snapshot.tests + snapshot.unused_tests
+            attack = sum(1 for t in written if t.kind == "attack")
+            lines.append(f"{len(written)} UTs ({attack} target attack ideas, the rest are random valid inputs); "
+                         f"{len(snapshot.tests)} reached agreement among their votes. Every code ran on every "
+                         "used UT: the execution matrix below.")
+            if snapshot.unused_tests:
+                ids = ", ".join(str(t.id) for t in snapshot.unused_tests)
+                lines.append(f"{len(snapshot.unused_tests)} UT(s) left unused by self-consistency (UT {ids}): "
+                             "their votes never agreed, even after the regenerations, so they are never run and "
+                             "count nowhere.")
         return lines
     if snapshot.stage == 2:
         counted = [c for c in snapshot.changes if c.counts]

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import plotly.graph_objects as go
+import pandas  # noqa: F401  before plotly: plotly reads `sys.modules["pandas"]` without importing it, and would see
+import plotly.graph_objects as go  # a half-initialised module while another thread imports pandas (the app warms up)
 from plotly.subplots import make_subplots
 
 from cosplay_core import insights

@@ -30,25 +30,30 @@ if current is not None:
             with st.expander(f"Code {code.id} · {code.origin}"):
                 show_code(code.source)
     with tab_tests:
-        if not latest.tests:
+        if not latest.tests and not latest.unused_tests:
             st.info("The UT pool is written in step `tests`.")
         else:
             needed = votes_needed(current.config)
-            st.markdown(f"Each UT's expected output is predicted independently by {len(latest.tests[0].votes)} "
-                        f"votes; it is kept when at least {needed} agree.", help=GLOSSARY["votes"])
+            k = len((latest.tests or latest.unused_tests)[0].votes)
+            st.markdown(f"Each UT's expected output is predicted independently by {k} votes; it is kept when at "
+                        f"least {needed} agree.", help=GLOSSARY["votes"])
+            if latest.unused_tests:
+                st.warning(f"{len(latest.unused_tests)} of {len(latest.tests) + len(latest.unused_tests)} UTs are "
+                           "unused: their votes never agreed, so self-consistency left them out of the matrix "
+                           "(listed last, marked unused). " + GLOSSARY["unused UT"])
             if all(t.agreement == len(t.votes) for t in latest.tests) and current.backbone.get("simulation"):
                 st.caption("Every UT's votes were unanimous: sim's wrong predictions are a wrong program's output, "
                            "which on most inputs equals the right one. Lower the test skill to see votes split.")
-        for test in latest.tests:
-            label = (f"UT {test.id} · {test.kind}" + (f": {test.attack}" if test.attack else "")
-                     + f" · {vote_summary(test)}")
+        for test in latest.tests + latest.unused_tests:
+            label = (f"{'UT' if test.agreed else '⊘ unused UT'} {test.id} · {test.kind}"
+                     + (f": {test.attack}" if test.attack else "") + f" · {vote_summary(test)}")
             with st.expander(label):
                 left, right = st.columns(2)
                 with left:
                     st.markdown("**Input**")
                     show_value(test.input)
                 with right:
-                    st.markdown("**Expected output**")
+                    st.markdown("**Expected output**" if test.agreed else "**Expected output** (none agreed)")
                     show_value(test.expected)
                 st.markdown("**Votes** (independent predictions)")
                 for vote in test.votes:

@@ -5,8 +5,13 @@ import difflib
 import streamlit as st
 
 from cosplay_core import viz
-from cosplay_core.insights import GLOSSARY, explain_step, source_for_display
+from cosplay_core.insights import GLOSSARY, explain_step, source_for_display, vote_summary
 from pages.common import cost_line, ground_truth_shown, header, need_run, show_code, show_value, snapshot_label
+
+DIFFS = {"code_repaired": "diff of code {id}: the repair", "code_replaced": "diff of code {id}: the replacement",
+         "code_resampled": "diff of code {id}: the resample (a fresh draw from the pool, not a repair)",
+         "repair_rejected": "diff of code {id}: the rejected repair (not kept)",
+         "resample_rejected": "diff of code {id}: the rejected resample (not kept)"}
 
 header()
 st.title("Stage 2 · self-play on the execution matrix")
@@ -59,10 +64,12 @@ def matrix_view() -> None:
     for line in explain_step(current.snapshots, position, current.config):
         st.info(line)
     if snapshot.changes:
+        if any(c.kind in ("code_resampled", "resample_rejected") for c in snapshot.changes):
+            st.caption(GLOSSARY["resample"])
         for change in snapshot.changes:
             st.markdown(f"- {'✏️' if change.counts else '·'} {change.reason}")
-            if change.kind in ("code_repaired", "code_replaced") and isinstance(change.before, str):
-                with st.expander(f"diff of code {change.id}"):
+            if change.kind in DIFFS and isinstance(change.before, str):
+                with st.expander(DIFFS[change.kind].format(id=change.id)):
                     before, after = (source_for_display(text or "", show_gt) for text in (change.before, change.after))
                     diff = difflib.unified_diff(before.splitlines(), after.splitlines(),
                                                 "before", "after", lineterm="")
@@ -77,6 +84,12 @@ def matrix_view() -> None:
         cell_details(snapshot, int(code_id), int(test_id))
     else:
         st.caption("Click a cell to see the code, the input, the expected and actual outputs, and stderr.")
+    if snapshot.unused_tests:
+        with st.expander(f"{len(snapshot.unused_tests)} UT(s) left unused by self-consistency (not in the matrix)"):
+            st.caption(GLOSSARY["unused UT"])
+            for test in snapshot.unused_tests:
+                st.markdown(f"**UT {test.id}** · {test.kind} · {vote_summary(test)} · {test.origin}")
+                show_value(test.input, height=120)
     st.markdown("**Pass counts per round**", help=GLOSSARY["pCode"] + " " + GLOSSARY["pUT"])
     st.plotly_chart(viz.pass_histograms(current.snapshots), key="histograms", width="stretch")
     if current.summary and any("metrics" in r for r in current.summary.get("rounds", [])):
