@@ -45,8 +45,7 @@ def test_same_seed_same_summary_from_the_command_line(tmp_path):
         result = cosplay("run", str(SAMPLES / "run_length"), "--seed", "2", *SMALL, "--out", str(tmp_path / name),
                          "--json", "--quiet")
         summary = json.loads(result.stdout)
-        for key in ("wall_s", "executions", "gt_executions", "executions_stage1", "executions_baselines",
-                    "baselines_wall_s"):
+        for key in ("wall_s", "baselines_wall_s"):  # the execution counts too are the same for a seed
             summary.pop(key)
         summaries.append(summary)
     assert summaries[0] == summaries[1]
