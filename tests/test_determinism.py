@@ -153,3 +153,26 @@ def test_a_replay_from_a_trace_executes_no_recorded_pair_and_gives_the_same_run(
     for key in ("executions_stage1", "executions_baselines"):  # nothing was executed: everything was replayed
         summary.pop(key), expected.pop(key)
     assert summary == expected
+
+
+def test_concurrent_sim_predictions_execute_each_pair_once():
+    """The k votes of a UT ask for the same (program, input) pairs at the same time: each runs once, so the
+    executor's count does not depend on which request finished first."""
+    import asyncio
+
+    problem = load_problem(SAMPLES / "weighted_jobs")
+    test_input = problem.tests[0].input
+    counts = []
+    for together in (True, False):
+        with Executor(workers=2) as executor:
+            sim = SimPlayer(problem, executor, seed=0)
+
+            async def votes():
+                if together:
+                    return await asyncio.gather(*[sim.predict_output(test_input, i) for i in range(8)])
+                return [await sim.predict_output(test_input, i) for i in range(8)]
+
+            predictions = asyncio.run(votes())
+            counts.append((executor.executions, executor.cache_hits))
+        assert all(p is not None for p in predictions)
+    assert counts[0] == counts[1] and counts[0][1] == 0  # no pair asked of the executor twice
