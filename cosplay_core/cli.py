@@ -16,7 +16,6 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT
-from cosplay_core.datasets.cache import DataError
 from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder, write_json_atomic
 from cosplay_core.problem import load_json_value
 from cosplay_core.sandbox import Executor, Job, Limits, Program
@@ -700,7 +699,9 @@ def _add_ray_options(parser) -> None:
                              "such as 0.25 runs several language-model runs a core, as they mostly wait)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only_exec: bool = False) -> argparse.ArgumentParser:
+    """The command's parser; with `only_exec`, the `exec` command's alone (it starts without the other commands'
+    imports)."""
     parser = _Parser(prog="cosplay", description="CoSPlay Studio: self-play of programs and unit tests.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -725,6 +726,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--workers", type=int, default=None, metavar="W", help="programs at a time (default: cores)")
     ex.add_argument("--json", action="store_true", help="print JSON only")
     ex.set_defaults(handler=cmd_exec)
+    if only_exec:
+        return parser
 
     run = sub.add_parser("run", help="run CoSPlay on one problem")
     run.add_argument("problem", metavar="PROBLEM",
@@ -782,9 +785,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _data_errors() -> tuple[type, ...]:
+    """DataError, where its module was imported (only then can one have been raised): `exec` never imports it."""
+    cache = sys.modules.get("cosplay_core.datasets.cache")
+    return (cache.DataError,) if cache is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only_exec=argv[:1] == ["exec"])
     try:
         if argv[:1] == ["app"]:  # everything after `app` is Streamlit's
             return cmd_app(argv[1:])
@@ -793,7 +802,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         return args.handler(args)
-    except (UsageError, DataError) as exc:
+    except (UsageError, *_data_errors()) as exc:
         print(f"cosplay: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,10 +22,10 @@ from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
 from cosplay_core.sandbox.server import SandboxServer, run_program
 
 __all__ = ["DEFAULT_PACKAGES", "Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "SandboxServer", "STATUSES", "detect",
-           "pair_key", "run_program"]
+           "pair_key", "pair_keys", "run_program"]
 
 
-CHUNK_INPUTS = 8  # inputs of one program run back to back on one server before another server may take over
+CHUNK_INPUTS = 16  # inputs of one program run back to back on one server before another server may take over
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,22 @@ class Job:
 
 
 def pair_key(program: Program, program_input, limits: Limits) -> str:
-    """A content hash of everything that decides an execution's outcome."""
-    blob = json.dumps([program.source, program.io, program.entry_point, program_input, asdict(limits)],
-                      sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """A content hash of everything that decides an execution's outcome: the SHA-256 of the compact, key-sorted
+    JSON of `[source, io, entry_point, input, limits]`."""
+    return pair_keys(program, [program_input], limits)[0]
+
+
+def pair_keys(program: Program, inputs, limits: Limits) -> list[str]:
+    """`pair_key` of each input, with the program and limits encoded and hashed once."""
+    encode = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"))
+    head = hashlib.sha256(f"[{encode(program.source)},{encode(program.io)},{encode(program.entry_point)},".encode())
+    tail = f",{encode(asdict(limits))}]"
+    keys = []
+    for item in inputs:
+        digest = head.copy()
+        digest.update((encode(item) + tail).encode())
+        keys.append(digest.hexdigest())
+    return keys
 
 
 class Executor:
@@ -121,7 +134,7 @@ class Executor:
         """
         chunked = []
         for job in jobs:
-            keys = [pair_key(job.program, x, job.limits) for x in job.inputs]
+            keys = pair_keys(job.program, job.inputs, job.limits)
             size = len(keys) or 1 if _batched(job) else CHUNK_INPUTS  # a batch's time budget covers the whole job
             starts = range(0, max(len(keys), 1), size)
             chunked.append([self._pool.submit(self._execute, Job(job.program, job.inputs[s:s + size], job.limits),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 STATUSES = ("ok", "error", "timeout", "memory_limit", "output_limit")
@@ -113,7 +113,9 @@ class Outcome:
         return self.status == "ok"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as a dict; `value` is the outcome's own (not a copy): do not change it."""
+        return {"status": self.status, "stdout": self.stdout, "value": self.value, "stderr": self.stderr,
+                "time_s": self.time_s, "cpu_s": self.cpu_s}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Outcome":

@@ -138,6 +138,18 @@ class Channel:
         self.send(result, out, err, value or b"")
 
 
+def _write_file(path, data):
+    """Writes `data` to a (proc) file, quietly: without the io module, which costs a forked process dear."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -235,7 +247,7 @@ def _drop_privileges():
             pass
         os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
         os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
-    _check(_libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), ctypes.byref((_CapData * 2)())), "capset")
+    _check(_libc.capset(*_NO_CAPABILITIES), "capset")
     _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
     if _SECCOMP is not None:
         _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(_SECCOMP[0]), ctypes.c_ulong(0),
@@ -282,6 +294,7 @@ def _seccomp_program():
 
 
 _SECCOMP = _seccomp_program()
+_NO_CAPABILITIES = (ctypes.byref(_CapHeader(0x20080522, 0)), ctypes.byref((_CapData * 2)()))  # built once
 
 
 def _set_limits(limits, cpu_seconds):
@@ -324,11 +337,7 @@ def _become_program(setup, pipes, cpu_seconds, namespaces):
         for number in (signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        try:
-            with open("/proc/self/oom_score_adj", "w") as adj:  # under memory pressure the program goes first
-                adj.write("1000")
-        except OSError:
-            pass
+        _write_file("/proc/self/oom_score_adj", b"1000")  # under memory pressure the program goes first
         _drop_privileges()
         os.chdir(SCRATCH if namespaces else WORKDIR)
         _set_limits(setup["limits"], cpu_seconds)
@@ -551,11 +560,7 @@ def _fork_program(code, setup, fds, request):
     """Forks an input's program process; returns its pid. The zygote keeps only the report pipe of the five."""
     pipes = tuple(fds[:4])
     if NAMESPACES:  # every input's program is PID 2 (its leftovers are gone): no count survives from input to input
-        try:
-            with open("/proc/sys/kernel/ns_last_pid", "w") as last_pid:
-                last_pid.write("1")
-        except OSError:
-            pass
+        _write_file("/proc/sys/kernel/ns_last_pid", b"1")
     pid = os.fork()
     if pid == 0:
         _become_program(setup, pipes, float(request["cpu_seconds"]), NAMESPACES)
@@ -1222,12 +1227,16 @@ def _program_zygote(sock):
         del source
         gc.freeze()  # a program process's collections leave the zygote's objects (and their pages) alone
         sock.send(json.dumps({"compile_error": compile_error, "pid": os.getpid()}).encode())
+        used = False
         while True:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 8)
             if not data:
                 break
             if len(fds) != 5:
                 raise SetupError("an input request without its five pipes")
+            if used and NAMESPACES:  # here rather than after the last input: a program's last needs none
+                _fresh_input_state(scratch_mb)
+            used = True
             request = json.loads(data)
             baseline = _children_cpu()
             pid = _fork_program(code, setup, fds, request)
@@ -1237,8 +1246,6 @@ def _program_zygote(sock):
                 _finish_input(pid, pidfd, fds[4], baseline)
             finally:
                 os.close(pidfd)
-            if NAMESPACES:
-                _fresh_input_state(scratch_mb)
     except BaseException as exc:
         try:
             os.write(2, f"runner: program zygote: {type(exc).__name__}: {exc}\n".encode())
