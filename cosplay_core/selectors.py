@@ -551,10 +551,12 @@ def stage3_ranking(pass_counts, signatures: Optional[SignatureTable], cluster_ti
     """CoSPlay's stage 3 as ranked groups, with its `consensus_select` choice and the clustered candidates.
 
     Candidates: the codes tied at the top pass count (every code with `cluster_all`). They are clustered
-    (`consensus_select`) when there are several and `cluster_ties` or `cluster_all`; the winning cluster and any
-    cluster tied with it on (size, total pass count, total ERR) form the first group, the chosen code first, then
-    the other clusters in their rank order; codes left out of clustering follow by pass count. Without clustering
-    the tied codes are one group (by id). `signatures[c]` is code c's signature."""
+    (`consensus_select`) when there are several and `cluster_ties` or `cluster_all`. The first group holds what the
+    rule tells apart only by code id: in the winning cluster and in every cluster tied with it on (size, total pass
+    count, total ERR), the codes with that cluster's best (pass count, fewest ERR), the chosen code first; the other
+    codes of those clusters follow as one group, then the other clusters in their rank order, then the codes left
+    out of clustering by pass count. Without clustering the tied codes are one group (by id). `signatures[c]` is
+    code c's signature."""
     counts = [int(c) for c in np.asarray(pass_counts).reshape(-1)]
     if not counts:
         raise ValueError("there is no code to select from")
@@ -578,11 +580,14 @@ def stage3_ranking(pass_counts, signatures: Optional[SignatureTable], cluster_ti
 
     winner = choice.clusters[choice.chosen_cluster]
     ordered = sorted(choice.clusters, key=lambda cluster: (cluster_key(cluster), cluster[0]))
-    top = [c for cluster in ordered if cluster_key(cluster) == cluster_key(winner) for c in cluster]
-    top = [choice.code] + sorted((c for c in top if c != choice.code), key=code_key)
+    tied = [cluster for cluster in ordered if cluster_key(cluster) == cluster_key(winner)]
+    best = [[c for c in cluster if code_key(c)[:2] == min(code_key(m)[:2] for m in cluster)] for cluster in tied]
+    top = [choice.code] + sorted((c for group in best for c in group if c != choice.code), key=code_key)
+    runners = sorted((c for cluster in tied for c in cluster if c not in set(top)), key=code_key)
     others = [tuple(sorted(cluster, key=code_key)) for cluster in ordered if cluster_key(cluster) != cluster_key(winner)]
-    groups = (tuple(top),) + tuple(others) + tail
-    scores = tuple(float(len(g)) for g in (top, *others)) + (None,) * len(tail)
+    groups = (tuple(top),) + ((tuple(runners),) if runners else ()) + tuple(others) + tail
+    scores = (float(len(winner)),) + ((float(len(winner)),) if runners else ()) \
+        + tuple(float(len(g)) for g in others) + (None,) * len(tail)
     return Ranking(groups, scores), choice, candidates
 
 

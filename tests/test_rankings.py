@@ -87,8 +87,9 @@ def test_stage3_first_group_is_the_winning_cluster_with_the_choice_first():
     sigs = {0: (1, 9), 1: (2, 8), 2: (2, 8), 3: (E, 8), 4: (5, 5)}
     ranking, choice, tied = stage3_ranking(counts, sigs)
     assert tied == [0, 1, 2, 3] and choice is not None
-    assert ranking.choice == choice.code == 1
-    assert set(ranking.top) == set(choice.clusters[choice.chosen_cluster])
+    assert ranking.choice == choice.code == 1 and choice.clusters[choice.chosen_cluster] == [1, 2, 3]
+    assert ranking.top == (1, 2)  # code 3 joined the cluster but failed a run: the rule prefers 1 and 2 to it
+    assert ranking.groups[1] == (3,) and ranking.groups[2] == (0,)
     assert ranking.groups[-1] == (4,)  # below the top pass count, by pass count
     assert sorted(flat(ranking)) == [0, 1, 2, 3, 4]
 
