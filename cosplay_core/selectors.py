@@ -601,26 +601,28 @@ def rank_stage3(evidence: Evidence) -> Ranking:
 
 @dataclass(frozen=True)
 class Selector:
-    """One row of the selector table: its `name`, the `label` people read, whether it reads `signatures`, which pool
-    it ranks ("initial": the stage-1 pools, a baseline; "final": CoSPlay's pools after self-play) and `rank`."""
+    """One row of the selector table: its `name`, the `label` people read, whether it reads the UT pass matrix
+    (`needs_tests`) and `signatures` on random inputs, which pool it ranks ("initial": the stage-1 pools, a
+    baseline; "final": CoSPlay's pools after self-play) and `rank`."""
 
     name: str
     label: str
+    needs_tests: bool
     needs_signatures: bool
     pool: Literal["initial", "final"]
     rank: Callable[[Evidence], Ranking]
 
 
 SELECTORS: dict[str, Selector] = {s.name: s for s in (
-    Selector("cosplay", "CoSPlay (self-play + cluster)", True, "final", rank_stage3),
-    Selector("cosplay_bon", "CoSPlay self-play + BoN", False, "final", rank_bon),
-    Selector("random", "random pick (pool pass@1)", False, "initial", rank_random),
-    Selector("bon", "BoN by pass count", False, "initial", rank_bon),
-    Selector("codet", "CodeT (paper score)", False, "initial", rank_codet),
-    Selector("codet_released", "CodeT (released score)", False, "initial", rank_codet_released),
-    Selector("mbr_exec", "MBR-exec (soft)", True, "initial", rank_mbr_exec),
-    Selector("largest_cluster", "largest output cluster", True, "initial", rank_largest_cluster),
-    Selector("stage3_only", "CoSPlay stage 3 only", True, "initial", rank_stage3),
+    Selector("cosplay", "CoSPlay (self-play + cluster)", True, True, "final", rank_stage3),
+    Selector("cosplay_bon", "CoSPlay self-play + BoN", True, False, "final", rank_bon),
+    Selector("random", "random pick (pool pass@1)", False, False, "initial", rank_random),
+    Selector("bon", "BoN by pass count", True, False, "initial", rank_bon),
+    Selector("codet", "CodeT (paper score)", True, False, "initial", rank_codet),
+    Selector("codet_released", "CodeT (released score)", True, False, "initial", rank_codet_released),
+    Selector("mbr_exec", "MBR-exec (soft)", False, True, "initial", rank_mbr_exec),
+    Selector("largest_cluster", "largest output cluster", False, True, "initial", rank_largest_cluster),
+    Selector("stage3_only", "CoSPlay stage 3 only", True, True, "initial", rank_stage3),
 )}
 LABELS: dict[str, str] = {name: s.label for name, s in SELECTORS.items()}
 BASELINES: tuple[str, ...] = tuple(name for name, s in SELECTORS.items() if s.pool == "initial")

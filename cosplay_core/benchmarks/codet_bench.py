@@ -12,22 +12,26 @@ For each problem, with its 100 recorded programs and the UTs parsed from its 100
     input, and the whole batch at most 0.1 s per input;
 (c) signatures of the programs on R=16 random inputs: inputs of the pool's UTs, deduplicated, R chosen with the
     seed (their outcomes are cells of the matrix: no extra execution);
-(d) the selectors on the full pools: pool pass@1 (a random pick), BoN by pass count, CodeT's dual execution
-    agreement with the paper's score (|codes| x |tests|) and with the released code's (tests counted with their
-    sampling multiplicity, times sqrt(|codes|), as `CodeT/src/agreement.py` computes it), MBR-exec (soft),
-    the largest output cluster, CoSPlay stage 3 only;
+(d) the selectors of the selector table (`selectors.SELECTORS`) on the full pools: pool pass@1 (a random pick), BoN
+    by pass count, CodeT's dual execution agreement with the paper's score (|codes| x |tests|) and with the released
+    code's (tests counted with their sampling multiplicity, times sqrt(|codes|), as `CodeT/src/agreement.py`
+    computes it), MBR-exec (soft), the largest output cluster, CoSPlay stage 3 only;
 (e) CoSPlay's self-play over the pools: a `Run` whose player replays the pools (`PoolPlayer`: 16 programs and 16
-    UT inputs drawn, refreshed from the rest round by round, repairs answered by fresh draws) and whose executions
-    are answered from the matrix of (b) (the same outcomes every selector sees; an input the matrix lacks runs).
+    UT inputs drawn, refreshed from the rest round by round, repairs answered by resamples) and whose executions
+    are answered from the matrix of (b) (the same outcomes every selector sees; an input the matrix lacks runs);
+(f) the equal-budget baselines: every baseline again on what (e) drew (the programs, the UTs on its inputs, and its
+    stage-3 inputs for signatures): cells of the matrix, no execution.
 
-Two accuracies per selector: `bon`, the share of problems whose chosen program passes the ground truth (ties
-broken as the selector breaks them, by the lowest index); and `pass1`, CodeT's reading: ties at the top shared
-evenly (the expected accuracy of a uniform pick among the tied programs), and, for CodeT, a problem where no
-program passes any UT scores the pool's pass@1, as CodeT's `evaluation.py` does. CodeT's published 36.7 is a
-`pass1` of the released variant.
+Every selector returns ranked tie groups; two accuracies per selector: `bon`, the share of problems whose chosen
+program (the first code of the first group) passes the ground truth; and `pass1`, CodeT's reading: the share of
+correct programs in the first group (the expected accuracy of a uniform pick among the tied programs; for CodeT, a
+problem where no program passes any UT scores the pool's pass@1, as CodeT's `evaluation.py` does), CoSPlay included.
+CodeT's published 36.7 is a `pass1` of the released variant.
 
-Per-problem results are kept in `out/problems/<task>.json`; a second call with the same `out` reads them back and
-executes nothing for those problems.
+Steps (a) and (b) do not depend on the seed: with several seeds they run once per problem, and with a `cache`
+folder they are kept by content hash and read back. Per-problem results are kept in
+`out/problems/<task>.seed<k>.json`; a second call with the same `out` reads them back and executes nothing for them.
+A fixed split (`metrics.split_of`: even task ids dev, odd test) selects the problems.
 """
 
 from __future__ import annotations
@@ -394,10 +398,9 @@ def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Execu
     matrix_pairs = len(distinct) * len(keys)
     signature_pairs = len(distinct) * len(signature_keys)
     for name, entry in chosen_by.items():
-        uses_tests = not selectors.SELECTORS[name].needs_signatures or name == "stage3_only"
-        uses_tests = uses_tests and name != "random"
-        entry["ut_accuracy"] = pool_ut_accuracy if uses_tests else None
-        entry["executions"] = matrix_pairs if uses_tests else signature_pairs if name != "random" else 0
+        needs = selectors.SELECTORS[name]
+        entry["ut_accuracy"] = pool_ut_accuracy if needs.needs_tests else None
+        entry["executions"] = matrix_pairs if needs.needs_tests else signature_pairs if needs.needs_signatures else 0
     # (e) CoSPlay's self-play, replaying the pools, executions answered from the matrix
     cosplay = cosplay_over_pools(problem, pool, executor, settings, table, verdict_of, pools_name,
                                  judge=executed.judge)
