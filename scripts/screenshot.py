@@ -76,9 +76,10 @@ def tick_rows(page, grid, rows: list[int]) -> None:
 
 
 def pick_request_kind(page, kind: str) -> None:
-    """On the Model calls page, shows only the calls of one kind of request."""
-    page.get_by_role("combobox", name="Kinds of request").click()
-    page.get_by_role("option", name=kind).click()
+    """On the Model calls page, shows only the calls of one kind of request (`kind` as `call_log.REQUESTS` says it
+    in words, e.g. "a vote: a UT's expected output")."""
+    page.get_by_role("combobox", name="What the player asked for").click()
+    page.get_by_role("option", name=kind, exact=True).click()
     page.keyboard.press("Escape")
 
 
@@ -141,7 +142,7 @@ def main() -> int:
             page.get_by_role("link", name="Model calls").click()
             page.get_by_text("calls shown").wait_for()
             settled(page)
-            pick_request_kind(page, "predict_output")
+            pick_request_kind(page, "a vote: a UT's expected output")
             settled(page)
             tick_rows(page, page.locator("[data-testid='stDataFrame']").first, [0])
             page.get_by_text("Raw response").wait_for()

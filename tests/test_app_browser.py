@@ -224,14 +224,14 @@ def test_the_model_call_viewer(page, app_url):
     page.get_by_role("link", name="Model calls").click()
     page.get_by_text("calls shown").wait_for()
     settled(page)
-    pick_request_kind(page, "predict_output")
+    pick_request_kind(page, "a vote: a UT's expected output")
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
                            ".some(m => /^\\d+ of \\d+$/.test(m.innerText) && !m.innerText.startsWith(m.innerText"
                            ".split(' of ')[1] + ' '))", timeout=20000)  # fewer calls shown than recorded
     settled(page)
     tick_rows(page, page.locator("[data-testid='stDataFrame']").first, [0])
     page.get_by_text("Raw response").wait_for(timeout=20000)
-    page.get_by_text("predict_output · attempt", exact=False).first.wait_for()
+    page.get_by_text("Asked for: a vote: a UT's expected output", exact=False).first.wait_for()
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "### Request: predict_output" in body and "Working it out." in body
     shot(page, "6-model-calls")
