@@ -385,9 +385,9 @@ def bon_choice(snapshot: Snapshot) -> int | None:
     return snapshot.codes[int(np.argmax(snapshot.code_pass_counts))].id
 
 
-def explain_selection(snapshot: Snapshot) -> list[str]:
+def explain_selection(snapshot: Snapshot, ground_truth: bool = True) -> list[str]:
     """Why the final code was chosen, as plain sentences: the selection's own reasons, how plain best-of-N compares,
-    and, when ground truth exists, whether the chosen code (and BoN's) is GT-correct."""
+    and, when ground truth exists and `ground_truth` is on, whether the chosen code (and BoN's) is GT-correct."""
     selection = snapshot.selection
     if selection is None:
         lines = ["No code has been chosen yet: the choice is made at the end of stage 3 (output-consensus selection)."]
@@ -413,7 +413,9 @@ def explain_selection(snapshot: Snapshot) -> list[str]:
             lines.append(f"Plain best-of-N (the most passed UTs, ties to the lowest id) would pick code {bon} "
                          f"({counts.get(bon, 0)} passed UTs) instead{where}.")
     marks = gt_marks(snapshot)
-    if marks is not None:
+    if marks is not None and not ground_truth:
+        lines.append("Whether the chosen code is correct is ground truth, hidden now (the header's toggle shows it).")
+    elif marks is not None:
         correct = dict(zip((c.id for c in snapshot.codes), marks[0]))
         if chosen in correct:
             verdict = ("GT-correct: it passes every hidden test" if correct[chosen]
@@ -517,10 +519,12 @@ def _quiet_reason(name: str, before: Snapshot, config: dict) -> str:
     return "Nothing to do at this step."
 
 
-def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None = None) -> list[str]:
+def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None = None,
+                 ground_truth: bool = True) -> list[str]:
     """What step `index` of a run did and why, as plain sentences: what it produced (stage 1), what it changed or
     why it changed nothing (stage 2, from the matrix it decided on), when self-play stopped and why (early after a
-    quiet round, or at T_max), and what stage 3 did. `config` is the run's settings (`RunConfig.to_dict()`)."""
+    quiet round, or at T_max), and what stage 3 did. `config` is the run's settings (`RunConfig.to_dict()`);
+    `ground_truth` off leaves out the chosen code's ground-truth verdict."""
     snapshot = snapshots[index]
     before = snapshots[index - 1] if index > 0 else None
     config = config or {}
@@ -587,7 +591,7 @@ def explain_step(snapshots: Sequence[Snapshot], index: int, config: dict | None 
         lines.append(f"Up to {config.get('inputs', 'R')} random valid inputs for stage 3: if several codes tie at "
                      "the top pCode, their outputs on these inputs (their signatures) tell them apart.")
     elif name == "select":
-        lines.extend(explain_selection(snapshot))
+        lines.extend(explain_selection(snapshot, ground_truth))
     if snapshot.stopped:
         lines.append(f"The run stopped before the end: {snapshot.stopped}.")
     return lines

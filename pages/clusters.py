@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cosplay_core import insights, viz
-from pages.common import header, need_run, show_code, show_value
+from pages.common import ground_truth_shown, header, need_run, show_code, show_value
 
 header()
 st.title("Stage 3 · output-consensus clusters")
@@ -15,7 +15,7 @@ if current is not None:
         st.info("Stage 3 runs at the end of the run (steps `inputs` and `select`).")
     else:
         st.subheader(f"Chosen: code {selection.code_id}")
-        for line in insights.explain_selection(latest):
+        for line in insights.explain_selection(latest, ground_truth_shown()):
             st.markdown(f"- {line}")
         if len(selection.tied) > 1 and selection.signatures:
             left, right = st.columns([3, 1])
@@ -37,4 +37,7 @@ if current is not None:
         gt = current.summary["gt"]
         rows.insert(0, {"selector": "CoSPlay", "code": (current.summary.get("selected") or {}).get("code_id"),
                         "ground truth": verdict[gt.get("bon_cluster")]})
+        if not ground_truth_shown():
+            rows = [{k: v for k, v in row.items() if k != "ground truth"} for row in rows]
+            st.caption("Which of these picks is correct is ground truth, hidden now (the header's toggle shows it).")
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cosplay_core import viz
 from cosplay_core.insights import GLOSSARY, explain_step, snapshot_rounds
-from pages.common import header, shown
+from pages.common import ground_truth_shown, header, shown
 
 header()
 st.title("How CoSPlay works")
@@ -20,7 +20,8 @@ st.plotly_chart(viz.algorithm_figure(latest.name if latest else None, round_numb
                 width="stretch")
 if latest is not None:
     st.markdown(f"**Where the run is:** step {latest.step}, {latest.title.lower()}.")
-    for line in explain_step(current.snapshots, len(current.snapshots) - 1, current.config):
+    for line in explain_step(current.snapshots, len(current.snapshots) - 1, current.config,
+                                 ground_truth_shown()):
         st.markdown(f"- {line}")
 else:
     st.caption("Start a run (or open a saved one) and the step it is at is filled in the figure.")

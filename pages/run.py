@@ -8,7 +8,8 @@ from cosplay_core.config import Policies
 from cosplay_core.insights import GLOSSARY, explain_step
 from cosplay_core.models.sim import SIM_NOTICE
 from pages import settings as kept
-from pages.common import backbone_refusal, cost_line, header, heavy_imports, sandbox_warnings, shown, snapshot_label
+from pages.common import (backbone_refusal, cost_line, ground_truth_shown, header, heavy_imports, sandbox_warnings,
+                          shown, snapshot_label)
 
 BACKBONES = {"sim": "sim (offline simulation)", "candidates": "Your own candidates (offline, no model)", "anthropic": "Anthropic (Claude)", "openai": "OpenAI (GPT)",
              "compatible": "OpenAI-compatible server (vLLM, Ollama, llama.cpp)", "pool": "Recorded pool (pool:)"}
@@ -124,8 +125,8 @@ def settings_fields() -> None:
         c3.number_input("concurrent calls", 1, 32, key="concurrency")
         c4.number_input("budget: model calls (0 = none)", 0, 100000, key="max_calls",
                         help="The run stops cleanly once this many calls are made, and chooses from what it has. It "
-                             "applies to language models and to sim (its simulated calls); pool replay calls no "
-                             "model, so no budget applies to it. Answers from the response cache are not counted.")
+                             "applies to language models and to sim (its simulated calls); pool replay and your own "
+                             "candidates call no model, so no budget applies to them. Answers from the response cache are not counted.")
         c1.number_input("relative time limit (x pool median; 0 = full limits)", 0.0, 1000.0,
                         key="relative_time_limit")
         c2.number_input("trusted UT: minimum support (share of codes)", 0.0, 1.0, step=0.0625, format="%.4f",
@@ -173,12 +174,14 @@ if current is not None and current.source == "live":
     if latest is not None:
         st.write(f"**Step {snapshot_label(latest)}** · {latest.title}")
         st.caption(cost_line(latest, current.backbone.get("simulation", False)))
-        for line in explain_step(current.snapshots, len(current.snapshots) - 1, current.config):
+        for line in explain_step(current.snapshots, len(current.snapshots) - 1, current.config,
+                                 ground_truth_shown()):
             st.markdown(f"- {line}")
         for change in latest.changes[:8]:
             st.markdown(f"- {change.reason}")
         if latest.selection is not None:
-            st.success(f"Selected code {latest.selection.code_id}. " + " ".join(latest.selection.reasons))
+            st.success(f"Selected code {latest.selection.code_id} (why: above; Stage 3 · clusters shows the "
+                       "signatures and clusters).")
         if latest.tests:
             heavy_imports()
             from cosplay_core import viz

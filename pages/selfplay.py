@@ -61,7 +61,7 @@ def matrix_view() -> None:
     show_gt = ground_truth_shown()  # the header's toggle
     st.markdown(f"**{snapshot.title}** · {cost_line(snapshot, current.backbone.get('simulation', False))}")
     position = next(i for i, s in enumerate(current.snapshots) if s.step == snapshot.step)
-    for line in explain_step(current.snapshots, position, current.config):
+    for line in explain_step(current.snapshots, position, current.config, ground_truth_shown()):
         st.info(line)
     if snapshot.changes:
         if any(c.kind in ("code_resampled", "resample_rejected") for c in snapshot.changes):

@@ -95,10 +95,16 @@ def test_ground_truth_toggle_and_coupling_page(finished):
 
 
 def test_clusters_page_explains_the_choice(finished):
+    finished.toggle(key="show_gt").set_value(False)
     finished.switch_page("pages/clusters.py")
     finished.run()
     assert finished.subheader[0].value.startswith("Chosen: code")
-    assert finished.dataframe, "the baselines table"
+    assert "ground truth" not in finished.dataframe[0].value.columns, "the baselines table, no verdict"
+    assert not any("GT-correct" in m.value or "GT-wrong" in m.value for m in finished.markdown)
+    finished.toggle(key="show_gt").set_value(True)
+    finished.run()
+    assert "ground truth" in finished.dataframe[0].value.columns
+    assert any("GT-correct" in m.value or "GT-wrong" in m.value for m in finished.markdown)
 
 
 def test_runs_page_lists_the_saved_run(finished):

@@ -153,6 +153,8 @@ def test_explain_selection_adds_bon_and_ground_truth():
     assert any("best-of-N" in line and "code 0" in line for line in lines)
     assert any("code 2 is GT-correct" in line for line in lines)
     assert any("code 0, is GT-wrong" in line for line in lines)
+    hidden = explain_selection(s, ground_truth=False)  # the header's toggle off: no verdict, a word on where it is
+    assert not any("GT-" in line for line in hidden) and hidden[-1].startswith("Whether the chosen code is correct")
     without_gt = make_snapshot(12, 3, "select", [(0, 0), (1, 0), (2, 0)], [(0, 0, "x"), (1, 0, "y")],
                                [[1, 1], [0, 1], [1, 1]], selection=selection)
     assert not any("Ground truth" in line for line in explain_selection(without_gt))
