@@ -528,13 +528,13 @@ def _write_record(kind, data, out=b"", err=b""):
 # ---- the program zygote's side of an input ------------------------------------------------------------------------
 
 
-def _enter_program_namespaces(scratch_mb):
-    """With namespaces, once per program zygote (PID 1 of the program's PID namespace): new mount, IPC and UTS
-    namespaces, a /proc of this PID namespace, and the input folders."""
+def _enter_program_namespaces():
+    """With namespaces, once per program zygote (PID 1 of the program's PID namespace), before it has a program:
+    new mount, IPC and UTS namespaces and a /proc of this PID namespace (the input folders come with the program,
+    whose limits size them)."""
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-    _mount_input_folders(scratch_mb, replace=False)
 
 
 def _mount_input_folders(scratch_mb, replace):
@@ -1006,6 +1006,9 @@ def _batch_round(zygote, setup, inputs, first, channel, budget_left):
             current, input_started, input_cpu_start = current + 1, now, watch.cpu
         if watch.killed or not alive:
             break
+    if current == len(inputs):  # every result is in: the process is finished after the harness has them
+        DEFERRED.append(watch)
+        return current, watch.cpu
     watch.finish()
     _clean_workdir()
     if current < len(inputs):
@@ -1215,13 +1218,15 @@ def _program_zygote(sock):
             signal.signal(number, signal.SIG_DFL)  # PID 1 ignores what it has no handler for
         _prctl(PR_SET_DUMPABLE, 0)
         os.chdir("/")
+        if NAMESPACES:
+            _enter_program_namespaces()
         data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 1)
         setup = json.loads(data)["setup"]
         scratch_mb = setup["limits"]["scratch_mb"]
         source = _read_all(fds[0])
         os.close(fds[0])
         if NAMESPACES:
-            _enter_program_namespaces(scratch_mb)
+            _mount_input_folders(scratch_mb, replace=False)
         code, compile_error = _load(source.decode("utf-8", "surrogateescape"))
         del source
         gc.freeze()  # a program process's collections leave the zygote's objects (and their pages) alone
@@ -1271,11 +1276,17 @@ def _read_all(fd):
         chunks.append(chunk)
 
 
-def _load_program(root, setup, source):
-    """A fresh program zygote holding `source` compiled; returns (its link, compile_error)."""
+def _fork_zygote(root):
+    """Has the root zygote fork a program zygote; returns the runner's end of its socket at once."""
     runner_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     socket.send_fds(root, [b"fork"], [zygote_end.fileno()])
     zygote_end.close()
+    return runner_end
+
+
+def _load_program(root, setup, source):
+    """A fresh program zygote holding `source` compiled; returns (its link, compile_error)."""
+    runner_end = _fork_zygote(root)
     zygote = ZygoteLink(runner_end)
     source_r, source_w = os.pipe()
     socket.send_fds(runner_end, [json.dumps({"setup": setup}).encode()], [source_r])
@@ -1310,6 +1321,9 @@ def _serve(channel):
         elif kind == "batch":
             _run_batch(zygote, compile_error, setup, json.loads(payload), channel)
             channel.send({"kind": "end"})
+            while DEFERRED:
+                DEFERRED.pop().finish()
+                _clean_workdir()
         elif kind == "run":
             channel.send_result(_run_one(zygote, compile_error, setup, payload))
         elif kind == "runs":
@@ -1362,6 +1376,7 @@ WORKDIR = "."
 ROOT_ZYGOTE = -1
 SWITCH_USER = True  # programs run as the sandbox's user where the interpreter's files are readable by it
 KEEP_PIDS = set()  # the runner and its zygotes: what sweeping leftovers must spare
+DEFERRED = []  # the supervision of a batch's last process, finished once the harness has its results
 BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
 
 if __name__ == "__main__":
