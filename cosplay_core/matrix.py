@@ -15,7 +15,7 @@ import numpy as np
 
 from cosplay_core.compare import Comparison, outcome_matches
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program, pair_key
-from cosplay_core.sandbox.relative import PROBE_TIME_LIMIT_S, run_relative
+from cosplay_core.sandbox.relative import run_relative
 
 
 @dataclass(frozen=True)
@@ -137,28 +137,26 @@ class ExecutionMatrix:
 
 
 class RecordingExecutor:
-    """The executor a run's own executions go through (the matrix, repair checks, stage 3): it records every
-    outcome it returns by its pair key, and answers a pair already recorded from the record.
+    """The executor a run's own executions go through (the matrix, repair checks, stage 3): it gives each pair's
+    final outcome, under pool-relative limits when set (sandbox/relative.py), records it by its pair key (the
+    job's own limits), and answers a pair already recorded from the record.
 
     So a trace can carry every verdict (`Run` writes `take_new()` with each step), and a run resumed or replayed
-    from a trace gets the recorded outcomes back instead of executing again (`recorded`).
+    from a trace gets the recorded outcomes back instead of executing again (`recorded`). Only final outcomes are
+    recorded: whether a pair whose CPU time is near the short probe limit of relative limits times out there, and
+    is run again, depends on timing; what it finally gives does not.
 
     It counts, for the run, `executed`: the distinct pairs it had to execute (not recorded yet), each once, whether
-    or not the executor's cache held it (a cache shared with other runs or a backbone's own executions must not
-    change a run's counts); and `replayed`: the pairs it answered from the record.
-
-    Pool-relative limits (sandbox/relative.py) run every pair under a short probe limit and again, under a longer
-    one, the pairs that timed out. Whether a pair whose CPU time is near the probe limit times out there depends
-    on timing; what it finally gives does not. So the retries are counted apart (`retried`), out of `executed` and
-    `replayed`: under relative limits, every call whose jobs are not all under the probe limit is a retry.
+    or not the executor's cache held it (a cache shared with other runs, or a backbone's own executions, must not
+    change a run's counts); `replayed`: the pairs it answered from the record; and apart, `retried`: the pairs run
+    again after timing out under the probe limit (timing-dependent, in no count a seed reproduces).
     """
 
-    def __init__(self, executor: Executor, limits: Limits, relative_time_limit: float | None,
+    def __init__(self, executor: Executor, relative_time_limit: float | None = None,
                  recorded: dict[str, Outcome] | None = None):
         self.executor = executor
+        self.relative_time_limit = relative_time_limit
         self.recorded: dict[str, Outcome] = dict(recorded or {})
-        self.probe_s = (PROBE_TIME_LIMIT_S
-                        if relative_time_limit is not None and PROBE_TIME_LIMIT_S < limits.time_limit_s else None)
         self.executed = 0
         self.replayed = 0
         self.retried = 0
@@ -166,8 +164,7 @@ class RecordingExecutor:
         self._lock = threading.Lock()
 
     def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
-        """`executor.run_jobs(jobs)`, recorded pairs answered from the record."""
-        retry = self.probe_s is not None and any(job.limits.time_limit_s != self.probe_s for job in jobs)
+        """The final outcome of every job's pairs, recorded ones answered from the record."""
         rows: list[list[Outcome | None]] = []
         todo, places, wanted = [], [], set()
         with self._lock:
@@ -176,16 +173,12 @@ class RecordingExecutor:
                 rows.append([self.recorded.get(key) for key in keys])
                 missing = [i for i, outcome in enumerate(rows[-1]) if outcome is None]
                 wanted.update(keys[i] for i in missing)
-                if not retry:
-                    self.replayed += len(keys) - len(missing)
+                self.replayed += len(keys) - len(missing)
                 if missing:
                     todo.append(Job(job.program, tuple(job.inputs[i] for i in missing), job.limits))
                     places.append((len(rows) - 1, missing, keys))
-            if retry:
-                self.retried += len(wanted)
-            else:
-                self.executed += len(wanted)
-        answers = self.executor.run_jobs(todo) if todo else []
+            self.executed += len(wanted)
+        answers = run_relative(_Retries(self), todo, self.relative_time_limit) if todo else []
         with self._lock:
             for (row, missing, keys), answer in zip(places, answers):
                 for i, outcome in zip(missing, answer):
@@ -203,6 +196,21 @@ class RecordingExecutor:
         with self._lock:
             new, self._new = self._new, []
             return {key: self.recorded[key] for key in new}
+
+
+class _Retries:
+    """The executor as `run_relative` sees it from a `RecordingExecutor`: every call after the first is a retry of
+    pairs that timed out under the probe limit, counted in the recorder's `retried`."""
+
+    def __init__(self, recorder: RecordingExecutor):
+        self.recorder, self.calls = recorder, 0
+
+    def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
+        if self.calls:
+            with self.recorder._lock:
+                self.recorder.retried += sum(len(job.inputs) for job in jobs)
+        self.calls += 1
+        return self.recorder.executor.run_jobs(jobs)
 
 
 def problem_matrix(problem, sources: dict[int, str], tests: dict[int, tuple[Any, Any]],

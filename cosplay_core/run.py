@@ -79,11 +79,11 @@ class Run:
         self.executor = executor
         self.out_dir = Path(out_dir) if out_dir else None
         self.ground_truth = ground_truth if ground_truth is not None else GroundTruth(problem, executor)
-        # the matrix, repair checks and stage 3 execute through `recorder`: every outcome recorded for the trace,
-        # recorded ones answered from the record, pool-relative retries counted apart (they depend on timing)
-        self.recorder = RecordingExecutor(executor, problem.limits(), config.relative_time_limit, recorded)
+        # the matrix, repair checks and stage 3 execute through `recorder`, which applies pool-relative limits and
+        # records every final outcome for the trace (recorded ones answered from the record)
+        self.recorder = RecordingExecutor(executor, config.relative_time_limit, recorded)
         self.matrix = ExecutionMatrix(self.recorder, problem.io, problem.entry_point, problem.limits(),
-                                      problem.comparison, config.relative_time_limit)
+                                      problem.comparison)
         self.codes: dict[int, Any] = {}
         self.tests: dict[int, Any] = {}
         self.hints: list[str] = []
@@ -314,8 +314,7 @@ class Run:
         signatures = {c: () for c in snap.code_ids}
         if cluster:
             rows = await asyncio.to_thread(consensus.run_signatures, self.recorder, self.problem,
-                                           [self.codes[c].source for c in tied], inputs,
-                                           self.config.relative_time_limit)
+                                           [self.codes[c].source for c in tied], inputs)
             signatures.update(zip(tied, rows))
         self.selection = consensus.select_code(snap.code_ids, snap.code_pass_counts, signatures, inputs,
                                                policies.cluster_ties and bool(inputs), every)
@@ -323,7 +322,7 @@ class Run:
         initial_sigs = []
         if self.initial and inputs:
             initial_sigs = await asyncio.to_thread(consensus.run_signatures, self.recorder, self.problem,
-                                                   self.initial["codes"], inputs, self.config.relative_time_limit)
+                                                   self.initial["codes"], inputs)
         self.baselines = self._baselines(initial_sigs)
         executions, cache_hits = self._work()
         self.baseline_executions += executions - before
@@ -332,7 +331,7 @@ class Run:
 
     def _work(self) -> tuple[int, int]:
         """The run's executions so far (the distinct pairs the matrix, repair checks and stage 3 executed) and the
-        pairs they needed again, answered from the record (`RecordingExecutor`: pool-relative retries apart)."""
+        pairs they needed again, answered from the record (`RecordingExecutor`)."""
         return self.recorder.executed, self.recorder.replayed
 
     def _state_before_step(self) -> dict:

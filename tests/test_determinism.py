@@ -10,17 +10,17 @@ from pathlib import Path
 
 from conftest import SAMPLES
 from cosplay_core.config import RunConfig
+from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.models.sim import SimPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Executor, Job, Limits, pair_key
-from cosplay_core.sandbox.relative import PROBE_TIME_LIMIT_S
 from cosplay_core.trace import read_raw_events, read_trace
 
 # weighted_jobs has a too-slow wrong solution and a `large` stage-3 input (from 8 inputs on), so pool-relative
 # limits, probes and retries are exercised
 CONFIG = RunConfig(codes=8, tests=8, rounds=2, inputs=8, seed=0)
-TIMING = {"time", "time_s", "latency_s", "wall_s", "total_wall_s", "baseline_wall_s", "baselines_wall_s"}
+TIMING = {"time", "time_s", "cpu_s", "latency_s", "wall_s", "total_wall_s", "baseline_wall_s", "baselines_wall_s"}
 
 
 def without_timing(value):
@@ -30,6 +30,15 @@ def without_timing(value):
     if isinstance(value, list):
         return [without_timing(v) for v in value]
     return value
+
+
+def differences(a, b, path="") -> list[str]:
+    """Where two JSON values differ, as paths (for a readable failure)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str) for d in differences(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {str(a)[:80]} != {str(b)[:80]}"]
 
 
 def run_events(out_dir) -> tuple[list[dict], dict]:
@@ -58,7 +67,7 @@ def test_same_seed_same_trace_events_quiet_and_beside_cpu_hogs(tmp_path):
             hog.wait()
     assert [e["type"] for e in quiet] == [e["type"] for e in loaded]
     for number, (a, b) in enumerate(zip(quiet, loaded)):
-        assert a == b, f"event {number} ({a['type']} {a.get('name', '')}) differs"
+        assert a == b, f"event {number} ({a['type']} {a.get('name', '')}): {differences(a, b)[:5]}"
     finished = quiet[-1]
     assert finished["type"] == "run_finished" and finished["summary"]["selected"] is not None
     assert finished["summary"]["executions"] > 0 and set(counters) >= {"executions_retried", "executions_cached"}
@@ -83,9 +92,11 @@ class GuardedExecutor:
         return getattr(self.executor, name)
 
 
-def small_run(problem, executor, out_dir=None, recorded=None) -> Run:
-    return Run(problem, SimPlayer(problem, executor, seed=CONFIG.seed), CONFIG, executor, out_dir,
-               recorded=recorded)
+def small_run(problem, executor, out_dir=None, recorded=None, sim_executor=None) -> Run:
+    """The small sim run; `sim_executor`: what the sim and ground truth run their own programs on (the run's
+    executor by default)."""
+    return Run(problem, SimPlayer(problem, sim_executor or executor, seed=CONFIG.seed), CONFIG, executor, out_dir,
+               GroundTruth(problem, sim_executor or executor), recorded=recorded)
 
 
 def cut_after_step(trace_path: Path, last_step: int) -> None:
@@ -112,10 +123,8 @@ def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp
     for snapshot in trace.snapshots():  # every cell of every step has its outcome in the trace
         for code, row in zip(snapshot.codes, snapshot.cells):
             for test, cell in zip(snapshot.tests, row):
-                keys = [pair_key(problem.program(code.source), test.input, limits)
-                        for limits in (problem.limits(), problem.limits(time_limit_s=PROBE_TIME_LIMIT_S))]
-                assert any(recorded.get(key) is not None and recorded[key].status in (cell.status, "timeout")
-                           for key in keys)
+                outcome = recorded[pair_key(problem.program(code.source), test.input, problem.limits())]
+                assert outcome.status == cell.status
 
     partial = tmp_path / "partial"
     partial.mkdir()
@@ -124,7 +133,10 @@ def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp
     before = set(read_trace(partial).outcomes())
     with Executor(workers=2) as real:
         guarded = GuardedExecutor(real, before)
-        resumed = Run.resume(problem, SimPlayer(problem, guarded, seed=CONFIG.seed), CONFIG, guarded, partial)
+        # the sim's own runs (the simulated model's "thinking") and ground truth's scoring are not the run's
+        # executions: they stay unguarded
+        resumed = Run.resume(problem, SimPlayer(problem, real, seed=CONFIG.seed), CONFIG, guarded, partial,
+                             GroundTruth(problem, real))
         assert resumed.step_index == 13
         resumed.run_to_end()
         resumed.close()
@@ -143,7 +155,7 @@ def test_a_replay_from_a_trace_executes_no_recorded_pair_and_gives_the_same_run(
     trace = read_trace(tmp_path / "first")
     with Executor(workers=2) as real:
         guarded = GuardedExecutor(real, set(trace.outcomes()))
-        replay = small_run(problem, guarded, tmp_path / "replay", recorded=trace.outcomes())
+        replay = small_run(problem, guarded, tmp_path / "replay", recorded=trace.outcomes(), sim_executor=real)
         replay.run_to_end()
         replay.close()
     assert replay.recorder.executed == 0 and replay.recorder.replayed > 0
