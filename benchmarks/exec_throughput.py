@@ -7,8 +7,9 @@ and wrong solutions, as 16 distinct programs) on 16 inputs from its generator; e
 (fork server per program, bubblewrap and cgroups where available, server start-up included) and through the naive
 way: a fresh `subprocess.run([sys.executable, file])` per pair, one after another. Targets on a 2-core machine:
 at least 1,000 pairs/s on trivial programs, and at least 15 times the naive way. Also prints (c) what the per-input
-isolation costs: the same trivial pool with fresh namespaces and tmpfs folders per input (the default) and without
-them (the previous design: one set of namespaces per server, folders emptied between inputs), in ms per pair.
+isolation costs: the same trivial pool with fresh tmpfs folders and IPC namespace per input in a PID namespace per
+program (the default) and without them (one set of namespaces per server, folders emptied between inputs), in ms
+of a worker per pair.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def main() -> int:
         programs, inputs = trivial_pool()
         pairs = len(programs) * len(inputs)
         costs = {}
-        for name, variant in (("fresh namespaces per input", isolation),
+        for name, variant in (("fresh folders and IPC namespace per input", isolation),
                               ("namespaces per server", replace(isolation, per_input=False))):
             costs[name] = statistics.median(sandboxed(programs, inputs, Limits(time_limit_s=2.0), variant)
                                             for _ in range(args.repeat)) / pairs * 1000 * min(os.cpu_count(), 16)
