@@ -39,8 +39,8 @@ $(RUN_STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt -e .
 	touch $(RUN_STAMP)
 run: $(RUN_STAMP)
-	COSPLAY_SERVER_KEYS=$(SERVER_KEYS) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
-		--browser.gatherUsageStats false
+	COSPLAY_SERVER_KEYS=$(SERVER_KEYS) $(PY) -m cosplay_core.app_launcher streamlit run app.py --server.address $(HOST) \
+		--server.port $(PORT) --browser.gatherUsageStats false
 
 # Everything, tests/test_package.py included: it builds the wheel (sdist first, as `python -m build` does), installs
 # it in a fresh venv outside the checkout and checks `cosplay app` and `cosplay run weighted_jobs` there.

@@ -49,10 +49,11 @@ def record_runs(folder: Path) -> None:
 def start(port: int, runs: Path) -> tuple[subprocess.Popen, float]:
     """The app as `make run` starts it; returns the process and when it was started (perf_counter)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address",
-                             "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "COSPLAY_RUNS_DIR": str(runs)})
+    proc = subprocess.Popen([sys.executable, "-m", "cosplay_core.app_launcher", "streamlit", "run",
+                             str(ROOT / "app.py"), "--server.address", "127.0.0.1", "--server.port", str(port),
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "COSPLAY_RUNS_DIR": str(runs)})
     return proc, started
 
 

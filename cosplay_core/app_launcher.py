@@ -3,13 +3,23 @@ starts the app (`cosplay app`).
 
 In a checkout they sit at the top of the project (app.py, pages/, sample_problems/, .streamlit/). A wheel carries a
 copy of them as the folder `cosplay_studio/` beside this package (setup.py puts it there), with the same layout, so
-the pages find `pages.common` and the samples exactly as in a checkout. Nothing here imports Streamlit.
+the pages find `pages.common` and the samples exactly as in a checkout. Nothing here imports Streamlit at import
+time.
+
+    python -m cosplay_core.app_launcher streamlit run app.py [STREAMLIT OPTIONS]
+
+runs that Streamlit command in this process, and imports the modules the first page needs as soon as the server
+listens, while the browser is still loading Streamlit's front end (`make run` and `cosplay app` start the app so):
+the first page is then drawn without waiting for them.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 APP_FOLDER = "cosplay_studio"  # keep in step with setup.py
@@ -82,7 +92,8 @@ def app_command(streamlit_args: list[str], root: Path) -> list[str]:
     for flag in defaults:
         if not _given(flag, streamlit_args) and not _given(flag, flags):
             flags.append(flag)
-    return [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), *flags, *streamlit_args]
+    return [sys.executable, "-m", "cosplay_core.app_launcher", "streamlit", "run", str(root / "app.py"), *flags,
+            *streamlit_args]
 
 
 def app_environment(root: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -92,3 +103,44 @@ def app_environment(root: Path, environ: dict[str, str] | None = None) -> dict[s
     if root.name == APP_FOLDER and not env.get(RUNS_VARIABLE):
         env[RUNS_VARIABLE] = str(Path.cwd() / "runs")
     return env
+
+
+PRELOAD = ("pages.common", "cosplay_core.insights", "cosplay_core.models.sim", "cosplay_core.session")
+"""What the first page imports beyond Streamlit (pandas and plotly come later: `pages.common.warm_up`)."""
+
+
+def preload(root: Path, timeout_s: float = 60.0) -> None:
+    """Imports PRELOAD from the app in `root` once Streamlit's server is up (before that, it would only slow the
+    server's own start). Any failure is left for the page to report."""
+    from streamlit.runtime import Runtime, RuntimeState
+
+    deadline = time.monotonic() + timeout_s
+    while not (Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))  # as app.py does, for `pages.common`
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001  (the page imports it again and shows what is wrong)
+            return
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`streamlit run APP [OPTIONS]` in this process, with `preload` on a thread of its own."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:2] != ["streamlit", "run"] or len(args) < 3:
+        print("usage: python -m cosplay_core.app_launcher streamlit run APP.py [STREAMLIT OPTIONS]", file=sys.stderr)
+        return 2
+    threading.Thread(target=preload, args=(Path(args[2]).resolve().parent,), name="cosplay-preload",
+                     daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = args
+    return cli.main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -34,9 +34,10 @@ def free_port() -> int:
 
 
 def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
-    """Starts `streamlit run app.py` on `port` (on 127.0.0.1, with `env` added to the environment) and waits until
-    it answers its health check."""
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    """Starts the app as `make run` does (`streamlit run app.py` inside `cosplay_core.app_launcher`) on `port`, on
+    127.0.0.1, with `env` added to the environment, and waits until it answers its health check."""
+    proc = subprocess.Popen([sys.executable, "-m", "cosplay_core.app_launcher", "streamlit", "run", str(ROOT / "app.py"),
+                             "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -123,3 +123,16 @@ def test_make_run_skips_pip_when_the_requirements_have_not_changed(tmp_path):
     assert "pip install" not in dry() and "streamlit run app.py" in dry()
     os.utime(stamp, (1, 1))  # older than the requirements: they changed since the last install
     assert "pip install --quiet -r requirements.txt -e ." in dry()
+
+
+def test_cosplay_app_starts_streamlit_through_the_launcher(tmp_path):
+    """`cosplay app` runs `streamlit run app.py` inside the launcher (which imports the first page's modules while
+    the browser loads), on 127.0.0.1 unless told otherwise; the launcher refuses anything but a streamlit run."""
+    import sys
+
+    from cosplay_core.app_launcher import app_command, main
+
+    command = app_command(["--server.port", "9999"], ROOT)
+    assert command[:6] == [sys.executable, "-m", "cosplay_core.app_launcher", "streamlit", "run", str(ROOT / "app.py")]
+    assert "--server.address=127.0.0.1" in command and "--server.fileWatcherType=none" in command
+    assert main(["streamlit", "hello"]) == 2 and main([]) == 2
