@@ -253,5 +253,7 @@ def test_a_pasted_problem_runs_offline_with_its_own_candidates(page, app_url):
     page.get_by_text("your own candidates, replayed", exact=False).first.wait_for()
     page.get_by_role("link", name="Stage 3 · clusters").click()
     page.get_by_text("Chosen: code", exact=False).first.wait_for()
+    page.get_by_text("Whether the chosen code is correct is ground truth, hidden now", exact=False).first.wait_for()
+    page.get_by_text("Show ground truth", exact=False).click()  # the header's toggle: the verdict appears
     page.get_by_text("is GT-correct", exact=False).first.wait_for()  # the chosen candidate passes the examples
     shot(page, "8-own-candidates")
