@@ -185,7 +185,7 @@ COMPARED = (("chosen code (CoSPlay)", lambda s: verdict(s["gt"].get("bon_cluster
             ("executions", lambda s: f"{s.get('executions', 0):,}"),
             ("executions answered from the cache", lambda s: _text(s.get("executions_cached"))),
             ("ground-truth executions", lambda s: _text(s.get("gt_executions"))),
-            ("seconds, in all", lambda s: _text(total_seconds(s))),
+            ("seconds, in all", lambda s: "–" if total_seconds(s) is None else f"{total_seconds(s):.1f}"),
             ("stopped early", lambda s: s.get("stopped") or "no"))
 
 

@@ -65,6 +65,7 @@ def test_two_runs_compared(runs):
     table = {row["metric"]: row for row in saved_runs.compare_table(records)}
     assert table["UT accuracy"]["seed1"].endswith("%") and table["UT accuracy"]["halfway"] == "unfinished"
     assert "baseline codet" in table
+    assert table["seconds, in all"]["seed1"] == f"{saved_runs.total_seconds(records[0]['summary']):.1f}"
     pairs = [(r["run"], r["summary"]) for r in records]
     curves = viz.compare_rounds_figure(pairs).to_dict()
     assert {t["meta"]["run"] for t in curves["data"]} == {"seed1", "seed2"}
