@@ -369,6 +369,11 @@ def _program_namespace(function_mode):
 
 def _read_request():
     """In function mode, the arguments (or a batch's inputs) arrive as JSON on stdin; stdin is then empty."""
+    return json.loads(_read_stdin())
+
+
+def _read_stdin():
+    """All of stdin; stdin is then empty."""
     chunks = []
     while True:
         chunk = os.read(0, 1 << 20)
@@ -378,7 +383,7 @@ def _read_request():
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    return json.loads(b"".join(chunks))
+    return b"".join(chunks)
 
 
 def _program_one(code, setup):
@@ -462,7 +467,14 @@ def _program_batch(code, setup):
     returning them), never another program's. Never returns."""
     limits = setup["limits"]
     try:
-        inputs = _read_request()
+        if code is None:  # from the batch zygote: the source comes first on stdin, then the inputs
+            data = _read_stdin()
+            size, _, data = data.partition(b"\n")
+            code = compile(data[:int(size)].decode("utf-8", "surrogateescape"), "solution.py", "exec",
+                           dont_inherit=True)
+            inputs = json.loads(data[int(size):])
+        else:
+            inputs = _read_request()
         namespace = _program_namespace(True)
         exec(code, namespace)
         func = _resolve_entry_point(namespace, setup["entry_point"])
@@ -658,8 +670,9 @@ def _kill_the_rest(pid):
 # ---- the runner: one input, or a batch ------------------------------------------------------------------------
 
 
-def _spawn_input(zygote, cpu_seconds, batch):
-    """Has the program's zygote fork an input's program process; returns (a pidfd of it, the runner's pipe ends)."""
+def _spawn_input(zygote, cpu_seconds, batch, setup=None):
+    """Has a zygote fork an input's program process (the batch zygote, for the program `setup` describes); returns
+    (a pidfd of it, the runner's pipe ends)."""
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
@@ -667,7 +680,8 @@ def _spawn_input(zygote, cpu_seconds, batch):
     report_r, report_w = os.pipe()
     theirs = [stdin_r, stdout_w, stderr_w, result_w, report_w]
     try:
-        _, received = zygote.ask({"kind": "input", "cpu_seconds": cpu_seconds, "batch": batch}, theirs)
+        request = {"kind": "input", "cpu_seconds": cpu_seconds, "batch": batch}
+        _, received = zygote.ask(dict(request, setup=setup) if setup is not None else request, theirs)
     finally:
         for fd in theirs:
             os.close(fd)
@@ -932,7 +946,7 @@ def _describe_exit(exit_status):
 RECORD_HEADER = re.compile(rb"([voemM]) (\d{1,12}) (\d{1,12}) (\d{1,12})\n")
 
 
-def _run_batch(zygote, compile_error, setup, inputs, channel):
+def _run_batch(source, compile_error, setup, inputs, channel):
     """Every input of a batch, in order, sent to the harness as each finishes: as few program processes as
     possible, a crash or overrun losing only the input it was on (the rest continue in a fresh process). A batch
     CPU budget, when set, ends the batch: inputs not yet run get `timeout` (CodeT's whole-suite limit)."""
@@ -949,12 +963,12 @@ def _run_batch(zygote, compile_error, setup, inputs, channel):
             for _ in range(position, len(inputs)):
                 channel.send_result(_result("timeout", stderr="not run: the batch time limit was reached"))
             return
-        position, used = _batch_round(zygote, setup, inputs, position, channel,
+        position, used = _batch_round(source, setup, inputs, position, channel,
                                       None if budget is None else budget - spent)
         spent += used
 
 
-def _batch_round(zygote, setup, inputs, first, channel, budget_left):
+def _batch_round(source, setup, inputs, first, channel, budget_left):
     """One program process over inputs[first:]; sends each input's result; returns (position to go on from, CPU
     seconds used)."""
     limits = setup["limits"]
@@ -962,8 +976,9 @@ def _batch_round(zygote, setup, inputs, first, channel, budget_left):
     cpu_seconds = per_input * (len(inputs) - first)
     if budget_left is not None:
         cpu_seconds = min(cpu_seconds, budget_left)
-    pidfd, fds = _spawn_input(zygote, cpu_seconds, batch=True)
-    watch = Supervision(pidfd, fds, limits, json.dumps(inputs[first:]).encode(), True)
+    pidfd, fds = _spawn_input(_batch_zygote(), cpu_seconds, True, {key: setup[key] for key in ("io", "entry_point", "limits")})
+    stdin = b"%d\n" % len(source) + source + json.dumps(inputs[first:]).encode()
+    watch = Supervision(pidfd, fds, limits, stdin, True)
     watch.caps[fds["result"]] = 1 << 62  # records are checked one by one below
     current, input_started, input_cpu_start = first, time.monotonic(), 0.0
     records = bytearray()
@@ -1211,7 +1226,8 @@ def _program_zygote(sock):
     """Compiles one program, then runs each input the runner asks for in a fresh process forked from it (see
     `_fork_program`, `_finish_input`), one at a time. With namespaces it is PID 1 of the program's PID namespace:
     after each input it kills everything else in it and gives the next input fresh folders, IPC namespace and
-    hostname. Never returns."""
+    hostname. The server's *batch zygote* is one without a program: each request brings its program's setup, and
+    the program process compiles the source it reads on stdin. Never returns."""
     try:
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
                        signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD):
@@ -1221,27 +1237,29 @@ def _program_zygote(sock):
         if NAMESPACES:
             _enter_program_namespaces()
         data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 1)
-        setup = json.loads(data)["setup"]
-        scratch_mb = setup["limits"]["scratch_mb"]
-        source = _read_all(fds[0])
-        os.close(fds[0])
-        if NAMESPACES:
-            _mount_input_folders(scratch_mb, replace=False)
-        code, compile_error = _load(source.decode("utf-8", "surrogateescape"))
-        del source
+        setup, code, compile_error = json.loads(data).get("setup"), None, None
+        if setup is not None:
+            source = _read_all(fds[0])
+            os.close(fds[0])
+            code, compile_error = _load(source.decode("utf-8", "surrogateescape"))
+            del source
         gc.freeze()  # a program process's collections leave the zygote's objects (and their pages) alone
         sock.send(json.dumps({"compile_error": compile_error, "pid": os.getpid()}).encode())
-        used = False
+        mounted = False
         while True:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 8)
             if not data:
                 break
             if len(fds) != 5:
                 raise SetupError("an input request without its five pipes")
-            if used and NAMESPACES:  # here rather than after the last input: a program's last needs none
-                _fresh_input_state(scratch_mb)
-            used = True
             request = json.loads(data)
+            setup = request.get("setup", setup) if code is None else setup
+            if NAMESPACES:  # here rather than after an input: a program's last needs none
+                if mounted:
+                    _fresh_input_state(setup["limits"]["scratch_mb"])
+                else:
+                    _mount_input_folders(setup["limits"]["scratch_mb"], replace=False)
+                mounted = True
             baseline = _children_cpu()
             pid = _fork_program(code, setup, fds, request)
             pidfd = os.pidfd_open(pid)
@@ -1297,14 +1315,33 @@ def _load_program(root, setup, source):
     if not data:
         raise SetupError("the program's zygote ended before compiling")
     reply = json.loads(data)
-    KEEP_PIDS.intersection_update({os.getpid(), ROOT_ZYGOTE})
+    KEEP_PIDS.intersection_update({os.getpid(), ROOT_ZYGOTE, BATCH_ZYGOTE[1]})
     KEEP_PIDS.add(int(reply["pid"]))
     return zygote, reply["compile_error"]
 
 
+def _close_batch_zygote():
+    if BATCH_ZYGOTE[0] is not None:
+        BATCH_ZYGOTE[0].close()
+        KEEP_PIDS.discard(BATCH_ZYGOTE[1])
+        BATCH_ZYGOTE[:] = [None, -1]
+
+
+def _batch_zygote():
+    """The server's batch zygote (started on first use): one zygote for every program's batches, since a batch
+    runs in one process that compiles its program itself, which spares each program a zygote of its own."""
+    if BATCH_ZYGOTE[0] is None:
+        link = ZygoteLink(_fork_zygote(ROOT_ZYGOTE_LINK[0]))
+        reply, _ = link.ask({"kind": "batch zygote"})
+        BATCH_ZYGOTE[:] = [link, int(reply["pid"])]
+        KEEP_PIDS.add(BATCH_ZYGOTE[1])
+    return BATCH_ZYGOTE[0]
+
+
 def _serve(channel):
     root = _start_root_zygote()
-    setup, zygote, compile_error = None, None, "no program loaded"
+    ROOT_ZYGOTE_LINK[:] = [root]
+    setup, source, zygote, compile_error = None, b"", None, "no program loaded"
     while True:
         frame = channel.read()
         if frame is None:
@@ -1312,14 +1349,21 @@ def _serve(channel):
         _reap_all()
         header, payload = frame
         kind = header["kind"]
-        if kind == "load":
+        if kind == "load":  # its zygote is forked with its first isolated input: a batch needs none
             if zygote is not None:
                 zygote.close()
-            setup = header["setup"]
-            zygote, compile_error = _load_program(root, setup, payload)
+            setup, source, zygote = header["setup"], payload, None
+            compile_error = _load(source.decode("utf-8", "surrogateescape"))[1]
             channel.send({"kind": "ready", "compile_error": compile_error})
-        elif kind == "batch":
-            _run_batch(zygote, compile_error, setup, json.loads(payload), channel)
+            continue
+        if kind in ("run", "runs") and zygote is None and compile_error is None:
+            _close_batch_zygote()  # a server holds one zygote at a time besides the root
+            zygote, compile_error = _load_program(root, setup, source)
+        if kind == "batch" and zygote is not None:
+            zygote.close()
+            zygote = None
+        if kind == "batch":
+            _run_batch(source, compile_error, setup, json.loads(payload), channel)
             channel.send({"kind": "end"})
             while DEFERRED:
                 DEFERRED.pop().finish()
@@ -1376,6 +1420,8 @@ WORKDIR = "."
 ROOT_ZYGOTE = -1
 SWITCH_USER = True  # programs run as the sandbox's user where the interpreter's files are readable by it
 KEEP_PIDS = set()  # the runner and its zygotes: what sweeping leftovers must spare
+ROOT_ZYGOTE_LINK = [None]  # the runner's end of the root zygote's socket
+BATCH_ZYGOTE = [None, -1]  # the batch zygote's link and pid, once started
 DEFERRED = []  # the supervision of a batch's last process, finished once the harness has its results
 BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
 
