@@ -194,6 +194,14 @@ def _outcome_json(outcome) -> dict:
     return data
 
 
+def _job_line(job_id: str, row) -> str:
+    """A job's output line; its values encoded once, unless one needs `_outcome_json`'s care (NaN, too deep)."""
+    try:
+        return json.dumps({"id": job_id, "results": [o.to_dict() for o in row]}, allow_nan=False)
+    except (ValueError, RecursionError):
+        return json.dumps({"id": job_id, "results": [_outcome_json(o) for o in row]})
+
+
 def _print_human(programs: list[str], rows) -> None:
     for name, row in zip(programs, rows):
         print(name)
@@ -218,7 +226,7 @@ def cmd_exec(args) -> int:
         jobs = _jobs_from_file(args.jobs, limits, args.batch)
         with _executor(args.workers) as executor:
             for (job_id, _), row in zip(jobs, executor.iter_jobs([job for _, job in jobs])):
-                print(json.dumps({"id": job_id, "results": [_outcome_json(o) for o in row]}), flush=True)
+                print(_job_line(job_id, row), flush=True)
         return 0
     if not args.programs:
         raise UsageError("give at least one PROGRAM file (or --jobs JOBS.jsonl)")

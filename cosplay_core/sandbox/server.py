@@ -254,7 +254,7 @@ class SandboxServer:
         value = None
         if value_bytes is not None and status == "ok":
             try:
-                value = json.loads(value_bytes, parse_int=_parse_int)
+                value = _load_value(value_bytes)
             except RecursionError:
                 status, text_err = "error", _append(text_err, "the return value is nested too deeply to read")
             except ValueError:
@@ -308,6 +308,16 @@ class SandboxServer:
 
 
 MAX_INT_DIGITS = 1_000_000
+
+
+def _load_value(data: bytes):
+    """A result's JSON value; integers longer than Python's default 4,300 digits too (a slower parse, only then)."""
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        return json.loads(data, parse_int=_parse_int)
 
 
 def _parse_int(text: str) -> int:
