@@ -177,13 +177,27 @@ def _record(reference: str):
     return resolve_problem(reference)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _sample(folder: str, version: tuple) -> Problem:
+    return load_problem(Path(folder))
+
+
+def sample_problem(name: str) -> Problem:
+    """A sample problem, read once per version of its files (a page run asks for it several times; Problem is
+    immutable, so sessions share it)."""
+    folder = SAMPLES / name
+    version = tuple(sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size)
+                           for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
+    return _sample(str(folder), version)
+
+
 def build_problem(s: dict[str, Any]) -> tuple[Problem | None, Any, str | None]:
     """(problem, its ground-truth scorer or None, None), or (None, None, why not) with an empty message when the
     settings simply name no problem yet."""
     source = s["problem_source"]
     try:
         if source == "Sample problem":
-            return load_problem(SAMPLES / s["sample"]), None, None
+            return sample_problem(s["sample"]), None, None
         if source == "Paste a statement":
             if not s["statement"].strip():
                 return None, None, ""
