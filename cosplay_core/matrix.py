@@ -148,8 +148,10 @@ class RecordingExecutor:
 
     It counts, for the run, `executed`: the distinct pairs it had to execute (not recorded yet), each once, whether
     or not the executor's cache held it (a cache shared with other runs, or a backbone's own executions, must not
-    change a run's counts); `replayed`: the pairs it answered from the record; and apart, `retried`: the pairs run
-    again after timing out under the probe limit (timing-dependent, in no count a seed reproduces).
+    change a run's counts); `replayed`: the pairs it answered from the record; and apart, in no count a seed
+    reproduces: `retried`, the pairs run again after timing out under the probe limit (timing-dependent), and
+    `sandbox_executions` / `sandbox_cache_hits`, what the executor really did for it (another run sharing the
+    executor at the same time may add to them).
     """
 
     def __init__(self, executor: Executor, relative_time_limit: float | None = None,
@@ -160,6 +162,8 @@ class RecordingExecutor:
         self.executed = 0
         self.replayed = 0
         self.retried = 0
+        self.sandbox_executions = 0
+        self.sandbox_cache_hits = 0
         self._new: list[str] = []
         self._lock = threading.Lock()
 
@@ -178,8 +182,11 @@ class RecordingExecutor:
                     todo.append(Job(job.program, tuple(job.inputs[i] for i in missing), job.limits))
                     places.append((len(rows) - 1, missing, keys))
             self.executed += len(wanted)
+        executions, hits = self.executor.executions, self.executor.cache_hits
         answers = run_relative(_Retries(self), todo, self.relative_time_limit) if todo else []
         with self._lock:
+            self.sandbox_executions += self.executor.executions - executions
+            self.sandbox_cache_hits += self.executor.cache_hits - hits
             for (row, missing, keys), answer in zip(places, answers):
                 for i, outcome in zip(missing, answer):
                     rows[row][i] = outcome

@@ -469,13 +469,16 @@ class Run:
             self._started_event_written = True
 
     def counters(self) -> dict:
-        """What depends on timing and on the executor's cache, apart from the summary (which a seed reproduces):
-        `executions_cached`, the pairs the algorithm needed again, answered from its record; `total_wall_s`, every step's
-        whole time (the algorithm, ground-truth scoring and the baselines); `executions_retried`, the pairs this
-        process asked for again under a pool-relative limit after they timed out under the probe limit (not in
-        `executions`: which pairs near the probe limit time out depends on timing)."""
-        return {"executions_cached": self.executions_cached, "total_wall_s": round(self.total_wall_s, 3),
-                "executions_retried": self.recorder.retried}
+        """What depends on timing and on the executor's cache, apart from the summary (which a seed reproduces), for
+        the work of this process: `executions_cached`, pairs answered without running (the algorithm's repeats
+        answered from its record, and what the executor's cache, shared with earlier runs, held); `executions_run`,
+        pairs the sandbox really ran for the run's matrix, repair checks, stage 3 and baselines (probes and retries
+        included); `executions_retried`, pairs run again under a pool-relative limit after timing out under the
+        probe limit; `total_wall_s`, every step's whole time (the algorithm, ground-truth scoring and baselines)."""
+        recorder = self.recorder
+        return {"executions_cached": self.executions_cached + recorder.sandbox_cache_hits,
+                "executions_run": recorder.sandbox_executions, "executions_retried": recorder.retried,
+                "total_wall_s": round(self.total_wall_s, 3)}
 
     def summary(self) -> dict:
         """The run's summary (DESIGN 5), GT fields null without ground truth."""
