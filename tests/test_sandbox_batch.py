@@ -79,3 +79,11 @@ def test_a_module_that_fails_to_load_fails_every_input(executor):
                                     "f"), [[1], [2]], BATCH)
     assert statuses(outcomes) == ["error", "error"]
     assert all("no such module" in o.stderr for o in outcomes)
+
+
+def test_a_server_started_with_another_stack_limit_is_restarted(executor):
+    """The stack limit is set when a server starts: a job with another one gets a server started with its own."""
+    program = Program("import resource\nprint(resource.getrlimit(resource.RLIMIT_STACK)[0] >> 20)\n")
+    small = executor.run(program, ["1\n", "2\n"], Limits(stack_mb=64, time_limit_s=1.0))
+    default = executor.run(program, ["1\n", "2\n"], Limits(time_limit_s=1.0))
+    assert [o.stdout for o in small + default] == ["64\n"] * 2 + [f"{Limits().stack_mb}\n"] * 2

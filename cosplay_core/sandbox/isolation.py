@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +70,7 @@ def _own_cgroup(controller: str) -> Path | None:
             _, controllers, path = line.split(":", 2)
             if controller in controllers.split(","):
                 folder = root / path.lstrip("/")
-                probe = folder / f"cosplay-probe-{uuid.uuid4().hex}"
+                probe = folder / f"cosplay-probe-{os.urandom(16).hex()}"
                 probe.mkdir()
                 probe.rmdir()
                 return folder

@@ -9,7 +9,6 @@ starts a fresh runner.
 
 from __future__ import annotations
 
-import decimal
 import json
 import os
 import select
@@ -58,6 +57,7 @@ class SandboxServer:
         self.compile_error: str | None = None
         self._loaded = False
         self._memory_bytes: int | None = None
+        self._stack_mb: int | None = None
         self._buffer = bytearray()
         self._stderr_file = None
         self.restarts = 0
@@ -72,6 +72,8 @@ class SandboxServer:
         """Makes `program` the one that `run` executes, under `limits` (sent to the runner lazily)."""
         if (program, limits) != (self.program, self.limits):
             self.program, self.limits, self._loaded = program, limits, False
+            if self.proc is not None and limits.stack_mb != self._stack_mb:  # set when the runner starts
+                self._stop()
 
     def run(self, program_input) -> Outcome:
         """Runs one input of the loaded program (a stdin string, or the list of arguments in function mode)."""
@@ -150,6 +152,7 @@ class SandboxServer:
                 os.chown(self.scratch, SANDBOX_UID, SANDBOX_UID)
         memory = self._memory_for(self.limits)
         self.cgroups = Cgroups.create(self.isolation, self.limits.max_processes, memory)
+        self._stack_mb = self.limits.stack_mb
         self._memory_bytes = memory
         self._stderr_file = tempfile.TemporaryFile()
         try:
@@ -326,6 +329,8 @@ def _parse_int(text: str) -> int:
         return int(text)
     if len(text) > MAX_INT_DIGITS:
         raise ValueError(f"an integer of more than {MAX_INT_DIGITS:,} digits")
+    import decimal  # rarely needed: not imported with the command
+
     return int(decimal.Decimal(text))
 
 
