@@ -24,7 +24,10 @@ after giving it fresh size-capped tmpfs folders for the working folder, /tmp and
 detached and dropped whole), a fresh IPC namespace and the hostname back: nothing a program starts or writes
 survives its input. A program cannot see or signal this runner (another PID namespace); it sees its zygote, which
 runs as another user, is not dumpable and ignores signals it has no handler for; it never holds a control
-descriptor. The runner kills a program process through a pidfd its zygote hands over.
+descriptor. The runner kills a program process through a pidfd its zygote hands over. A server's batches (a
+function-mode program's inputs in one process) all fork from one *batch zygote* of the same kind that never holds a
+program: its batch process compiles the source it reads on stdin before the inputs, so that a program run as a
+batch costs no zygote of its own.
 
 Without namespaces (a machine with no usable bubblewrap) the zygotes run in the runner's namespaces: the program's
 process group is killed and the working folder emptied after each input, and the harness says that isolation is
