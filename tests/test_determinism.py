@@ -99,6 +99,17 @@ def small_run(problem, executor, out_dir=None, recorded=None, sim_executor=None)
                GroundTruth(problem, sim_executor or executor), recorded=recorded)
 
 
+def finished_trace(problem, out_dir: Path):
+    """The trace of the small sim run, run to its end on an executor of its own."""
+    with Executor(workers=2) as executor:
+        run = small_run(problem, executor, out_dir)
+        try:
+            run.run_to_end()
+        finally:
+            run.close()
+    return read_trace(out_dir)
+
+
 def cut_after_step(trace_path: Path, last_step: int) -> None:
     """Keeps the trace's events up to the step event numbered `last_step`, as a run killed there leaves it."""
     kept = []
@@ -112,11 +123,7 @@ def cut_after_step(trace_path: Path, last_step: int) -> None:
 
 def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp_path):
     problem = load_problem(SAMPLES / "weighted_jobs")
-    with Executor(workers=2) as executor:
-        whole = small_run(problem, executor, tmp_path / "whole")
-        whole.run_to_end()
-        whole.close()
-    trace = read_trace(tmp_path / "whole")
+    trace = finished_trace(problem, tmp_path / "whole")
     recorded = trace.outcomes()
     final = trace.of_type("step")[-1]
     assert final["name"] == "select" and recorded
@@ -148,11 +155,7 @@ def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp
 
 def test_a_replay_from_a_trace_executes_no_recorded_pair_and_gives_the_same_run(tmp_path):
     problem = load_problem(SAMPLES / "weighted_jobs")
-    with Executor(workers=2) as executor:
-        first = small_run(problem, executor, tmp_path / "first")
-        first.run_to_end()
-        first.close()
-    trace = read_trace(tmp_path / "first")
+    trace = finished_trace(problem, tmp_path / "first")
     with Executor(workers=2) as real:
         guarded = GuardedExecutor(real, set(trace.outcomes()))
         replay = small_run(problem, guarded, tmp_path / "replay", recorded=trace.outcomes(), sim_executor=real)
