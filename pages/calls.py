@@ -32,13 +32,18 @@ if current is None or trace_file is None or not trace_file.exists():
 stat = trace_file.stat()
 calls, others = load(str(trace_file), stat.st_size, stat.st_mtime_ns)
 if not calls:
-    if current.backbone.get("simulation"):
+    name = str(current.backbone.get("name", ""))
+    if name.startswith(("candidates:", "pool:")):
+        what = "your own candidate programs" if name.startswith("candidates:") else "a recorded pool of samples"
+        st.info(f"This run's backbone replays {what}: it calls no model, so there is no request or answer to "
+                "show." + (f" Expected outputs predicted from the candidates' outputs (fresh draws): "
+                           f"{others['fresh_draw']}." if others.get("fresh_draw") else ""))
+    elif current.backbone.get("simulation"):
         st.info("This run's backbone is a simulation, not a language model: it sends no request and receives no "
                 f"text (its {(current.latest.usage if current.latest else {}).get('calls', 0)} simulated calls "
                 "are counted, nothing more).")
     else:
-        st.info("No model call recorded yet." + (f" Pool replay's fresh draws: {others['fresh_draw']}."
-                                                  if others.get("fresh_draw") else ""))
+        st.info("No model call recorded yet.")
     st.stop()
 
 steps = sorted({(c.step, c.step_name) for c in calls})

@@ -102,3 +102,7 @@ def test_a_pasted_problem_runs_offline_with_its_own_candidates(monkeypatch, tmp_
     assert "your own candidates, replayed" in at.markdown[0].value
     assert view.summary["gt"]["bon_cluster"] is True  # the chosen candidate passes the examples
     assert view.summary["selected"]["code"] == RIGHT and view.summary["usage"]["calls"] == 0
+    at.switch_page("pages/calls.py")
+    at.run()
+    assert any(i.value.startswith("This run's backbone replays your own candidate programs: it calls no model")
+               for i in at.info)
