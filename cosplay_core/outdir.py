@@ -116,7 +116,9 @@ def read_json_file(path: Path, expect: type = dict):
     except UnicodeDecodeError:
         raise MalformedFile(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        problem = "truncated" if exc.pos >= len(exc.doc.rstrip()) else f"not valid JSON ({exc.msg})"
+        # the text ends where a value was expected, or inside a string (json reports where that string began)
+        cut = exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
+        problem = "truncated" if cut else f"not valid JSON ({exc.msg})"
         raise MalformedFile(f"{path}: {problem}") from None
     except RecursionError:
         raise MalformedFile(f"{path}: a JSON value nested too deeply to read") from None

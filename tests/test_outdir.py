@@ -54,6 +54,7 @@ def test_write_json_atomic_replaces_whole_or_not_at_all(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ('{"problem": "x", "gt": {', "truncated"),
     ("", "truncated"),
+    ('{"problem": "weighted_j', "truncated"),  # cut inside a string: json names where the string began
     ("[1, 2]", "expected a JSON object"),
     ("{'a': 1}", "not valid JSON"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
