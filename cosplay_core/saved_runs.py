@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from cosplay_core.selectors import LABELS
 from cosplay_core.session import SUMMARY_NAME
 from cosplay_core.trace import TRACE_NAME, read_raw_events
 
@@ -202,7 +203,7 @@ def compare_table(records: Sequence[dict]) -> list[dict]:
     baselines = list(dict.fromkeys(b for r in records if r.get("summary")
                                    for b in (r["summary"].get("baselines") or {})))
     for name in baselines:
-        row = {"metric": f"baseline {name}"}
+        row = {"metric": f"baseline: {LABELS.get(name, name)}"}
         for record in records:
             entry = ((record.get("summary") or {}).get("baselines") or {}).get(name)
             row[record["run"]] = "–" if entry is None else verdict(entry.get("gt_correct"))
@@ -225,7 +226,7 @@ def bench_problems(folder: str | Path) -> list[dict]:
         row = {"problem": record["problem"], "status": record["status"],
                "CoSPlay": verdict(record["selected_correct"]), "BoN after self-play": verdict(record["bon_correct"])}
         for name, entry in (summary.get("baselines") or {}).items():
-            row[name] = verdict(entry.get("gt_correct"))
+            row[LABELS.get(name, name)] = verdict(entry.get("gt_correct"))
         row.update({"UT accuracy": _percent(record["ut_accuracy"]), "model calls": record["calls"],
                     "executions": record["executions"], "seconds": record["seconds"], "folder": str(child)})
         rows.append(row)

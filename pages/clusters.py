@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cosplay_core import insights, viz
+from cosplay_core.selectors import LABELS
 from pages.common import ground_truth_shown, header, need_run, show_code, show_value
 
 header()
@@ -32,10 +33,11 @@ if current is not None:
     if current.summary and current.summary.get("baselines"):
         st.subheader("Baselines on the stage-1 pools")
         verdict = {True: "✅ correct", False: "❌ wrong", None: "–"}
-        rows = [{"selector": name, "code": entry["code_id"], "ground truth": verdict[entry.get("gt_correct")]}
+        rows = [{"selector": LABELS.get(name, name), "code": entry["code_id"],
+                 "ground truth": verdict[entry.get("gt_correct")]}
                 for name, entry in current.summary["baselines"].items()]
         gt = current.summary["gt"]
-        rows.insert(0, {"selector": "CoSPlay", "code": (current.summary.get("selected") or {}).get("code_id"),
+        rows.insert(0, {"selector": LABELS["cosplay"], "code": (current.summary.get("selected") or {}).get("code_id"),
                         "ground truth": verdict[gt.get("bon_cluster")]})
         if not ground_truth_shown():
             rows = [{k: v for k, v in row.items() if k != "ground truth"} for row in rows]

@@ -64,7 +64,7 @@ def test_two_runs_compared(runs):
     assert diff[0] == {"setting": "seed", "seed1": "1", "seed2": "2", "halfway": "3"}
     table = {row["metric"]: row for row in saved_runs.compare_table(records)}
     assert table["UT accuracy"]["seed1"].endswith("%") and table["UT accuracy"]["halfway"] == "unfinished"
-    assert "baseline codet" in table
+    assert "baseline: CodeT (paper score)" in table  # the selector table's own label
     assert table["seconds, in all"]["seed1"] == f"{saved_runs.total_seconds(records[0]['summary']):.1f}"
     pairs = [(r["run"], r["summary"]) for r in records]
     curves = viz.compare_rounds_figure(pairs).to_dict()
@@ -126,7 +126,7 @@ def test_a_bench_folder_has_a_per_problem_table(monkeypatch, runs, tmp_path):
     tables = [d.value for d in at.dataframe]
     assert not at.error, [e.value for e in at.error]
     per_problem = next(t for t in tables if "CoSPlay" in t.columns)
-    assert len(per_problem) == 2 and {"codet", "UT accuracy", "status"} <= set(per_problem.columns)
+    assert len(per_problem) == 2 and {"CodeT (paper score)", "UT accuracy", "status"} <= set(per_problem.columns)
     selectors = next(t for t in tables if "selector" in t.columns)
     assert all(v == "–" or v.endswith("%") for v in selectors["accuracy"])
 
