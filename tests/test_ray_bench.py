@@ -61,11 +61,16 @@ def ray_out(local_ray, dataset, tmp_path_factory):
     return out
 
 
+# What a process did, not what the run decided: ground truth's scoring and the executor's physical work (pairs run,
+# answered from its cache, run again under a pool-relative limit) depend on what that process ran before.
+MACHINE_COUNTERS = {"gt_executions", "executions_run", "executions_cached", "executions_retried"}
+
+
 def comparable(value):
-    """A summary without what depends on the machine: timings (`*_s`) and execution counts (a worker's executor may
-    answer a pair from its outcome cache, and concurrent jobs in one run may both execute a pair)."""
+    """A summary without what depends on the machine: timings (`*_s`) and the process's counters. The run's own
+    execution counts stay: a seed reproduces them, wherever it runs."""
     if isinstance(value, dict):
-        return {k: comparable(v) for k, v in value.items() if not k.endswith("_s") and "executions" not in k}
+        return {k: comparable(v) for k, v in value.items() if not k.endswith("_s") and k not in MACHINE_COUNTERS}
     if isinstance(value, list):
         return [comparable(v) for v in value]
     return value
