@@ -8,6 +8,11 @@ Every selector is a pure function over data the engine already computed:
   or `None` for ERR (the run failed: error, timeout, memory or output limit).
 
 Code ids are row indices. Unless a rule says otherwise, ties resolve to the lowest index.
+
+`SELECTORS` is the one table of selectors (name -> label, what it reads, which pool, `rank`): each `rank` returns a
+`Ranking`, ranked tie groups as CodeT's `agreement.py` shapes them. The choice is the first code of the first group;
+`metrics.tie_shared_pass1` of the first group is CodeT's pass@1. The run, `bench`, the HumanEval benchmark, `viz`
+and the app read this table; the `select_*` functions are the single-choice forms the rankings agree with.
 """
 
 from __future__ import annotations
