@@ -23,6 +23,10 @@ class Policies:
     stop_when_quiet       stage 2 ends before T_max rounds when a round changed nothing (off: always T_max rounds)
     verify_repairs        stage 2 step 3 keeps a repair only when it passes the trusted UT (off: every repair is
                           kept, as DESIGN 2 words it)
+    votes_cast            self-consistency counts the predictions given: a missing one (a failed request; a replay
+                          that recorded fewer predictions than k for the input) abstains instead of counting as a
+                          disagreeing vote, so ceil(3m/4) of the m predictions given must agree (off by default:
+                          ceil(3k/4) of k). See docs/deviations.md, "Against CodeT on HumanEval".
 
     docs/deviations.md lists where the rules differ from the paper's and which switch turns each difference off.
     """
@@ -37,6 +41,7 @@ class Policies:
     cluster_all_codes: bool = False
     stop_when_quiet: bool = True
     verify_repairs: bool = True
+    votes_cast: bool = False
 
     @classmethod
     def names(cls) -> list[str]:
@@ -111,6 +116,13 @@ class RunConfig:
     def agreement_needed(self) -> int:
         """Votes that must agree for a predicted output to be kept: ceil(3k/4)."""
         return math.ceil(3 * self.votes / 4) if self.policies.self_consistency else 1
+
+    def agreement_needed_of(self, cast: int) -> int:
+        """Votes that must agree among `cast` predictions given: `agreement_needed`, or with `votes_cast`
+        ceil(3m/4) of the m = min(cast, k) given (at least 1)."""
+        if not self.policies.votes_cast or not self.policies.self_consistency:
+            return self.agreement_needed
+        return max(1, math.ceil(3 * min(cast, self.votes) / 4))
 
     def trusted_min_passes(self, pool_size: int) -> int:
         """Codes that must pass a UT for stage 2 step 3 to trust it: `trusted_min_support` of `pool_size`, rounded

@@ -86,7 +86,8 @@ async def write_codes(player: Player, plans: list[str], next_index: Indices, att
 
 async def predict_expected(player: Player, problem: Problem, test_input: Any, config: RunConfig,
                            next_index: Indices) -> tuple[Any, tuple, int]:
-    """(expected output, all votes, agreement count); agreement is 0 when fewer than ceil(3k/4) agree."""
+    """(expected output, all votes, agreement count); agreement is 0 when fewer than ceil(3k/4) agree (with the
+    `votes_cast` policy, ceil(3m/4) of the m predictions given)."""
     k = config.votes if config.policies.self_consistency else 1
     votes = await gather_all(*[player.predict_output(test_input, next_index()) for _ in range(k)])
     valid = [v for v in votes if v is not None]
@@ -95,7 +96,7 @@ async def predict_expected(player: Player, problem: Problem, test_input: Any, co
     counts = Counter(canonical(v, problem.io, problem.comparison) for v in valid)
     winner, count = counts.most_common(1)[0]
     expected = next(v for v in valid if canonical(v, problem.io, problem.comparison) == winner)
-    return expected, tuple(votes), count if count >= config.agreement_needed else 0
+    return expected, tuple(votes), count if count >= config.agreement_needed_of(len(valid)) else 0
 
 
 async def make_test(player: Player, problem: Problem, test_id: int, attack: str | None, config: RunConfig,
@@ -120,8 +121,9 @@ async def make_test(player: Player, problem: Problem, test_id: int, attack: str 
             return test
         fallback = test
     if fallback is not None:
-        return replace(fallback, origin=f"{origin}: unused, no {config.agreement_needed} of {len(fallback.votes)} "
-                                        f"votes agreed in {config.regenerations + 1} attempts")
+        cast = sum(vote is not None for vote in fallback.votes)
+        return replace(fallback, origin=f"{origin}: unused, no {config.agreement_needed_of(cast)} of "
+                                        f"{len(fallback.votes)} votes agreed in {config.regenerations + 1} attempts")
     empty = "" if problem.io == "stdin" else []
     return UnitTest(test_id, empty, None, kind, attack, (), 0, f"{origin} (the model produced no usable test)",
                     version)

@@ -1,0 +1,71 @@
+"""The `votes_cast` policy: self-consistency over the predictions given, a missing prediction abstaining."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cosplay_core.config import Policies, RunConfig
+from cosplay_core.stages import ideas
+from tests.test_paper_rules import DOUBLE, ZERO, ScriptedPlayer, problem, run_steps, settings  # noqa: F401 (fixture)
+
+
+def cast(**changes) -> RunConfig:
+    return settings(**{"policies": Policies().including("votes_cast"), **changes})
+
+
+@pytest.mark.parametrize("given, needed_faithful, needed_cast", [
+    (4, 3, 3), (3, 3, 3), (2, 3, 2), (1, 3, 1), (0, 3, 1), (6, 3, 3)])
+def test_votes_needed_among_the_votes_given(given, needed_faithful, needed_cast):
+    assert settings().agreement_needed_of(given) == needed_faithful
+    assert cast().agreement_needed_of(given) == needed_cast
+    # without self-consistency one vote is asked and enough, whatever the other switch says
+    assert cast(policies=Policies().without("self_consistency").including("votes_cast")).agreement_needed_of(
+        given) == 1
+
+
+def predicted(problem, votes, config):
+    """`ideas.predict_expected` with a player whose predictions are `votes` in turn (None: none given)."""
+    answers = iter(votes)
+    player = ScriptedPlayer([], predict=lambda x, n: next(answers))
+    return asyncio.run(ideas.predict_expected(player, problem, [1], config, ideas.Indices()))
+
+
+@pytest.mark.parametrize("votes, faithful, with_cast", [
+    ((6, None, None, None), 0, 1),  # one prediction given: it agrees with itself
+    ((6, 6, None, None), 0, 2),  # two of two
+    ((6, 7, None, None), 0, 0),  # two given that disagree: still no agreement
+    ((6, 6, 7, None), 0, 0),  # 2 of 3 < ceil(9/4)
+    ((6, 6, 6, 7), 3, 3),  # four given: the paper's rule either way
+    ((None, None, None, None), 0, 0),  # nothing given: nothing to keep
+])
+def test_a_missing_prediction_abstains_only_with_the_switch(problem, votes, faithful, with_cast):
+    assert predicted(problem, votes, settings())[2] == faithful
+    expected, kept_votes, agreement = predicted(problem, votes, cast())
+    assert agreement == with_cast and kept_votes == votes
+    if agreement:
+        assert expected == 6
+
+
+def test_a_run_uses_uts_whose_only_prediction_is_recorded_once(problem, executor):
+    # like a replay of inputs asserted once: the first prediction of each input, then none
+    def once(x, n):
+        return 2 * x if n == 0 else None
+
+    faithful = run_steps(problem, ScriptedPlayer([DOUBLE, DOUBLE, ZERO, ZERO], predict=once),
+                         settings(rounds=0), executor, ["tests"])
+    assert faithful.tests and not any(t.agreed for t in faithful.tests.values())
+    assert all("unused, no 3 of 4 votes agreed" in t.origin for t in faithful.tests.values())
+    faithful.close()
+    run = run_steps(problem, ScriptedPlayer([DOUBLE, DOUBLE, ZERO, ZERO], predict=once), cast(rounds=0), executor,
+                    ["tests"])
+    assert all(t.agreed and t.agreement == 1 and t.votes[1:] == (None, None, None) for t in run.tests.values())
+    assert run.history[-1].passes.sum(axis=1).tolist() == [4, 4, 0, 0]  # counted: DOUBLE passes, ZERO fails
+    run.close()
+
+
+def test_the_switch_is_a_policy_that_round_trips():
+    config = cast()
+    assert "votes_cast" in Policies.names() and not Policies().votes_cast
+    assert RunConfig.from_dict(config.to_dict()) == config
