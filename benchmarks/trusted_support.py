@@ -36,6 +36,7 @@ from cosplay_core.benchmarks import ground_truth_for, load_codet_pools, load_hum
 from cosplay_core.config import Policies, RunConfig  # noqa: E402
 from cosplay_core.ground_truth import GroundTruth  # noqa: E402
 from cosplay_core.matrix import MatrixSnapshot  # noqa: E402
+from cosplay_core.metrics import in_split  # noqa: E402
 from cosplay_core.models.pool import PoolPlayer  # noqa: E402
 from cosplay_core.models.sim import SimPlayer, SimSkills  # noqa: E402
 from cosplay_core.problem import load_problem  # noqa: E402
@@ -128,7 +129,7 @@ def sim_tasks(seeds, supports, executor, policies: Policies, skills: SimSkills):
 
 
 def humaneval_tasks(seeds, supports, executor, limit, policies: Policies):
-    problems = [p for p in load_humaneval(POOLS / "problems.jsonl.gz") if int(p.slug.split("/")[1]) % 2 == 0]
+    problems = [p for p in load_humaneval(POOLS / "problems.jsonl.gz") if in_split(p.slug, "dev")]
     problems = problems[:limit] if limit else problems
     pools = load_codet_pools(POOLS, truncation="codet")
     tasks = []
