@@ -872,7 +872,9 @@ def test_programs_are_the_host_s_nobody_without_capabilities(executor):
     assert seen, "the program's process was not seen from the host"
     assert seen["Uid"].split() == ["65534"] * 4 and seen["Gid"].split() == ["65534"] * 4
     assert int(seen["CapEff"], 16) == 0 and int(seen["CapBnd"], 16) == 0
+    assert all(int(seen[field], 16) == 0 for field in ("CapPrm", "CapInh", "CapAmb"))
     assert seen["NoNewPrivs"].strip() == "1"
+    assert seen["Seccomp"].strip() == "2"  # filter mode
     assert_clean(executor, token)
 
 

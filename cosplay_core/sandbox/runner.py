@@ -74,6 +74,7 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 23, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+PR_GET_SECUREBITS = 27
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -240,22 +241,55 @@ def _drop_bounding_set():
 def _drop_privileges():
     """The sandbox's unprivileged user (the host's `nobody`) where this process can switch to it (it is root in
     its user namespace), every capability gone for good (bounding set, ambient set, effective/permitted/inheritable),
-    no_new_privs, and the seccomp filter."""
+    no_new_privs, and the seccomp filter. What a fork inherits and never gets back (no_new_privs, the filter, an
+    empty ambient and inheritable set) the root zygote has set once where it could (`_lock_zygote`): then, when the
+    switch from root to `nobody` happens here, the kernel clears the permitted and effective sets with it
+    (capabilities(7); the zygote checked that no securebit keeps them) and the program process makes no ctypes call,
+    whose first one costs it some 70 page faults."""
     if not _drop_bounding_set():
         raise SetupError("the capability bounding set could not be emptied")
-    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    if os.getuid() == 0 and SWITCH_USER:
+    switch = os.getuid() == 0 and SWITCH_USER
+    if not ZYGOTE_LOCKED:
+        _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    if switch:
         try:
             os.setgroups([])
         except PermissionError:  # a user namespace that denies setgroups has no other group to drop
             pass
         os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
         os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
-    _check(_libc.capset(*_NO_CAPABILITIES), "capset")
+    if not (ZYGOTE_LOCKED and switch):
+        _check(_libc.capset(*_NO_CAPABILITIES), "capset")
+    if not ZYGOTE_LOCKED:
+        _install_no_new_privs_and_filter()
+
+
+def _install_no_new_privs_and_filter():
     _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
     if _SECCOMP is not None:
         _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(_SECCOMP[0]), ctypes.c_ulong(0),
                            ctypes.c_ulong(0)), "seccomp")
+
+
+def _lock_zygote():
+    """In the root zygote, once: no_new_privs, the seccomp filter, an empty ambient set and an empty inheritable
+    set, which every zygote and program process forked from it inherits for good (no zygote executes anything, and
+    the filter refuses nothing a zygote does). Sets ZYGOTE_LOCKED only when all of it held and no securebit would
+    keep capabilities across the switch to `nobody` (then each program process skips those steps); otherwise each
+    program process does them all itself, as before."""
+    global ZYGOTE_LOCKED
+    try:
+        if _prctl(PR_GET_SECUREBITS) != 0:
+            return
+        _check(_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL), "ambient")
+        header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
+        _check(_libc.capget(ctypes.byref(header), ctypes.byref(data)), "capget")
+        data[0].inheritable = data[1].inheritable = 0
+        _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
+        _install_no_new_privs_and_filter()
+        ZYGOTE_LOCKED = True
+    except SetupError:
+        pass
 
 
 # Syscalls a program may not make (Docker's default profile refuses them too): the kernel's keyrings are shared by
@@ -331,7 +365,8 @@ def _become_program(setup, pipes, cpu_seconds, namespaces):
     ends the process with EXIT_SETUP_FAILED (reported as the sandbox's fault)."""
     stdin_r, stdout_w, stderr_w, result_w = pipes
     try:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if not namespaces:  # with them, its zygote is PID 1 of its PID namespace: the kernel kills it with its zygote
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.setsid()
         os.dup2(stdin_r, 0)
         os.dup2(stdout_w, 1)
@@ -1207,6 +1242,7 @@ def _root_zygote(sock):
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps program zygotes at once
     try:
         _drop_bounding_set()
+        _lock_zygote()
         own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if NAMESPACES else -1
         while True:
             data, fds, _, _ = socket.recv_fds(sock, 1024, 1)
@@ -1426,6 +1462,7 @@ KEEP_PIDS = set()  # the runner and its zygotes: what sweeping leftovers must sp
 ROOT_ZYGOTE_LINK = [None]  # the runner's end of the root zygote's socket
 BATCH_ZYGOTE = [None, -1]  # the batch zygote's link and pid, once started
 DEFERRED = []  # the supervision of a batch's last process, finished once the harness has its results
+ZYGOTE_LOCKED = False  # the root zygote set no_new_privs, the filter, empty ambient and inheritable sets
 BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
 
 if __name__ == "__main__":
