@@ -51,6 +51,7 @@ import re
 import resource
 import select
 import signal
+import _signal
 import socket
 import sys
 import time
@@ -373,9 +374,10 @@ def _become_program(setup, pipes, cpu_seconds, namespaces):
         os.dup2(stderr_w, 2)
         os.dup2(result_w, RESULT_FD)
         os.closerange(RESULT_FD + 1, 1 << 16)
+        # _signal's own function: the signal module's wrapper builds enum members, which costs ~45 page faults here
         for number in (signal.SIGPIPE, signal.SIGXFSZ):
-            signal.signal(number, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+            _signal.signal(number, 0)  # SIG_DFL
+        _signal.signal(signal.SIGINT, _signal.default_int_handler)
         _write_file("/proc/self/oom_score_adj", b"1000")  # under memory pressure the program goes first
         _drop_privileges()
         os.chdir(SCRATCH if namespaces else WORKDIR)
@@ -590,11 +592,17 @@ def _enter_program_namespaces():
 def _mount_input_folders(scratch_mb, replace):
     """Fresh tmpfs folders capped at `scratch_mb` for the working folder, /tmp and /dev/shm; with `replace`, the
     previous input's are detached first and dropped whole, however deep, chmod-ed or full they were."""
-    for folder, mode in ((SCRATCH, "0755"), ("/tmp", "1777"), ("/dev/shm", "1777")):
-        if replace:
-            _check(_libc.umount2(folder.encode(), MNT_DETACH), f"umount {folder}")
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={scratch_mb}m,nr_inodes=65536,mode={mode},uid={SANDBOX_UID},gid={SANDBOX_UID}")
+    calls = _INPUT_MOUNTS.get(scratch_mb)
+    if calls is None:  # the arguments built once (a zygote writes as few pages as it can between two forks)
+        calls = _INPUT_MOUNTS[scratch_mb] = [
+            (folder, folder.encode(), ctypes.c_ulong(MS_NOSUID | MS_NODEV),
+             f"size={scratch_mb}m,nr_inodes=65536,mode={mode},uid={SANDBOX_UID},gid={SANDBOX_UID}".encode())
+            for folder, mode in ((SCRATCH, "0755"), ("/tmp", "1777"), ("/dev/shm", "1777"))]
+    for folder, target, flags, data in calls:
+        if replace and _libc.umount2(target, MNT_DETACH) != 0:
+            _check(-1, f"umount {folder}")
+        if _libc.mount(b"tmpfs", target, b"tmpfs", flags, data) != 0:
+            _check(-1, f"mount {folder}")
 
 
 def _fresh_input_state(scratch_mb):
@@ -627,8 +635,7 @@ def _finish_input(pid, pidfd, report_w, baseline):
     try:
         status = _watch(pid, pidfd, report_w, baseline)
         _kill_the_rest(pid)
-        report = {"status": status, "cpu_s": round(_children_cpu() - baseline, 6)}
-        _write_all(report_w, b"r " + json.dumps(report).encode() + b"\n")
+        _write_all(report_w, b'r {"status": %d, "cpu_s": %.6f}\n' % (status, _children_cpu() - baseline))
     except OSError:  # the runner closed the report pipe: it gave up on this input
         _kill_the_rest(pid)
     finally:
@@ -1270,7 +1277,7 @@ def _program_zygote(sock):
     try:
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
                        signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD):
-            signal.signal(number, signal.SIG_DFL)  # PID 1 ignores what it has no handler for
+            _signal.signal(number, 0)  # SIG_DFL; PID 1 ignores what it has no handler for
         _prctl(PR_SET_DUMPABLE, 0)
         os.chdir("/")
         if NAMESPACES:
@@ -1302,7 +1309,7 @@ def _program_zygote(sock):
             baseline = _children_cpu()
             pid = _fork_program(code, setup, fds, request)
             pidfd = os.pidfd_open(pid)
-            socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+            socket.send_fds(sock, [b'{"pid": %d}' % pid], [pidfd])  # few objects: each page written costs a fault
             try:
                 _finish_input(pid, pidfd, fds[4], baseline)
             finally:
@@ -1462,6 +1469,7 @@ KEEP_PIDS = set()  # the runner and its zygotes: what sweeping leftovers must sp
 ROOT_ZYGOTE_LINK = [None]  # the runner's end of the root zygote's socket
 BATCH_ZYGOTE = [None, -1]  # the batch zygote's link and pid, once started
 DEFERRED = []  # the supervision of a batch's last process, finished once the harness has its results
+_INPUT_MOUNTS = {}  # a zygote's tmpfs mount arguments, by size
 ZYGOTE_LOCKED = False  # the root zygote set no_new_privs, the filter, empty ambient and inheritable sets
 BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
 
