@@ -150,7 +150,7 @@ def test_ablation_switches_a_step_off(problem, shared_executor, policy, step):
 
 
 def test_without_clustering_ties_go_to_the_lowest_id(problem, shared_executor):
-    config = RunConfig(codes=8, tests=8, rounds=1, inputs=8, seed=3, policies=Policies().without("cluster_ties"))
+    config = RunConfig(codes=8, tests=8, rounds=1, inputs=8, seed=3, policies=Policies().without("cluster_ties", "cluster_all_codes"))
     run = make_run(problem, shared_executor, config)
     run.run_to_end()
     selection = run.selection

@@ -6,8 +6,12 @@ import asyncio
 
 import pytest
 
+from cosplay_core.benchmarks import load_codet_pools, load_humaneval
 from cosplay_core.config import Policies, RunConfig
+from cosplay_core.models.pool import PoolPlayer
+from cosplay_core.run import Run
 from cosplay_core.stages import ideas
+from tests.test_pool_player import POOLS, require_shared
 from tests.test_paper_rules import DOUBLE, ZERO, ScriptedPlayer, problem, run_steps, settings  # noqa: F401 (fixture)
 
 
@@ -15,10 +19,15 @@ def cast(**changes) -> RunConfig:
     return settings(**{"policies": Policies().including("votes_cast"), **changes})
 
 
+def faithful(**changes) -> RunConfig:
+    """The paper's rule: ceil(3k/4) of k, a missing prediction counting against agreement."""
+    return settings(**{"policies": Policies().without("votes_cast"), **changes})
+
+
 @pytest.mark.parametrize("given, needed_faithful, needed_cast", [
     (4, 3, 3), (3, 3, 3), (2, 3, 2), (1, 3, 1), (0, 3, 1), (6, 3, 3)])
 def test_votes_needed_among_the_votes_given(given, needed_faithful, needed_cast):
-    assert settings().agreement_needed_of(given) == needed_faithful
+    assert faithful().agreement_needed_of(given) == needed_faithful
     assert cast().agreement_needed_of(given) == needed_cast
     # without self-consistency one vote is asked and enough, whatever the other switch says
     assert cast(policies=Policies().without("self_consistency").including("votes_cast")).agreement_needed_of(
@@ -32,7 +41,7 @@ def predicted(problem, votes, config):
     return asyncio.run(ideas.predict_expected(player, problem, [1], config, ideas.Indices()))
 
 
-@pytest.mark.parametrize("votes, faithful, with_cast", [
+@pytest.mark.parametrize("votes, faithful_agreement, with_cast", [
     ((6, None, None, None), 0, 1),  # one prediction given: it agrees with itself
     ((6, 6, None, None), 0, 2),  # two of two
     ((6, 7, None, None), 0, 0),  # two given that disagree: still no agreement
@@ -40,8 +49,8 @@ def predicted(problem, votes, config):
     ((6, 6, 6, 7), 3, 3),  # four given: the paper's rule either way
     ((None, None, None, None), 0, 0),  # nothing given: nothing to keep
 ])
-def test_a_missing_prediction_abstains_only_with_the_switch(problem, votes, faithful, with_cast):
-    assert predicted(problem, votes, settings())[2] == faithful
+def test_a_missing_prediction_abstains_only_with_the_switch(problem, votes, faithful_agreement, with_cast):
+    assert predicted(problem, votes, faithful())[2] == faithful_agreement
     expected, kept_votes, agreement = predicted(problem, votes, cast())
     assert agreement == with_cast and kept_votes == votes
     if agreement:
@@ -53,11 +62,11 @@ def test_a_run_uses_uts_whose_only_prediction_is_recorded_once(problem, executor
     def once(x, n):
         return 2 * x if n == 0 else None
 
-    faithful = run_steps(problem, ScriptedPlayer([DOUBLE, DOUBLE, ZERO, ZERO], predict=once),
-                         settings(rounds=0), executor, ["tests"])
-    assert faithful.tests and not any(t.agreed for t in faithful.tests.values())
-    assert all("unused, no 3 of 4 votes agreed" in t.origin for t in faithful.tests.values())
-    faithful.close()
+    paper = run_steps(problem, ScriptedPlayer([DOUBLE, DOUBLE, ZERO, ZERO], predict=once),
+                      faithful(rounds=0), executor, ["tests"])
+    assert paper.tests and not any(t.agreed for t in paper.tests.values())
+    assert all("unused, no 3 of 4 votes agreed" in t.origin for t in paper.tests.values())
+    paper.close()
     run = run_steps(problem, ScriptedPlayer([DOUBLE, DOUBLE, ZERO, ZERO], predict=once), cast(rounds=0), executor,
                     ["tests"])
     assert all(t.agreed and t.agreement == 1 and t.votes[1:] == (None, None, None) for t in run.tests.values())
@@ -67,5 +76,25 @@ def test_a_run_uses_uts_whose_only_prediction_is_recorded_once(problem, executor
 
 def test_the_switch_is_a_policy_that_round_trips():
     config = cast()
-    assert "votes_cast" in Policies.names() and not Policies().votes_cast
+    assert "votes_cast" in Policies.names() and Policies().votes_cast  # on by default: chosen on the dev split
     assert RunConfig.from_dict(config.to_dict()) == config
+
+
+def test_a_replayed_input_asserted_once_gives_a_used_ut(executor):
+    """Pool replay: with `votes_cast` a recorded assert is a UT when the predictions the pool holds for its input
+    agree (3 of 4 when four are recorded, all when fewer); an input whose recorded asserts disagree stays unused."""
+    require_shared(POOLS / "code_solution.jsonl.gz")
+    problem = next(p for p in load_humaneval(POOLS / "problems.jsonl.gz") if p.slug == "HumanEval/0")
+    pool = load_codet_pools(POOLS, truncation="codet")["HumanEval/0"]
+    run = Run(problem, PoolPlayer(problem, pool, seed=0), RunConfig(seed=0, rounds=0, tests=16), executor)
+    try:
+        for _ in range(5):
+            run.step()
+    finally:
+        run.close()
+    for test in run.tests.values():
+        given = [v for v in test.votes if v is not None]
+        alike = max([given.count(v) for v in given], default=0)
+        assert test.agreed == (bool(given) and alike >= -(-3 * min(len(given), 4) // 4))
+    assert any(t.agreed and sum(v is not None for v in t.votes) == 1 for t in run.tests.values())
+    assert set(run.matrix.test_ids) == {t.id for t in run.tests.values() if t.agreed}
