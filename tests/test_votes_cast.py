@@ -9,7 +9,6 @@ import pytest
 from cosplay_core.benchmarks import load_codet_pools, load_humaneval
 from cosplay_core.config import Policies, RunConfig
 from cosplay_core.models.pool import PoolPlayer
-from cosplay_core.run import Run
 from cosplay_core.stages import ideas
 from tests.test_pool_player import POOLS, require_shared
 from tests.test_paper_rules import DOUBLE, ZERO, ScriptedPlayer, problem, run_steps, settings  # noqa: F401 (fixture)
@@ -86,12 +85,9 @@ def test_a_replayed_input_asserted_once_gives_a_used_ut(executor):
     require_shared(POOLS / "code_solution.jsonl.gz")
     problem = next(p for p in load_humaneval(POOLS / "problems.jsonl.gz") if p.slug == "HumanEval/0")
     pool = load_codet_pools(POOLS, truncation="codet")["HumanEval/0"]
-    run = Run(problem, PoolPlayer(problem, pool, seed=0), RunConfig(seed=0, rounds=0, tests=16), executor)
-    try:
-        for _ in range(5):
-            run.step()
-    finally:
-        run.close()
+    run = run_steps(problem, PoolPlayer(problem, pool, seed=0), RunConfig(seed=0, rounds=0, tests=16), executor,
+                    ["tests"])
+    run.close()
     for test in run.tests.values():
         given = [v for v in test.votes if v is not None]
         alike = max([given.count(v) for v in given], default=0)
