@@ -678,10 +678,10 @@ def _add_run_settings(parser) -> None:
     parser.add_argument("--hints", type=int, default=6, metavar="K_h", help="hints in stage 1 (default 6)")
     parser.add_argument("--no", action="append", default=[], metavar="POLICY",
                         help="switch a policy off (ablation): attack_tests, self_consistency, clean_codes, "
-                             "break_coupling, fix_codes, replace_trivial_tests, cluster_ties, stop_when_quiet, "
-                             "verify_repairs (docs/deviations.md)")
+                             "break_coupling, fix_codes, replace_trivial_tests, cluster_ties, cluster_all_codes, "
+                             "stop_when_quiet, verify_repairs, votes_cast (docs/deviations.md)")
     parser.add_argument("--with", dest="with_policy", action="append", default=[], metavar="POLICY",
-                        help="switch a policy on: cluster_all_codes (stage 3 clusters every code, not only the tied)")
+                        help="switch a policy on (all are on by default)")
     parser.add_argument("--trusted-min-support", type=float, default=DEFAULT_TRUSTED_MIN_SUPPORT, metavar="S",
                         help="share of the code pool that must pass the UT that drives repairs (default "
                              f"{DEFAULT_TRUSTED_MIN_SUPPORT}; 0: any non-trivial UT)")
