@@ -755,10 +755,12 @@ class Supervision:
         self.stdin = fds["stdin"]
         if self.pending:
             os.set_blocking(self.stdin, False)
-            self.poller.register(self.stdin, select.POLLOUT)
+            self._feed(0)  # most inputs fit in the pipe at once: no wait for the pipe to be writable
         else:
             os.close(self.stdin)
             self.stdin = None
+        if self.stdin is not None:
+            self.poller.register(self.stdin, select.POLLOUT)
         self.cpu = 0.0
         self.report = None
         self.setup_error = None
@@ -814,7 +816,8 @@ class Supervision:
         else:
             self.pending = memoryview(b"")
         if not self.pending:
-            self.poller.unregister(self.stdin)
+            if event:
+                self.poller.unregister(self.stdin)
             os.close(self.stdin)
             self.stdin = None
 
