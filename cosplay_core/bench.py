@@ -207,6 +207,16 @@ def aggregate_seeds(summaries_by_seed: dict[int, list[dict]], split: str = "all"
     return result
 
 
+def claims_rows(result: dict) -> list[dict]:
+    """The figures over seeds, one row a selector: its label, accuracy and tie-shared pass@1, each as mean ± std over
+    seeds [bootstrap 95% interval over problems] (no rows for a bench of one seed)."""
+    claims = result.get("claims") or {}
+    return [{"selector": LABELS.get(name, name),
+             **{label: metrics.format_spread(metrics.Spread(**row[key]))
+                for key, label in (("bon", "accuracy"), ("pass1", "pass@1 (ties shared)"))}}
+            for name, row in claims.get("selectors", {}).items()]
+
+
 def format_claims(result: dict) -> list[str]:
     """The figures over seeds: mean ± std over seeds [bootstrap 95% interval over problems], one line a selector."""
     claims = result.get("claims")
@@ -214,9 +224,8 @@ def format_claims(result: dict) -> list[str]:
         return []
     seeds = claims["seeds"]
     lines = [f"{'selector':<32} {'accuracy':>26} {'pass@1 (ties shared)':>26}"]
-    for name, row in claims["selectors"].items():
-        cells = [metrics.format_spread(metrics.Spread(**row[key])) for key in ("bon", "pass1")]
-        lines.append(f"{LABELS.get(name, name):<32} {cells[0]:>26} {cells[1]:>26}")
+    for row in claims_rows(result):
+        lines.append(f"{row['selector']:<32} {row['accuracy']:>26} {row['pass@1 (ties shared)']:>26}")
     start, end = (metrics.Spread(**claims[k]) for k in ("ut_accuracy_start", "ut_accuracy_end"))
     lines.append(f"{claims['problems']} problems of split {result.get('split', 'all')}, seeds "
                  f"{', '.join(str(k) for k in seeds)}: mean{' ± std over seeds' if len(seeds) > 1 else ''} "

@@ -215,16 +215,30 @@ def _with_gt(summary: dict) -> dict:
     return summary if summary.get("gt") is not None else dict(summary, gt={})
 
 
+def _bench_run_folders(folder: Path) -> list[tuple[int | None, Path]]:
+    """The run folders of a bench output with their seed: the problems' folders directly in it, or, for
+    `cosplay bench --seeds N`, in its `seed-<k>` subfolders."""
+    def runs_in(parent: Path) -> list[Path]:
+        return sorted(p for p in parent.iterdir() if p.is_dir() and (p / TRACE_NAME).exists())
+
+    found: list[tuple[int | None, Path]] = [(None, child) for child in runs_in(folder)]
+    seeded = [(int(p.name[5:]), p) for p in folder.iterdir() if p.is_dir() and p.name.startswith("seed-")
+              and p.name[5:].isdigit()]
+    for seed, sub in sorted(seeded):
+        found += [(seed, child) for child in runs_in(sub)]
+    return found
+
+
 def bench_problems(folder: str | Path) -> list[dict]:
-    """One row per problem folder of a bench output: the problem, CoSPlay's and every baseline's GT verdict, UT
-    accuracy, cost, and its folder (to open it)."""
-    folder = Path(folder)
+    """One row per problem run of a bench output (per problem and seed with `--seeds N`): the problem, CoSPlay's
+    and every baseline's GT verdict, UT accuracy, cost, and its folder (to open it)."""
     rows = []
-    for child in sorted(p for p in folder.iterdir() if p.is_dir() and (p / TRACE_NAME).exists()):
+    for seed, child in _bench_run_folders(Path(folder)):
         record = run_record(child)
         summary = record["summary"] or {}
-        row = {"problem": record["problem"], "status": record["status"],
-               "CoSPlay": verdict(record["selected_correct"]), "BoN after self-play": verdict(record["bon_correct"])}
+        row = {"problem": record["problem"]} | ({} if seed is None else {"seed": seed})
+        row.update({"status": record["status"], "CoSPlay": verdict(record["selected_correct"]),
+                    "BoN after self-play": verdict(record["bon_correct"])})
         for name, entry in (summary.get("baselines") or {}).items():
             row[LABELS.get(name, name)] = verdict(entry.get("gt_correct"))
         row.update({"UT accuracy": _percent(record["ut_accuracy"]), "model calls": record["calls"],

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cosplay_core import saved_runs, viz
-from cosplay_core.bench import LABELS, format_table
+from cosplay_core.bench import LABELS, claims_rows, format_table
 from pages.common import header, open_trace, runs_dir, shown
 from pages.safety import checked_path
 
@@ -53,9 +53,19 @@ def bench_view(folder: Path) -> None:
     result = json.loads((folder / "bench.json").read_text())
     st.subheader(f"Benchmark: {folder.name}")
     st.plotly_chart(viz.selectors_figure(result), key="selectors", width="stretch")
-    table = [{"selector": LABELS.get(name, name),
-              "accuracy": "–" if row["bon"] is None else f"{100 * row['bon']:.1f}%",
-              "UT accuracy": "–" if row["ut_accuracy"] is None else f"{100 * row['ut_accuracy']:.1f}%",
+    over_seeds = claims_rows(result)
+    if over_seeds:
+        seeds = result["claims"]["seeds"]
+        st.markdown(f"**Over seeds {', '.join(map(str, seeds))}** ({result['claims']['problems']} problems, split "
+                    f"{result.get('split', 'all')}): mean ± std over seeds [bootstrap 95% interval over problems]")
+        st.dataframe(over_seeds, hide_index=True, width="stretch")
+        st.markdown(f"**Seed {seeds[0]} alone**")
+
+    def percent(value: float | None) -> str:
+        return "–" if value is None else f"{100 * value:.1f}%"
+
+    table = [{"selector": LABELS.get(name, name), "accuracy": percent(row["bon"]),
+              "pass@1 (ties shared)": percent(row.get("pass1")), "UT accuracy": percent(row["ut_accuracy"]),
               "problems": row["problems"], "executions": row["executions"]}
              for name, row in result["selectors"].items()]
     st.dataframe(table, hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from app_support import open_app as app
 from conftest import SAMPLES
 from cosplay_core import saved_runs, viz
-from cosplay_core.bench import aggregate
+from cosplay_core.bench import aggregate, aggregate_seeds
 from cosplay_core.config import RunConfig
 from cosplay_core.problem import load_problem
 from cosplay_core.session import BackboneSettings, start_run, write_summary
@@ -130,6 +131,34 @@ def test_a_bench_folder_has_a_per_problem_table(monkeypatch, runs, tmp_path):
     selectors = next(t for t in tables if "selector" in t.columns)
     assert all(v == "–" or v.endswith("%") for v in selectors["accuracy"])
 
+
+
+def test_a_bench_over_seeds_lists_each_seed_of_each_problem(monkeypatch, runs):
+    """`cosplay bench --seeds N` keeps each seed's runs in `seed-<k>/`: the per-problem table has a row per problem and
+    seed, with its seed, and the page shows the figures over seeds."""
+    bench = runs / "bench-seeds"
+    if not bench.exists():
+        by_seed = {}
+        for seed, name in ((1, "seed1"), (2, "seed2")):
+            shutil.copytree(runs / name, bench / f"seed-{seed}" / "run_length")
+            by_seed[seed] = [json.loads((runs / name / "summary.json").read_text())]
+        (bench / "bench.json").write_text(json.dumps(aggregate_seeds(by_seed)))
+    rows = saved_runs.bench_problems(bench)
+    assert [(r["problem"], r["seed"]) for r in rows] == [("run_length", 1), ("run_length", 2)]
+    assert all(Path(r["folder"]).parent.name == f"seed-{r['seed']}" for r in rows)
+    at = app(monkeypatch, runs)
+    at.switch_page("pages/runs.py")
+    at.run()
+    at.text_input(key="open_path").input(str(bench))
+    at.button(key="open_button").click()
+    at.run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    tables = [d.value for d in at.dataframe]
+    per_problem = next(t for t in tables if "CoSPlay" in t.columns)
+    assert list(per_problem["seed"]) == [1, 2]
+    over_seeds, seed_alone = [t for t in tables if "selector" in t.columns]
+    assert "±" in over_seeds["pass@1 (ties shared)"][0] and "[" in over_seeds["accuracy"][0]
+    assert all(v == "–" or v.endswith("%") for v in seed_alone["pass@1 (ties shared)"])
 
 def test_counters_are_the_runs_own(runs):
     """Executions and cache hits count this run's work only; total time counts scoring and baselines too."""
