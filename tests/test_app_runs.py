@@ -110,6 +110,18 @@ def test_an_unfinished_run_opens_as_such(monkeypatch, runs):
     assert "saved run, unfinished" in at.markdown[0].value
 
 
+def open_on_runs_page(monkeypatch, runs, folder):
+    """The Runs page with `folder` typed into its open field and opened; no exception or error on the page."""
+    at = app(monkeypatch, runs)
+    at.switch_page("pages/runs.py")
+    at.run()
+    at.text_input(key="open_path").input(str(folder))
+    at.button(key="open_button").click()
+    at.run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    return at
+
+
 def test_a_bench_folder_has_a_per_problem_table(monkeypatch, runs, tmp_path):
     bench = runs / "bench-small"
     if not bench.exists():
@@ -117,20 +129,12 @@ def test_a_bench_folder_has_a_per_problem_table(monkeypatch, runs, tmp_path):
             shutil.copytree(runs / name, bench / name)
         summaries = [json.loads((bench / n / "summary.json").read_text()) for n in ("seed1", "seed2")]
         (bench / "bench.json").write_text(json.dumps(aggregate(summaries)))
-    at = app(monkeypatch, runs)
-    at.switch_page("pages/runs.py")
-    at.run()
-    at.text_input(key="open_path").input(str(bench))
-    at.button(key="open_button").click()
-    at.run()
-    assert not at.exception, at.exception
+    at = open_on_runs_page(monkeypatch, runs, bench)
     tables = [d.value for d in at.dataframe]
-    assert not at.error, [e.value for e in at.error]
     per_problem = next(t for t in tables if "CoSPlay" in t.columns)
     assert len(per_problem) == 2 and {"CodeT (paper score)", "UT accuracy", "status"} <= set(per_problem.columns)
     selectors = next(t for t in tables if "selector" in t.columns)
     assert all(v == "–" or v.endswith("%") for v in selectors["accuracy"])
-
 
 
 def test_a_bench_over_seeds_lists_each_seed_of_each_problem(monkeypatch, runs):
@@ -146,13 +150,7 @@ def test_a_bench_over_seeds_lists_each_seed_of_each_problem(monkeypatch, runs):
     rows = saved_runs.bench_problems(bench)
     assert [(r["problem"], r["seed"]) for r in rows] == [("run_length", 1), ("run_length", 2)]
     assert all(Path(r["folder"]).parent.name == f"seed-{r['seed']}" for r in rows)
-    at = app(monkeypatch, runs)
-    at.switch_page("pages/runs.py")
-    at.run()
-    at.text_input(key="open_path").input(str(bench))
-    at.button(key="open_button").click()
-    at.run()
-    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    at = open_on_runs_page(monkeypatch, runs, bench)
     tables = [d.value for d in at.dataframe]
     per_problem = next(t for t in tables if "CoSPlay" in t.columns)
     assert list(per_problem["seed"]) == [1, 2]
