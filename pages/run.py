@@ -18,7 +18,8 @@ POLICY_LABELS = {"attack_tests": "UTs targeting attack ideas", "self_consistency
                  "fix_codes": "step 3: repair against trusted UT", "replace_trivial_tests":
                  "step 4: replace zero-discrimination UTs", "cluster_ties": "stage 3: cluster tied codes",
                  "cluster_all_codes": "stage 3: cluster every code",
-                 "stop_when_quiet": "stop early after a quiet round", "verify_repairs": "keep only repairs that pass"}
+                 "stop_when_quiet": "stop early after a quiet round", "verify_repairs": "keep only repairs that pass",
+                 "votes_cast": "votes: a missing prediction abstains"}
 
 header()
 st.title("CoSPlay Studio")
