@@ -16,7 +16,6 @@ folder per configuration, so that `report` reuses the test records for all 164.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path

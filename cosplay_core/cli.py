@@ -15,7 +15,7 @@ import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT
+from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT, Policies, RunConfig
 from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder, write_json_atomic
 from cosplay_core.problem import load_json_value
 from cosplay_core.sandbox import Executor, Job, Limits, Program
@@ -182,7 +182,7 @@ def _finite(value):
 
 
 def _outcome_json(outcome) -> dict:
-    """An outcome as the strict JSON object of DESIGN 5 (`json.dumps` of it never fails and never writes NaN)."""
+    """An outcome as the strict JSON object of `cosplay exec`'s output (README, Command line) (`json.dumps` of it never fails and never writes NaN)."""
     data = outcome.to_dict()
     try:
         json.dumps(data["value"], allow_nan=False)
@@ -277,9 +277,7 @@ def cmd_check(args) -> int:
     return status
 
 
-def _run_config(args) -> "RunConfig":
-    from cosplay_core.config import Policies, RunConfig
-
+def _run_config(args) -> RunConfig:
     try:
         policies = Policies().including(*args.with_policy).without(*args.no)
         return RunConfig(codes=args.codes, tests=args.tests, rounds=args.rounds, inputs=args.inputs, votes=args.votes,

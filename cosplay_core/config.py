@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 @dataclass(frozen=True)
 class Policies:
-    """Each rule of DESIGN 2 as a switch (on by default), and two departures chosen by measurement (also on).
+    """Each rule of the paper's algorithm as a switch (on by default), and two departures chosen by measurement (also on).
 
     attack_tests          half of the UT inputs target attack ideas (off: all random)
     self_consistency      expected outputs by k agreeing predictions (off: a single prediction)
@@ -18,16 +18,16 @@ class Policies:
     replace_trivial_tests stage 2 step 4: UTs passed by no code or by every code are replaced
     cluster_ties          stage 3: tied top codes are clustered by outputs on random inputs (off: lowest id)
     cluster_all_codes     stage 3 clusters every code of the final pool, not only the tied top codes; the largest
-                          cluster wins, pass counts break ties (DESIGN 2 clusters the tied codes). On by default:
+                          cluster wins, pass counts break ties (the paper clusters the tied codes). On by default:
                           chosen with `votes_cast` on the dev split of CodeGen-16B's HumanEval samples
                           (benchmarks/ambition.py; docs/deviations.md, "Against CodeT on HumanEval").
     stop_when_quiet       stage 2 ends before T_max rounds when a round changed nothing (off: always T_max rounds)
     verify_repairs        stage 2 step 3 keeps a repair only when it passes the trusted UT (off: every repair is
-                          kept, as DESIGN 2 words it)
+                          kept, as the paper words it)
     votes_cast            self-consistency counts the predictions given: a missing one (a failed request; a replay
                           that recorded fewer predictions than k for the input) abstains instead of counting as a
                           disagreeing vote, so ceil(3m/4) of the m predictions given must agree (off: ceil(3k/4) of
-                          k, as DESIGN 2 words it). On by default, chosen on the same dev split.
+                          k, as the paper words it). On by default, chosen on the same dev split.
 
     docs/deviations.md lists where the rules differ from the paper's and which switch turns each difference off.
     """
@@ -78,7 +78,7 @@ DEFAULT_TRUSTED_MIN_SUPPORT = 0.375
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Settings of one CoSPlay run (defaults from DESIGN 2)."""
+    """Settings of one CoSPlay run (the paper's defaults; docs/deviations.md lists where they differ)."""
 
     codes: int = 16
     tests: int = 16

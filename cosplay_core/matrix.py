@@ -86,11 +86,6 @@ class ExecutionMatrix:
     def _key(self, program: Program, test_input: Any) -> str:
         return pair_key(program, test_input, self.limits)
 
-    def missing_pairs(self) -> int:
-        """How many (code, test) cells have no outcome yet."""
-        return sum(1 for p in self._codes.values() for x, _ in self._tests.values()
-                   if self._key(p, x) not in self._outcomes)
-
     def refresh(self) -> int:
         """Executes every cell without an outcome, in one parallel batch; returns the number of pairs run."""
         jobs, wanted = [], []

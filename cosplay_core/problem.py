@@ -1,6 +1,6 @@
 """Problems: the statement a model sees, how programs are called, and (never shown to a model) ground truth.
 
-`load_problem(folder)` reads a problem folder (DESIGN 5). Anything malformed raises `ProblemError` with one line
+`load_problem(folder)` reads a problem folder (README, Problems). Anything malformed raises `ProblemError` with one line
 that names the file and what is wrong with it.
 """
 
@@ -102,10 +102,6 @@ class Problem:
     def limits(self, **overrides) -> Limits:
         """Execution limits for this problem (its time limit, defaults otherwise)."""
         return Limits(**{"time_limit_s": self.time_limit_s, **overrides})
-
-    @property
-    def has_ground_truth(self) -> bool:
-        return bool(self.tests)
 
 
 MAX_FILE_BYTES = 256 << 20  # a problem file larger than this is refused, not read into memory

@@ -481,7 +481,7 @@ class Run:
                 "total_wall_s": round(self.total_wall_s, 3)}
 
     def summary(self) -> dict:
-        """The run's summary (DESIGN 5), GT fields null without ground truth."""
+        """The run's summary (`summary.json`), GT fields null without ground truth."""
         snap = self.matrix.snapshot()
         selected = None
         if self.selection is not None:

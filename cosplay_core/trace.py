@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,10 +82,6 @@ class TraceWriter:
         record = {"v": SCHEMA_VERSION, "type": event_type, "time": round(time.time(), 3), **payload}
         self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
         self._file.flush()
-
-    def sync(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
 
     def close(self) -> None:
         if not self._file.closed:

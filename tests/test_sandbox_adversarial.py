@@ -6,7 +6,6 @@ file touched outside the scratch folder, no secret seen.
 
 from __future__ import annotations
 
-import os
 import socket
 import textwrap
 import time

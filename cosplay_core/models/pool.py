@@ -86,7 +86,7 @@ class PoolPlayer:
 
     `draw_codes` / `draw_tests` are the sizes of the first draw a run makes (its initial pools); later draws are
     refreshes from the rest of the pool. They are recorded in `info.settings` and tell apart, in `usage`, the
-    initial draws from the refreshes (`refresh_draws`). `stage3_inputs`: how many distinct inputs to hold out for
+    initial draws from the refreshes. `stage3_inputs`: how many distinct inputs to hold out for
     stage 3 (R).
     """
 
@@ -179,12 +179,6 @@ class PoolPlayer:
     def available_test_inputs(self) -> int:
         """How many distinct UT inputs this pool can ever give (the stage-3 inputs held out)."""
         return len(self._draws["UT inputs"])
-
-    @property
-    def refresh_draws(self) -> dict:
-        """Draws beyond the initial pools: {"codes": n, "tests": n}."""
-        return {"codes": max(0, self.usage.code_draws - self.draw_codes),
-                "tests": max(0, self.usage.test_draws - self.draw_tests)}
 
     def drawn_inputs(self) -> list[Any]:
         """The distinct UT inputs drawn so far, in draw order."""
