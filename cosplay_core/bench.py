@@ -175,7 +175,9 @@ def aggregate(summaries: list[dict]) -> dict:
     usage = {k: sum(s.get("usage", {}).get(k, 0) for s in ok) for k in ("calls", "input_tokens", "output_tokens")}
     return {"problems": len(summaries), "scored": len(scored), "failed": len(summaries) - len(ok),
             "selectors": selectors, "usage": usage, "wall_s": round(sum(s.get("wall_s", 0) for s in ok), 2),
-            "errors": [f"{s['problem']}: {s['error']}" for s in summaries if "error" in s]}
+            "errors": [f"{s['problem']}: {s['error']}" for s in summaries if "error" in s],
+            # a replayed pool with fewer distinct UT inputs than N_t: its UT pool could not be filled
+            "short_of_test_inputs": sorted(s["problem"] for s in ok if s.get("short_of_test_inputs"))}
 
 
 def aggregate_seeds(summaries_by_seed: dict[int, list[dict]], split: str = "all") -> dict:
@@ -251,6 +253,10 @@ def format_table(result: dict) -> str:
     lines.append(f"{result['problems']} problems ({result['scored']} with ground truth, {result['failed']} failed); "
                  f"model calls {usage['calls']}, tokens in/out {usage['input_tokens']}/{usage['output_tokens']}, "
                  f"run time {result['wall_s']} s")
+    short = result.get("short_of_test_inputs") or []
+    if short:
+        lines.append(f"{len(short)} problems whose replayed pool holds fewer distinct UT inputs than N_t (their UT pools "
+                     f"could not be filled): {', '.join(short)}")
     lines += [f"failed: {e}" for e in result["errors"]]
     return "\n".join(lines)
 

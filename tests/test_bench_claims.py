@@ -57,6 +57,17 @@ def test_aggregate_over_seeds_gives_mean_std_interval_and_paired_ut_accuracy():
     assert "±" in text and "pass@1 (ties shared)" in text and "split test" in text
 
 
+
+def test_problems_short_of_test_inputs_are_reported_apart():
+    """A replayed pool with fewer distinct UT inputs than N_t is named under the table, apart from the others."""
+    short = dict(summary("b", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0]), short_of_test_inputs=True)
+    full = dict(summary("a", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0]), short_of_test_inputs=False)
+    model = summary("c", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0])  # a model: no such field
+    result = bench.aggregate([short, full, model])
+    assert result["short_of_test_inputs"] == ["b"]
+    assert "1 problems whose replayed pool holds fewer distinct UT inputs than N_t" in bench.format_table(result)
+    assert "fewer distinct UT inputs" not in bench.format_table(bench.aggregate([full, model]))
+
 def test_split_of_refs_uses_record_ids_and_folder_names():
     refs = [bench.ProblemRef("data.jsonl#HumanEval/1", "HumanEval_1"), bench.ProblemRef("data.jsonl#HumanEval/2",
                                                                                           "HumanEval_2"),

@@ -485,9 +485,9 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
         "pass1": gt.get("pass1_cluster"), "pass1_bon": gt.get("pass1_bon"),
         "usage": player.usage.to_dict(), "fallback": replay.fallback_executions,
         # what the run saw, for the equal-budget baselines (the replay's draws, in order; PoolPlayer keeps them)
-        "seen": {"codes": list(player._draws["programs"][:player.usage.code_draws]),
+        "seen": {"codes": player.drawn_programs(),
                  "inputs": [input_key(x) for x in player.drawn_inputs()],
-                 "stage3_inputs": [input_key(x) for x in player._stage3]},
+                 "stage3_inputs": [input_key(x) for x in player.held_out_inputs()]},
         "round_metrics": [r.get("metrics") for r in summary["rounds"]],
     }
 

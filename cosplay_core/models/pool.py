@@ -185,6 +185,15 @@ class PoolPlayer:
         with self._lock:
             return copy.deepcopy(self._draws["UT inputs"][:self._drawn["UT inputs"]])
 
+    def drawn_programs(self) -> list[str]:
+        """The programs drawn so far (initial pools, refreshes and resamples), in draw order."""
+        with self._lock:
+            return list(self._draws["programs"][:self.usage.code_draws])
+
+    def held_out_inputs(self) -> list[Any]:
+        """Every input held out of the UT pool for stage 3 (R of them at most), in the order they are given."""
+        return copy.deepcopy(self._stage3)
+
     # -- requests ----------------------------------------------------------------------------------------------
 
     async def propose_hints(self, count: int) -> list[str]:
