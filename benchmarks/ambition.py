@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cosplay_core.benchmarks.codet_bench import CODET_REFERENCE, run_codet_benchmark  # noqa: E402
+from cosplay_core.experiments.codet_bench import CODET_REFERENCE, run_codet_benchmark  # noqa: E402
 from cosplay_core.config import Policies, RunConfig  # noqa: E402
 from cosplay_core.models.cache import default_cache_dir  # noqa: E402
 from cosplay_core.sandbox import Executor  # noqa: E402

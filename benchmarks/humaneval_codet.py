@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cosplay_core.bench import ProgressBar  # noqa: E402
-from cosplay_core.benchmarks.codet_bench import (claims_markdown, format_codet_table,  # noqa: E402
+from cosplay_core.experiments.codet_bench import (claims_markdown, format_codet_table,  # noqa: E402
                                                  run_codet_benchmark)
 from cosplay_core.models.cache import default_cache_dir  # noqa: E402
 from cosplay_core.problem import ProblemError  # noqa: E402

@@ -1,8 +1,8 @@
 """Backbone specs to players: `make_player("anthropic:claude-sonnet-4-5", problem, executor)`.
 
 - `sim`: the offline simulation (`SimPlayer`), not a language model;
-- `pool:<folder>`: replay of recorded samples; a factory is registered here by the pool replay module
-  (`register_player("pool", factory)`); until then asking for it is a clear ModelConfigError;
+- `pool:<folder>`: replay of recorded samples (`models.pool`); `candidates:<folder>`: replay of your own candidate
+  programs and UTs (`models.candidates`); both registered below, their modules imported when first used;
 - anything else is a language-model spec for `cosplay_core.models.create_model` (`anthropic:<model>`,
   `openai:<model>` with an optional base URL for OpenAI-compatible servers), wrapped in a `ModelClient` (bounded
   concurrency, retries, a budget, the response cache) and an `LMPlayer`.
@@ -13,6 +13,7 @@ whose message is one sentence.
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +67,7 @@ _MODEL_HELP = {
 def register_player(prefix: str, factory: PlayerFactory, *, usage: str | None = None, help: str = "") -> None:
     """Make `make_player` answer "prefix" and "prefix:<rest>" with `factory(rest, problem, executor, options)`.
 
-    Registering a prefix again replaces it (pool replay replaces the placeholder registered below). `usage` is the
+    Registering a prefix again replaces it. `usage` is the
     form shown to users (default "prefix:<...>"), `help` one line about it.
     """
     if not prefix or ":" in prefix or prefix != prefix.strip():
@@ -182,31 +183,18 @@ def _sim_player(rest: str, problem: Problem, executor: Executor, options: Backbo
     return SimPlayer(problem, executor, seed=options.seed, skills=skills, max_calls=options.max_calls)
 
 
-POOL_MODULE = "cosplay_core.models.pool"  # where pool replay will live; it calls register_player("pool", ...)
-
-
-def _pool_placeholder(rest: str, problem: Problem, executor: Executor, options: BackboneOptions) -> Player:
-    """Until pool replay registers itself: import its module if it exists (which replaces this placeholder)."""
-    import importlib
-
-    try:
-        importlib.import_module(POOL_MODULE)
-    except ModuleNotFoundError as err:
-        if err.name != POOL_MODULE:
-            raise
-    factory = _PLAYERS["pool"][0]
-    if factory is not _pool_placeholder:
-        return factory(rest, problem, executor, options)
-    raise ModelConfigError("pool replay is available for benchmark problems with recorded samples, and is not "
-                           f"set up in this installation: use sim or a language model instead of 'pool:{rest}'")
+def _factory_in(module: str) -> PlayerFactory:
+    """The `backbone_factory` of `module`, imported when a player is first asked for (listing the backbones imports
+    none of them); the player modules never import this one, so the registry is the only way in."""
+    def factory(rest: str, problem: Problem, executor: Executor, options: BackboneOptions) -> Player:
+        return importlib.import_module(module).backbone_factory(rest, problem, executor, options)
+    return factory
 
 
 register_player("sim", _sim_player, usage="sim",
                 help="an offline simulation, not a language model: it samples the problem's known programs with set "
                      "skills (sample problems only)")
-register_player("pool", _pool_placeholder, usage="pool:<folder>",
-                help="replays recorded model samples (for example CodeT's released samples)")
-
-# Replaying your own candidates is always offered (it registers itself on import), whatever was imported before:
-# the list of backbones must not depend on import order.
-import cosplay_core.models.candidates  # noqa: E402,F401
+register_player("pool", _factory_in("cosplay_core.models.pool"), usage="pool:<folder>",
+                help="replays recorded samples (CodeGen-16B for HumanEval): no model is called")
+register_player("candidates", _factory_in("cosplay_core.models.candidates"), usage="candidates:<folder>",
+                help="replays your own candidate programs and unit tests: no model is called")

@@ -485,7 +485,7 @@ def _print_run_summary(summary: dict, out: Path) -> None:
 def _bench_pool(args, config) -> int:
     """`cosplay bench FILE --model pool:<folder>`: the HumanEval x CodeT benchmark over recorded pools."""
     from cosplay_core.bench import ProgressBar
-    from cosplay_core.benchmarks.codet_bench import format_codet_table, run_codet_benchmark
+    from cosplay_core.experiments.codet_bench import format_codet_table, run_codet_benchmark
     from cosplay_core.models.cache import default_cache_dir
     from cosplay_core.problem import ProblemError
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SHARED_DATA, require_shared
 from cosplay_core.benchmarks import load_record, record_ids
-from cosplay_core.benchmarks.codet_bench import (SELECTORS, codet_pass1, format_codet_table, matrix_limits,
+from cosplay_core.experiments.codet_bench import (SELECTORS, codet_pass1, format_codet_table, matrix_limits,
                                                  run_codet_benchmark, score_selectors)
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.problem import ProblemError

@@ -125,7 +125,7 @@ def test_every_selector_chooses_the_first_code_of_its_first_group_on_random_pool
 
 def test_the_table_is_the_only_label_source():
     from cosplay_core import bench
-    from cosplay_core.benchmarks import codet_bench
+    from cosplay_core.experiments import codet_bench
 
     assert bench.LABELS is codet_bench.LABELS is selectors.LABELS
     assert selectors.LABELS["mbr_exec"] == "MBR-exec (soft)"

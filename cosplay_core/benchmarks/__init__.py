@@ -58,22 +58,9 @@ __all__ = [
     "load_record",
     "parse_test_sample",
     "record_ids",
-    "run_codet_benchmark",
-    "format_codet_table",
     "split_test_sample",
     "truncate_code_sample",
 ]
-
-_LAZY = {"run_codet_benchmark", "format_codet_table"}  # the benchmark pulls in the engine: imported when asked for
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        from cosplay_core.benchmarks import codet_bench
-
-        return getattr(codet_bench, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 def record_ids(path: str | Path, runnable: bool = False) -> list[str]:
     """The record ids of a benchmark JSONL file (gzipped or not), in file order: HumanEval's `task_id`s, or APPS's

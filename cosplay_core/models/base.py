@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Protocol, runtime_checkable
 
+from cosplay_core.models import pricing
+
 ROLES = ("system", "user", "assistant")
 
 
@@ -91,9 +93,7 @@ class Usage:
 
     def cost_usd(self, model: str) -> float | None:
         """Approximate cost in US dollars from the small price table in `pricing.py`; None for an unknown model."""
-        from cosplay_core.models.pricing import cost_usd
-
-        return cost_usd(self, model)
+        return pricing.cost_usd(self, model)
 
     def to_dict(self) -> dict[str, int]:
         """The counts as a plain JSON-ready dict."""

@@ -200,7 +200,10 @@ class CandidatesPlayer:
         return chosen[:max(0, count)]
 
 
-def _backbone_factory(rest: str, problem: Problem, executor: Executor, options: Any) -> CandidatesPlayer:
+def backbone_factory(rest: str, problem: Problem, executor: Executor, options: Any) -> CandidatesPlayer:
+    """The backbone registry's factory (`backbone.make_player`): a `CandidatesPlayer` for
+    `candidates:<folder>`;
+    ModelConfigError (one sentence) when it cannot be made."""
     if getattr(options, "base_url", None):
         raise ModelConfigError("a base URL applies to language models (openai:<model>, anthropic:<model>), not to "
                                "your own candidates")
@@ -210,12 +213,3 @@ def _backbone_factory(rest: str, problem: Problem, executor: Executor, options: 
     codes, tests, inputs = load_candidates(folder)
     return CandidatesPlayer(problem, executor, codes, tests, inputs, seed=getattr(options, "seed", 0),
                             on_event=getattr(options, "on_event", None), source=Path(folder).name)
-
-
-def _register() -> None:
-    from cosplay_core.backbone import register_player
-
-    register_player("candidates", _backbone_factory, usage="candidates:<folder>", help=CANDIDATES_DESCRIPTION)
-
-
-_register()

@@ -288,7 +288,9 @@ def make_pool_player(spec_rest: str, problem: Problem, executor: Any = None, see
                       source=folder, stage3_inputs=stage3_inputs)
 
 
-def _backbone_factory(rest: str, problem: Problem, executor: Any, options: Any) -> PoolPlayer:
+def backbone_factory(rest: str, problem: Problem, executor: Any, options: Any) -> PoolPlayer:
+    """The backbone registry's factory (`backbone.make_player`): a `PoolPlayer` for `pool:<folder>`;
+    ModelConfigError (one sentence) when it cannot be made."""
     if getattr(options, "base_url", None):
         raise ModelConfigError("a base URL applies to language models (openai:<model>, anthropic:<model>), not to "
                                "pool replay")
@@ -297,12 +299,3 @@ def _backbone_factory(rest: str, problem: Problem, executor: Any, options: Any) 
                                        "stage3_inputs": config.inputs}
     return make_pool_player(rest, problem, executor, getattr(options, "seed", 0),
                             on_event=getattr(options, "on_event", None), **sizes)
-
-
-def _register() -> None:
-    from cosplay_core.backbone import register_player
-
-    register_player("pool", _backbone_factory, usage="pool:<folder>", help=POOL_DESCRIPTION)
-
-
-_register()

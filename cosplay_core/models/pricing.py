@@ -8,10 +8,16 @@ self-hosted model behind an OpenAI-compatible server is free as far as this tabl
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
-if TYPE_CHECKING:
-    from cosplay_core.models.base import Usage
+
+class TokenCounts(Protocol):
+    """What a price applies to (`models.base.Usage` is one): the tokens of each kind."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
 
 
 class Price(NamedTuple):
@@ -67,7 +73,7 @@ def price_for(model: str) -> Price | None:
     return PRICES.get(model_id)
 
 
-def cost_usd(usage: Usage, model: str) -> float | None:
+def cost_usd(usage: TokenCounts, model: str) -> float | None:
     """Approximate dollars for `usage` on `model`; None when the model is not in the table."""
     price = price_for(model)
     if price is None:
