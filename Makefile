@@ -45,6 +45,7 @@ run: $(RUN_STAMP)
 # Everything, tests/test_package.py included: it builds the wheel (sdist first, as `python -m build` does), installs
 # it in a fresh venv outside the checkout and checks `cosplay app` and `cosplay run weighted_jobs` there.
 test: system-deps install-dev
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q --durations=15
 
 # The wheel in dist/ (the app and the sample problems inside it; `pip install dist/*.whl`, then `cosplay app`).

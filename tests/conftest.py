@@ -16,6 +16,10 @@ RUNNER_MARKER = "The fork server that runs inside the sandbox"  # in the command
 sys.path.insert(0, str(ROOT))
 
 
+# The fake OpenAI/Anthropic server as a fixture for every test file (tests/fake_llm_server.py).
+from fake_llm_server import fake_server  # noqa: E402,F401
+
+
 def require_shared(path: Path) -> Path:
     """`path` (a file of ../shared/data), or a skip that says the shared data set is absent."""
     if not path.exists():

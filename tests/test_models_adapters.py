@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from cosplay_core.models import Completion, GenerateConfig, Message, ModelAttemptError, Usage, create_model
-from fake_llm_server import FakeLLMServer, Reply, fake_server  # noqa: F401  (fixture)
+from fake_llm_server import FakeLLMServer, Reply
 
 KEY = "sk-ant-test-0123456789"
 

@@ -19,7 +19,6 @@ from cosplay_core.models import (
     default_cache_dir,
     request_key,
 )
-from fake_llm_server import fake_server  # noqa: F401  (fixture)
 
 PROMPT = [Message("system", "Solve it."), Message("user", "Sum two integers.")]
 

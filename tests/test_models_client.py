@@ -21,7 +21,7 @@ from cosplay_core.models import (
     create_model,
 )
 from cosplay_core.parse import extract_code
-from fake_llm_server import FakeLLMServer, Reply, fake_server  # noqa: F401  (fixture)
+from fake_llm_server import FakeLLMServer, Reply
 
 PROMPT = [Message("system", "Solve the problem."), Message("user", "Sum two integers.")]
 FAST = GenerateConfig(timeout_s=10, max_tokens=256)

@@ -12,7 +12,6 @@ import pytest
 from cosplay_core.models import GenerateConfig, Message, ModelConfigError, create_model, providers, register_provider
 from cosplay_core.models.anthropic_model import AnthropicModel
 from cosplay_core.models.openai_model import OpenAIModel
-from fake_llm_server import fake_server  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ from cosplay_core.models import (
 )
 from cosplay_core.models.redaction import REDACTED
 from cosplay_core.trace import TraceWriter, read_trace
-from fake_llm_server import FakeLLMServer, fake_server  # noqa: F401  (fixture)
+from fake_llm_server import FakeLLMServer
 from test_models_redaction import PLAIN, SHORT, TRICKY, findable, leaks
 
 ANTHROPIC_KEY = "sk-ant-PLANTED-5f1e2d3c4b5a69788796a5b4c3d2e1f0"

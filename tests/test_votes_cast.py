@@ -9,9 +9,16 @@ import pytest
 from cosplay_core.benchmarks import load_codet_pools, load_humaneval
 from cosplay_core.config import Policies, RunConfig
 from cosplay_core.models.pool import PoolPlayer
+from cosplay_core.problem import problem_from_text
 from cosplay_core.stages import ideas
 from tests.test_pool_player import POOLS, require_shared
-from tests.test_paper_rules import DOUBLE, ZERO, ScriptedPlayer, problem, run_steps, settings  # noqa: F401 (fixture)
+from tests.test_paper_rules import DOUBLE, ZERO, ScriptedPlayer, run_steps, settings
+
+
+@pytest.fixture(scope="module")
+def problem():
+    """The doubling problem test_paper_rules' scripted players answer."""
+    return problem_from_text("Return twice the integer x.", io="function", entry_point="f", time_limit_s=2.0)
 
 
 def cast(**changes) -> RunConfig:

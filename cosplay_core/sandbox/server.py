@@ -132,7 +132,8 @@ class SandboxServer:
             if batch or len(inputs) > 1:
                 self._read_header(GRACE_S, "end")
             return outcomes
-        except ServerDied as died:
+        except ServerDied as error:
+            died = error
             if self.cgroups is not None and self.cgroups.oom_kills() > oom_kills:
                 # The kernel, out of memory in this server's cgroup, took a process the input needed.
                 died = ServerDied("memory_limit", "the server ran out of memory while running this input")
