@@ -215,6 +215,15 @@ def _with_gt(summary: dict) -> dict:
     return summary if summary.get("gt") is not None else dict(summary, gt={})
 
 
+def bench_selector_rows(result: dict) -> list[dict]:
+    """One row a selector of a bench result (`bench.json`): accuracy, tie-shared pass@1 and UT accuracy as
+    percentages, the problems it was scored on and its executions."""
+    return [{"selector": LABELS.get(name, name), "accuracy": _percent(row["bon"]),
+             "pass@1 (ties shared)": _percent(row.get("pass1")), "UT accuracy": _percent(row["ut_accuracy"]),
+             "problems": row["problems"], "executions": row["executions"]}
+            for name, row in result["selectors"].items()]
+
+
 def _bench_run_folders(folder: Path) -> list[tuple[int | None, Path]]:
     """The run folders of a bench output with their seed: the problems' folders directly in it, or, for
     `cosplay bench --seeds N`, in its `seed-<k>` subfolders."""

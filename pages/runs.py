@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cosplay_core import saved_runs, viz
-from cosplay_core.bench import LABELS, claims_rows, format_table
+from cosplay_core.bench import claims_rows, format_table
 from pages.common import header, open_trace, runs_dir, shown
 from pages.safety import checked_path
 
@@ -61,13 +61,7 @@ def bench_view(folder: Path) -> None:
         st.dataframe(over_seeds, hide_index=True, width="stretch")
         st.markdown(f"**Seed {seeds[0]} alone**")
 
-    def percent(value: float | None) -> str:
-        return "–" if value is None else f"{100 * value:.1f}%"
-
-    table = [{"selector": LABELS.get(name, name), "accuracy": percent(row["bon"]),
-              "pass@1 (ties shared)": percent(row.get("pass1")), "UT accuracy": percent(row["ut_accuracy"]),
-              "problems": row["problems"], "executions": row["executions"]}
-             for name, row in result["selectors"].items()]
+    table = saved_runs.bench_selector_rows(result)
     st.dataframe(table, hide_index=True, width="stretch")
     problems = saved_runs.bench_problems(folder)
     st.markdown(f"**Per problem** ({len(problems)}): tick one to open its run")
