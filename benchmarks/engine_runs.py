@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from cosplay_core.config import RunConfig  # noqa: E402
 from cosplay_core.ground_truth import GroundTruth  # noqa: E402
-from cosplay_core.models.sim import SimPlayer  # noqa: E402
-from cosplay_core.player import stage3_input_kinds  # noqa: E402
+from cosplay_core.players.sim import SimPlayer  # noqa: E402
+from cosplay_core.players.contract import stage3_input_kinds  # noqa: E402
 from cosplay_core.problem import load_problem  # noqa: E402
 from cosplay_core.run import STAGE1, Run  # noqa: E402
 from cosplay_core.sandbox import Executor  # noqa: E402

@@ -81,7 +81,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from cosplay_core.config import RunConfig  # noqa: E402
 from cosplay_core.ground_truth import GroundTruth  # noqa: E402
-from cosplay_core.models.lm_player import RETRY_STRIDE  # noqa: E402
+from cosplay_core.players.lm_player import RETRY_STRIDE  # noqa: E402
 from cosplay_core.problem import Problem, decode_generated_input, generator_program, load_problem  # noqa: E402
 from cosplay_core.sandbox import Executor  # noqa: E402
 from cosplay_core.session import BackboneSettings, start_run  # noqa: E402

@@ -37,8 +37,8 @@ from cosplay_core.config import Policies, RunConfig  # noqa: E402
 from cosplay_core.ground_truth import GroundTruth  # noqa: E402
 from cosplay_core.matrix import MatrixSnapshot  # noqa: E402
 from cosplay_core.metrics import in_split  # noqa: E402
-from cosplay_core.models.pool import PoolPlayer  # noqa: E402
-from cosplay_core.models.sim import SimPlayer, SimSkills  # noqa: E402
+from cosplay_core.players.pool import PoolPlayer  # noqa: E402
+from cosplay_core.players.sim import SimPlayer, SimSkills  # noqa: E402
 from cosplay_core.problem import load_problem  # noqa: E402
 from cosplay_core.run import Run  # noqa: E402
 from cosplay_core.sandbox import Executor  # noqa: E402

@@ -105,7 +105,7 @@ def app_environment(root: Path, environ: dict[str, str] | None = None) -> dict[s
     return env
 
 
-PRELOAD = ("pages.common", "cosplay_core.insights", "cosplay_core.models.sim", "cosplay_core.session")
+PRELOAD = ("pages.common", "cosplay_core.insights", "cosplay_core.players.sim", "cosplay_core.session")
 """What the first page imports beyond Streamlit (pandas and plotly come later: `pages.common.warm_up`)."""
 
 

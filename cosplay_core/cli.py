@@ -295,7 +295,7 @@ _RUN_FLAGS = ("codes", "tests", "rounds", "inputs", "votes", "hints", "seed", "r
 
 
 def _backbone(args):
-    from cosplay_core.models.sim import SimSkills
+    from cosplay_core.players.sim import SimSkills
     from cosplay_core.session import BackboneSettings
 
     for name in ("concurrency", "max_calls", "max_tokens"):
@@ -650,7 +650,7 @@ def cmd_sweep(args) -> int:
 
 def _check_backbone_on(ref, backbone, executor) -> None:
     """Fails fast (exit 2) on an unknown model or a missing key, before any problem runs."""
-    from cosplay_core.backbone import make_player
+    from cosplay_core.players.registry import make_player
     from cosplay_core.models.base import ModelConfigError
     from cosplay_core.problem import ProblemError
     from cosplay_core.session import resolve_problem

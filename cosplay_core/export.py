@@ -210,7 +210,7 @@ def _problem(record: dict) -> Problem:
 def code_prompt(problem: Problem) -> str:
     """The problem and the request for a solution, in the words CoSPlay's language-model player uses (its system
     prompt and the plan a code was written from left out)."""
-    from cosplay_core.models.lm_player import code_request
+    from cosplay_core.players.lm_player import code_request
 
     return code_request(problem)
 

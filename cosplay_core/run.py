@@ -28,8 +28,7 @@ from cosplay_core import metrics, selectors
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot, RecordingExecutor
-from cosplay_core.models.base import BudgetExceeded, ModelUnavailable
-from cosplay_core.player import Player
+from cosplay_core.players.contract import BudgetExceeded, ModelUnavailable, Player
 from cosplay_core.problem import Problem
 from cosplay_core.sandbox import Executor, Outcome
 from cosplay_core.stages import consensus, ideas, selfplay

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import cosplay_core.models.candidates  # noqa: F401  (registers the candidates:<folder> backbone)
+import cosplay_core.players.candidates  # noqa: F401  (registers the candidates:<folder> backbone)
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.problem import Problem, ProblemError, load_problem
@@ -62,7 +62,7 @@ def start_run(problem: Problem, config: RunConfig, executor: Executor, backbone:
               out_dir: str | Path | None = None, ground_truth: GroundTruth | None = None,
               resume: bool = True) -> Run:
     """A Run ready to step: resumed from `out_dir`'s trace when it holds this run's unfinished steps."""
-    from cosplay_core.backbone import make_player
+    from cosplay_core.players.registry import make_player
 
     relay = EventRelay()
     player = make_player(backbone.model, problem, executor, seed=config.seed, base_url=backbone.base_url,

@@ -213,7 +213,7 @@ def _settings(variant: dict, backbone: BackboneSettings, base: Path, where: str)
             raise SweepError(f"{where}: {name} must be a whole number of at least 1, not {value!r}")
     skills = {SIM_SKILLS[k]: variant[k] for k in SIM_SKILLS if k in variant}
     if skills:
-        from cosplay_core.models.sim import SimSkills
+        from cosplay_core.players.sim import SimSkills
 
         try:
             tuned["sim_skills"] = SimSkills(**skills)

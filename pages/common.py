@@ -161,12 +161,12 @@ def _ready() -> tuple[tuple | None, str | None]:
 def backbone_refusal(model: str, problem) -> str | None:
     """Why the backbone cannot play this problem, said before Run is pressed (None when it can)."""
     if model == "sim":
-        from cosplay_core.models.sim import sim_refusal
+        from cosplay_core.players.sim import sim_refusal
 
         return sim_refusal(problem)
     if model.startswith("candidates:"):
         from cosplay_core.models.base import ModelConfigError
-        from cosplay_core.models.candidates import CandidatesPlayer, load_candidates
+        from cosplay_core.players.candidates import CandidatesPlayer, load_candidates
 
         try:
             CandidatesPlayer(problem, None, *load_candidates(model.split(":", 1)[1]))  # checks, runs nothing

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cosplay_core.config import Policies
 from cosplay_core.insights import GLOSSARY, explain_step
-from cosplay_core.models.sim import SIM_NOTICE
+from cosplay_core.players.sim import SIM_NOTICE
 from pages import settings as kept
 from pages.common import (backbone_refusal, cost_line, ground_truth_shown, header, heavy_imports, sandbox_warnings,
                           shown, snapshot_label)

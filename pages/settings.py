@@ -23,7 +23,7 @@ from typing import Any
 import streamlit as st
 
 from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT, Policies, RunConfig
-from cosplay_core.models.sim import SimSkills
+from cosplay_core.players.sim import SimSkills
 from cosplay_core.problem import Problem, ProblemError, load_problem, problem_from_text
 from pages.safety import SERVER_KEYS_VARIABLE, checked_path, checked_record, server_keys_allowed
 
@@ -315,7 +315,7 @@ def typed_tests(pairs: list[tuple[str, str]], io: str) -> list[tuple[Any, Any]]:
 def candidates_backbone(s: dict[str, Any], limits: dict):
     """The candidates backbone for the pasted candidates and UTs, written once to a folder named by their hash
     (`candidates:<folder>`), or (None, why not)."""
-    from cosplay_core.models.candidates import write_candidates
+    from cosplay_core.players.candidates import write_candidates
     from cosplay_core.session import BackboneSettings
 
     codes = split_candidates(s["cand_codes"])

@@ -10,7 +10,7 @@ import pytest
 
 from app_support import open_app, press_and_wait
 from cosplay_core.models.base import ModelConfigError
-from cosplay_core.models.candidates import CandidatesPlayer, load_candidates, write_candidates
+from cosplay_core.players.candidates import CandidatesPlayer, load_candidates, write_candidates
 from cosplay_core.problem import problem_from_text
 from cosplay_core.sandbox import Outcome
 from pages.settings import io_blocks, split_candidates

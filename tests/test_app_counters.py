@@ -11,7 +11,7 @@ import pytest
 from conftest import SAMPLES
 from cosplay_core.config import RunConfig
 from cosplay_core.models.base import BudgetExceeded
-from cosplay_core.models.sim import SimPlayer
+from cosplay_core.players.sim import SimPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.session import BackboneSettings, start_run
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cosplay_core import backbone
-from cosplay_core.backbone import BackboneOptions, describe_backbones, make_player, register_player
+from cosplay_core.players import registry as backbone
+from cosplay_core.players.registry import BackboneOptions, describe_backbones, make_player, register_player
 from cosplay_core.models import ModelConfigError
-from cosplay_core.models.lm_player import LMPlayer
-from cosplay_core.models.sim import SimPlayer, SimSkills
-from cosplay_core.player import stage3_input_kinds
+from cosplay_core.players.lm_player import LMPlayer
+from cosplay_core.players.sim import SimPlayer, SimSkills
+from cosplay_core.players.contract import stage3_input_kinds
 from cosplay_core.problem import Problem, load_problem
 from fake_llm_server import FakeLLMServer
 

@@ -9,7 +9,7 @@ from conftest import SAMPLES
 from cosplay_core.config import RunConfig
 from cosplay_core.controller import DONE, FAILED, PAUSED, RunController
 from cosplay_core.models.base import ModelUnavailable
-from cosplay_core.models.sim import SimPlayer
+from cosplay_core.players.sim import SimPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Executor

@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import SAMPLES
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
-from cosplay_core.models.sim import SimPlayer
+from cosplay_core.players.sim import SimPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Executor, Job, Limits, pair_key

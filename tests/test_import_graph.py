@@ -48,7 +48,7 @@ def test_the_graph_is_read_from_every_module():
     assert "cosplay_core.sandbox.server" in graph and "cosplay_core.run" in graph
     assert "cosplay_core.matrix" in graph["cosplay_core.run"]
     # a lazy import inside a function is an arrow too
-    assert "cosplay_core.models.lm_player" in graph["cosplay_core.backbone"]
+    assert "cosplay_core.players.lm_player" in graph["cosplay_core.players.registry"]
 
 
 def test_no_import_cycle():
@@ -81,13 +81,38 @@ def test_benchmark_loaders_know_only_problems_ground_truth_and_the_sandbox():
     assert found <= allowed, found - allowed
 
 
-def test_models_and_players_never_reach_up_to_the_run_or_the_commands():
-    above = ("cosplay_core.run", "cosplay_core.stages", "cosplay_core.backbone", "cosplay_core.session",
-             "cosplay_core.cli", "cosplay_core.bench", "cosplay_core.experiments", "cosplay_core.sweep",
-             "cosplay_core.distributed", "cosplay_core.viz", "cosplay_core.controller")
-    found = {m for m in imports_of(import_graph(), "cosplay_core.models")
-             if any(m == a or m.startswith(a + ".") for a in above)}
+ABOVE_THE_PLAYERS = ("cosplay_core.run", "cosplay_core.stages", "cosplay_core.session", "cosplay_core.cli",
+                     "cosplay_core.bench", "cosplay_core.experiments", "cosplay_core.sweep", "cosplay_core.distributed",
+                     "cosplay_core.viz", "cosplay_core.controller", "cosplay_core.matrix", "cosplay_core.selectors")
+
+
+def _under(module: str, prefixes) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def test_models_are_providers_and_the_client_only():
+    """`models/` knows nothing of players, runs or commands: it imports no other part of cosplay_core."""
+    assert imports_of(import_graph(), "cosplay_core.models") == set()
+
+
+def test_players_never_reach_up_to_the_run_or_the_commands():
+    graph = import_graph()
+    found = {m for m in imports_of(graph, "cosplay_core.players") if _under(m, ABOVE_THE_PLAYERS)}
     assert not found, found
+    implementations = ("cosplay_core.players.lm_player", "cosplay_core.players.sim", "cosplay_core.players.pool",
+                       "cosplay_core.players.candidates")
+    # the implementations never import the registry: it imports them, each when first asked for
+    for module in implementations:
+        assert "cosplay_core.players.registry" not in graph[module], module
+
+
+def test_the_run_and_stages_reach_a_backbone_only_through_the_contract():
+    graph = import_graph()
+    for module, targets in graph.items():
+        if _under(module, ("cosplay_core.run", "cosplay_core.stages", "cosplay_core.matrix", "cosplay_core.state")):
+            wrong = {t for t in targets if t.startswith("cosplay_core.models")
+                     or (t.startswith("cosplay_core.players") and t != "cosplay_core.players.contract")}
+            assert not wrong, f"{module} imports {wrong}"
 
 
 def test_experiments_are_reached_only_from_the_command_line():

@@ -182,7 +182,7 @@ def test_round_table_rows():
 @pytest.fixture(scope="module")
 def sim_run(tmp_path_factory):
     from cosplay_core.config import RunConfig
-    from cosplay_core.models.sim import SimPlayer
+    from cosplay_core.players.sim import SimPlayer
     from cosplay_core.problem import load_problem
     from cosplay_core.run import Run
     from cosplay_core.sandbox import Executor
@@ -263,7 +263,7 @@ def test_real_run_selection_and_cells(sim_run):
 def quiet_run():
     """A run with only step 1 (clean) on: its first round changes nothing when every code passes a UT."""
     from cosplay_core.config import Policies, RunConfig
-    from cosplay_core.models.sim import SimPlayer
+    from cosplay_core.players.sim import SimPlayer
     from cosplay_core.problem import load_problem
     from cosplay_core.run import Run
     from cosplay_core.sandbox import Executor

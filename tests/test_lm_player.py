@@ -16,8 +16,8 @@ import pytest
 from cosplay_core import prompts
 from cosplay_core.config import RunConfig
 from cosplay_core.models import Budget, BudgetExceeded, ModelClient, ResponseCache, create_model
-from cosplay_core.models.lm_player import LMPlayer
-from cosplay_core.player import stage3_input_kinds
+from cosplay_core.players.lm_player import LMPlayer
+from cosplay_core.players.contract import stage3_input_kinds
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run, RunInterrupted
 from cosplay_core.sandbox import Outcome

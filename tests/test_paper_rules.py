@@ -11,7 +11,7 @@ import pytest
 
 from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT, Policies, RunConfig
 from cosplay_core.matrix import MatrixSnapshot
-from cosplay_core.player import PlayerInfo, PlayerUsage
+from cosplay_core.players.contract import PlayerInfo, PlayerUsage
 from cosplay_core.problem import problem_from_text
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Outcome

@@ -6,11 +6,11 @@ import dataclasses
 import pytest
 
 from conftest import ROOT, SHARED_DATA, require_shared
-from cosplay_core.backbone import make_player
+from cosplay_core.players.registry import make_player
 from cosplay_core.benchmarks import ground_truth_for, load_codet_pools, load_humaneval
 from cosplay_core.config import Policies, RunConfig
 from cosplay_core.models.base import ModelConfigError
-from cosplay_core.models.pool import POOL_DESCRIPTION, PoolPlayer, input_key, make_pool_player
+from cosplay_core.players.pool import POOL_DESCRIPTION, PoolPlayer, input_key, make_pool_player
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 from conftest import SAMPLES
 from cosplay_core import insights
 from cosplay_core.config import RunConfig
-from cosplay_core.models.candidates import CandidatesPlayer
+from cosplay_core.players.candidates import CandidatesPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
 from cosplay_core.state import Change
@@ -55,7 +55,7 @@ def test_the_candidates_backbone_resamples_as_pool_replay_does(executor, tmp_pat
 
 
 def test_snapshots_carry_the_unused_tests_live_and_from_the_trace(executor, tmp_path):
-    from cosplay_core.models.sim import SimPlayer, SimSkills
+    from cosplay_core.players.sim import SimPlayer, SimSkills
 
     problem = load_problem(SAMPLES / "weighted_jobs")
     config = RunConfig(codes=4, tests=8, rounds=0, inputs=4, seed=2, regenerations=0)

@@ -11,7 +11,7 @@ from conftest import SAMPLES
 from cosplay_core.config import Policies, RunConfig
 from cosplay_core.matrix import MatrixSnapshot
 from cosplay_core.models.base import BudgetExceeded
-from cosplay_core.models.sim import SimPlayer
+from cosplay_core.players.sim import SimPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run, RunError
 from cosplay_core.sandbox import Executor, Outcome

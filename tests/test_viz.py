@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def sim_run():
     from cosplay_core.config import RunConfig
-    from cosplay_core.models.sim import SimPlayer
+    from cosplay_core.players.sim import SimPlayer
     from cosplay_core.problem import load_problem
     from cosplay_core.run import Run
     from cosplay_core.sandbox import Executor
@@ -37,7 +37,7 @@ def coupled_run():
     """The coupling preset's kind of run, smaller: weighted_jobs with sim's test skill at 0.3 (wrong predictions
     share bugs with wrong codes, so spurious couplings appear)."""
     from cosplay_core.config import RunConfig
-    from cosplay_core.models.sim import SimPlayer, SimSkills
+    from cosplay_core.players.sim import SimPlayer, SimSkills
     from cosplay_core.problem import load_problem
     from cosplay_core.run import Run
     from cosplay_core.sandbox import Executor

@@ -8,7 +8,7 @@ import pytest
 
 from cosplay_core.benchmarks import load_codet_pools, load_humaneval
 from cosplay_core.config import Policies, RunConfig
-from cosplay_core.models.pool import PoolPlayer
+from cosplay_core.players.pool import PoolPlayer
 from cosplay_core.problem import problem_from_text
 from cosplay_core.stages import ideas
 from tests.test_pool_player import POOLS, require_shared

@@ -58,7 +58,7 @@ from cosplay_core.benchmarks.humaneval import HumanEvalProblem, load_humaneval
 from cosplay_core.compare import outcome_matches
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
-from cosplay_core.models.pool import PoolPlayer, input_key
+from cosplay_core.players.pool import PoolPlayer, input_key
 from cosplay_core.problem import ProblemError
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome

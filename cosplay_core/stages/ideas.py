@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from cosplay_core.config import RunConfig
-from cosplay_core.player import Player
+from cosplay_core.players.contract import Player
 from cosplay_core.problem import Problem
 from cosplay_core.stages.together import gather_all
 from cosplay_core.state import Code, UnitTest, canonical

@@ -16,7 +16,7 @@ import numpy as np
 
 from cosplay_core.config import RunConfig
 from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
-from cosplay_core.player import Player
+from cosplay_core.players.contract import Player
 from cosplay_core.problem import Problem
 from cosplay_core.stages.ideas import Indices, make_test, predict_expected, test_block_size
 from cosplay_core.stages.together import gather_all

@@ -1,8 +1,8 @@
 """Backbone specs to players: `make_player("anthropic:claude-sonnet-4-5", problem, executor)`.
 
 - `sim`: the offline simulation (`SimPlayer`), not a language model;
-- `pool:<folder>`: replay of recorded samples (`models.pool`); `candidates:<folder>`: replay of your own candidate
-  programs and UTs (`models.candidates`); both registered below, their modules imported when first used;
+- `pool:<folder>`: replay of recorded samples (`players.pool`); `candidates:<folder>`: replay of your own candidate
+  programs and UTs (`players.candidates`); both registered below, their modules imported when first used;
 - anything else is a language-model spec for `cosplay_core.models.create_model` (`anthropic:<model>`,
   `openai:<model>` with an optional base URL for OpenAI-compatible servers), wrapped in a `ModelClient` (bounded
   concurrency, retries, a budget, the response cache) and an `LMPlayer`.
@@ -23,7 +23,7 @@ from cosplay_core.models.base import ModelConfigError
 from cosplay_core.models.cache import ResponseCache
 from cosplay_core.models.client import Budget, ModelClient
 from cosplay_core.models.registry import create_model, providers
-from cosplay_core.player import EventSink, Player
+from cosplay_core.players.contract import EventSink, Player
 from cosplay_core.problem import Problem
 from cosplay_core.sandbox import Executor
 
@@ -135,7 +135,7 @@ def make_player(spec: str, problem: Problem, executor: Executor, *, seed: int = 
 
 
 def _language_model_player(spec: str, problem: Problem, executor: Executor, options: BackboneOptions) -> Player:
-    from cosplay_core.models.lm_player import LMPlayer
+    from cosplay_core.players.lm_player import LMPlayer
 
     if options.concurrency < 1:
         raise ModelConfigError(f"concurrency must be at least 1, not {options.concurrency}")
@@ -164,7 +164,7 @@ def _no_extras(kind: str, options: BackboneOptions) -> None:
 
 
 def _sim_player(rest: str, problem: Problem, executor: Executor, options: BackboneOptions) -> Player:
-    from cosplay_core.models.sim import SimPlayer, SimSkills
+    from cosplay_core.players.sim import SimPlayer, SimSkills
 
     if rest:
         raise ModelConfigError(f"the sim backbone takes no model name: use 'sim', not 'sim:{rest}'")
@@ -194,7 +194,7 @@ def _factory_in(module: str) -> PlayerFactory:
 register_player("sim", _sim_player, usage="sim",
                 help="an offline simulation, not a language model: it samples the problem's known programs with set "
                      "skills (sample problems only)")
-register_player("pool", _factory_in("cosplay_core.models.pool"), usage="pool:<folder>",
+register_player("pool", _factory_in("cosplay_core.players.pool"), usage="pool:<folder>",
                 help="replays recorded samples (CodeGen-16B for HumanEval): no model is called")
-register_player("candidates", _factory_in("cosplay_core.models.candidates"), usage="candidates:<folder>",
+register_player("candidates", _factory_in("cosplay_core.players.candidates"), usage="candidates:<folder>",
                 help="replays your own candidate programs and unit tests: no model is called")

@@ -45,7 +45,7 @@ from typing import Any
 
 from cosplay_core.benchmarks.codet_pools import CodetPool, load_codet_pools
 from cosplay_core.models.base import ModelConfigError
-from cosplay_core.player import EventSink, PlayerInfo, PlayerUsage
+from cosplay_core.players.contract import EventSink, PlayerInfo, PlayerUsage
 from cosplay_core.problem import Problem, ProblemError
 from cosplay_core.sandbox import Outcome
 

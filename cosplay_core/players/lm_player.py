@@ -43,7 +43,7 @@ from cosplay_core.models.client import ModelClient
 from cosplay_core.models.sdk_adapter import public_url
 # parse.py's fence scanner is private there; it is the one fence grammar of the project, so it is reused here
 from cosplay_core.parse import _fenced_blocks, _normalise, extract_code, extract_list
-from cosplay_core.player import EventSink, PlayerInfo, PlayerUsage, stage3_input_kinds
+from cosplay_core.players.contract import EventSink, PlayerInfo, PlayerUsage, stage3_input_kinds
 from cosplay_core.problem import Problem, decode_generated_input
 from cosplay_core.sandbox import Executor, Limits, Outcome, Program
 

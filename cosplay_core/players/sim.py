@@ -28,7 +28,7 @@ from typing import Any
 
 from cosplay_core.compare import outcome_matches
 from cosplay_core.models.base import BudgetExceeded, ModelConfigError
-from cosplay_core.player import PlayerInfo, PlayerUsage, stage3_input_kinds
+from cosplay_core.players.contract import PlayerInfo, PlayerUsage, stage3_input_kinds
 from cosplay_core.problem import Problem, decode_generated_input, generator_program
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, pair_key
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cosplay_core.models.base import ModelConfigError
-from cosplay_core.player import EventSink, PlayerInfo, PlayerUsage
+from cosplay_core.players.contract import EventSink, PlayerInfo, PlayerUsage
 from cosplay_core.problem import Problem
 from cosplay_core.sandbox import Executor, Job, Outcome
 from cosplay_core.state import canonical

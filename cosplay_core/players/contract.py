@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+# The contract's two stops, raised by the model client below and caught by the run: re-exported so that the run
+# depends on the contract, not on the providers.
+from cosplay_core.models.base import BudgetExceeded as BudgetExceeded, ModelUnavailable as ModelUnavailable
 from cosplay_core.sandbox import Outcome
 
 EventSink = Callable[[dict], None]
