@@ -56,7 +56,8 @@ def sample_problem(name: str) -> Path | None:
     """The folder of the sample problem called `name` (a bare folder name such as "weighted_jobs"), or None."""
     if not name or name != Path(name).name or name.startswith("."):
         return None
-    return app_root() / SAMPLES_FOLDER / name if name in sample_names() else None
+    root = app_root()  # sample_names() is empty without a root: the check below covers both
+    return root / SAMPLES_FOLDER / name if root is not None and name in sample_names() else None
 
 
 def config_flags(root: Path) -> list[str]:
@@ -65,9 +66,9 @@ def config_flags(root: Path) -> list[str]:
     path = root / ".streamlit" / "config.toml"
     if not path.is_file():
         return []
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
     with open(path, "rb") as handle:
         config = tomllib.load(handle)

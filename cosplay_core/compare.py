@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cosplay_core.sandbox.outcome import Outcome
 
 _FLOAT_SPEC = re.compile(r"^float:([0-9.eE+-]+)$")
 DEFAULT_FLOAT_TOLERANCE = 1e-6
@@ -92,7 +95,7 @@ def values_equal(expected: Any, actual: Any, tolerance: float = DEFAULT_FLOAT_TO
         return False
 
 
-def outcome_matches(expected: Any, outcome, io: str, comparison: Comparison = Comparison()) -> bool:
+def outcome_matches(expected: Any, outcome: Outcome, io: str, comparison: Comparison = Comparison()) -> bool:
     """Whether an execution outcome counts as producing `expected` (a failed run never matches)."""
     if outcome.status != "ok":
         return False

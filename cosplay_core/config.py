@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Policies:
         """These policies with `names` switched on; unknown names raise ValueError."""
         return self._set(names, True)
 
-    def _set(self, names, value: bool) -> "Policies":
+    def _set(self, names: Iterable[str], value: bool) -> "Policies":
         unknown = [n for n in names if n not in self.names()]
         if unknown:
             raise ValueError(f"unknown policy {', '.join(unknown)}: choose from {', '.join(self.names())}")
@@ -93,7 +94,7 @@ class RunConfig:
     trusted_min_support: float = DEFAULT_TRUSTED_MIN_SUPPORT  # share of the code pool the trusted UT needs
     policies: Policies = field(default_factory=Policies)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, (low, high) in COUNT_BOUNDS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

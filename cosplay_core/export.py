@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 from cosplay_core.compare import Comparison
 from cosplay_core.insights import source_for_display
 from cosplay_core.problem import Problem
-from cosplay_core.state import Snapshot
+from cosplay_core.state import Snapshot, UnitTest
 from cosplay_core.trace import TRACE_NAME, read_trace
 
 FORMATS = ("sft", "dpo", "tests")
@@ -253,6 +253,7 @@ def _sft_rows(run: _Run, require_gt: bool, export: Export, cluster: bool) -> lis
     final, rows = run.final, []
     members = [run.chosen]
     if cluster:
+        assert final.selection is not None, "a _Run is only read from a trace whose final step has a selection"
         signatures = final.selection.signatures
         members += [i for i, code in enumerate(final.codes)
                     if i != run.chosen and code.id in run.winners and all(final.passes[i, j] for j in run.trusted)
@@ -269,7 +270,7 @@ def _sft_rows(run: _Run, require_gt: bool, export: Export, cluster: bool) -> lis
     return rows
 
 
-def _test_key(test) -> str:
+def _test_key(test: UnitTest) -> str:
     return json.dumps([test.input, test.expected], sort_keys=True, default=str)
 
 

@@ -15,7 +15,7 @@ import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 LOCK_NAME = ".cosplay.lock"
 
@@ -83,7 +83,7 @@ def _remove_if_empty(folder: Path, made: bool) -> None:
             pass
 
 
-def write_json_atomic(path: Path, data) -> None:
+def write_json_atomic(path: Path, data: Any) -> None:
     """Writes `data` as indented JSON to `path`: a reader (or a crash) sees the old file or the new one, never part
     of one. The text goes to a temporary file in the same folder, is flushed to disk, then replaces `path`."""
     text = json.dumps(data, indent=2) + "\n"
@@ -106,7 +106,7 @@ class MalformedFile(ValueError):
     """A JSON file that cannot be read back; the message is one line naming it."""
 
 
-def read_json_file(path: Path, expect: type = dict):
+def read_json_file(path: Path, expect: type = dict) -> Any:
     """The JSON value in `path`, of type `expect`; MalformedFile (one line) if it is truncated, not JSON, nested
     beyond what can be read, not UTF-8, or of another type. FileNotFoundError when it is missing."""
     try:

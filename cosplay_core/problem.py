@@ -10,14 +10,15 @@ import json
 import math
 import os
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 from cosplay_core.compare import Comparison
 from cosplay_core.sandbox.outcome import Limits, Program
@@ -32,7 +33,7 @@ class ProblemError(ValueError):
 MAX_JSON_DEPTH = 200  # as deep as a program's return value may be (the sandbox refuses deeper ones)
 
 
-def load_json_value(text: str):
+def load_json_value(text: str) -> Any:
     """The JSON value in `text`; ValueError with a one-line reason when it is not JSON or nests deeper than
     MAX_JSON_DEPTH (a 100,000-deep value would otherwise end in RecursionError here or in whatever walks it)."""
     try:
@@ -46,7 +47,7 @@ def load_json_value(text: str):
     return value
 
 
-def _depth(value) -> int:
+def _depth(value: Any) -> int:
     """How deeply lists and objects nest in `value` (0 for a scalar), without recursion."""
     deepest, todo = 0, [(value, 0)]
     while todo:
@@ -99,7 +100,7 @@ class Problem:
         """`source` as a program called the way this problem calls programs."""
         return Program(source, self.io, self.entry_point)
 
-    def limits(self, **overrides) -> Limits:
+    def limits(self, **overrides: Any) -> Limits:
         """Execution limits for this problem (its time limit, defaults otherwise)."""
         return Limits(**{"time_limit_s": self.time_limit_s, **overrides})
 

@@ -23,19 +23,23 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from cosplay_core.bench import ProblemRef, aggregate, list_problems
 from cosplay_core.config import Policies, RunConfig
 from cosplay_core.outdir import child_names, write_json_atomic
 from cosplay_core.session import BackboneSettings
 
-try:
+if TYPE_CHECKING:
+    from cosplay_core.distributed import RayRunner
+
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 SWEEP_NAME = "sweep.json"
@@ -147,24 +151,25 @@ def _folder_names(items: list[str], short: Callable[[str], str]) -> dict[str, st
     return {i: safe[name] for i, name in names.items()}
 
 
-def _known(table: dict, keys, where: str, what: str) -> None:
+def _known(table: dict, keys: Iterable[str], where: str, what: str) -> None:
     unknown = [k for k in table if k not in keys]
     if unknown:
         raise SweepError(f"{where}: unknown key {unknown[0]!r} in {what} (known: {', '.join(keys)})")
 
 
-def _list(data: dict, key: str, kind, where: str, required: bool = False) -> list:
+def _list(data: dict, key: str, kind: type | tuple[type, ...], where: str, required: bool = False) -> list:
     value = data.get(key)
     if value is None and not required:
         return []
-    names = {str: "strings", int: "whole numbers"}.get(kind, "strings or tables")
+    kinds: dict[object, str] = {str: "strings", int: "whole numbers"}
+    names = kinds.get(kind, "strings or tables")
     if not isinstance(value, list) or not value or not all(isinstance(v, kind) and not isinstance(v, bool)
                                                            for v in value):
         raise SweepError(f"{where}: {key} must be a non-empty list of {names}")
     return value
 
 
-def _backbone(entry, where: str) -> BackboneSettings:
+def _backbone(entry: str | dict, where: str) -> BackboneSettings:
     if isinstance(entry, str):
         entry = {"model": entry}
     _known(entry, BACKBONE_KEYS, where, "a backbone")
@@ -175,7 +180,7 @@ def _backbone(entry, where: str) -> BackboneSettings:
     return BackboneSettings(model=entry["model"].strip(), base_url=entry.get("base_url") or None)
 
 
-def _rates(table, where: str) -> dict[str, float]:
+def _rates(table: object, where: str) -> dict[str, float]:
     from cosplay_core.distributed import check_rates
 
     if not isinstance(table, dict):
@@ -325,7 +330,7 @@ def run_cells_locally(jobs: int, progress: Progress | None = None) -> CellRunner
     return run_cells
 
 
-def run_cells_on_ray(runner, progress: Progress | None = None) -> CellRunner:
+def run_cells_on_ray(runner: RayRunner, progress: Progress | None = None) -> CellRunner:
     """A CellRunner on Ray (`distributed.RayRunner`): every problem of every cell is a task, all submitted at once."""
     from cosplay_core.distributed import ProblemTask
 
