@@ -128,10 +128,11 @@ def totals(calls: list[ModelCall]) -> dict[str, Any]:
     some answered call's model has no price)."""
     answered = [c for c in calls if not c.cached and not c.failed]
     costs = [c.cost_usd for c in answered]
+    priced = [c for c in costs if c is not None]
     return {"calls": len(calls), "cached": sum(c.cached for c in calls), "failed": sum(c.failed for c in calls),
             "input_tokens": sum(_tokens_in(c.usage) for c in calls),
             "output_tokens": sum(int(c.usage.get("output_tokens", 0) or 0) for c in calls),
-            "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 6)}
+            "cost_usd": None if len(priced) < len(costs) else round(sum(priced), 6)}
 
 
 def other_events(trace: Trace) -> dict[str, int]:

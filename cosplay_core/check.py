@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cosplay_core.compare import outcome_matches
 from cosplay_core.problem import INPUT_KINDS, Problem, decode_generated_input, generator_program
-from cosplay_core.sandbox import Executor, Job, Limits
+from cosplay_core.sandbox import Executor, Job, Limits, Outcome
 
 GENERATOR_SEEDS = (0, 1, 2)
 
 
-def _describe(outcome, expected, io) -> str:
+def _describe(outcome: Outcome, expected: Any, io: str) -> str:
     if outcome.status != "ok":
         detail = outcome.stderr.strip().splitlines()[-1:] if outcome.stderr.strip() else []
         return outcome.status + (f" ({detail[0][:120]})" if detail else "")
@@ -36,11 +38,13 @@ def check_problem(problem: Problem, executor: Executor | None = None) -> list[st
         failures.append(f"{name}: no gen.py")
     if failures:
         return failures
+    reference = problem.reference
+    assert reference is not None, "a missing reference.py was reported above"
     limits = problem.limits()
     inputs = tuple(t.input for t in problem.tests)
     seeds_kinds = [(seed, kind) for kind in INPUT_KINDS for seed in GENERATOR_SEEDS]
     generator_limits = Limits(time_limit_s=max(10.0, problem.time_limit_s), output_limit_bytes=64 << 20)
-    jobs = [Job(problem.program(problem.reference), inputs, limits)]
+    jobs = [Job(problem.program(reference), inputs, limits)]
     jobs += [Job(problem.program(w.source), inputs, limits) for w in problem.wrong]
     jobs.append(Job(generator_program(problem), tuple([seed, kind] for seed, kind in seeds_kinds), generator_limits))
     reference_row, *wrong_rows, generated = executor.run_jobs(jobs)
@@ -64,7 +68,7 @@ def check_problem(problem: Problem, executor: Executor | None = None) -> list[st
         except ValueError as exc:
             failures.append(f"{name}: gen.py output for kind {kind!r}, seed {seed} is not a valid input: {exc}")
     if generated_inputs:
-        runs = executor.run(problem.program(problem.reference), [x for _, _, x in generated_inputs], limits)
+        runs = executor.run(problem.program(reference), [x for _, _, x in generated_inputs], limits)
         for (seed, kind, _), outcome in zip(generated_inputs, runs):
             if outcome.status != "ok":
                 failures.append(f"{name}: reference does not run on gen.py's {kind!r} input (seed {seed}): "

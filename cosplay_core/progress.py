@@ -22,7 +22,11 @@ from __future__ import annotations
 import sys
 import threading
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:  # rich is imported when a bar is first drawn
+    from rich.console import RenderableType
+    from rich.progress import Progress, Task, TaskID
 
 UNITS = ("items", "bytes")
 
@@ -30,7 +34,7 @@ UNITS = ("items", "bytes")
 class Bar:
     """One line of progress: a description, a count out of a total (or bytes), elapsed and remaining time, a note."""
 
-    def __init__(self, display=None, task_id=None):
+    def __init__(self, display: Progress | None = None, task_id: TaskID | None = None) -> None:
         self._display = display
         self._task = task_id
 
@@ -42,13 +46,15 @@ class Bar:
     def advance(self, amount: float = 1, note: str | None = None) -> None:
         """Counts `amount` more done (items, or bytes for a download bar); `note` replaces the text after the bar."""
         if self._display is not None:
-            fields = {} if note is None else {"note": note}
+            assert self._task is not None, "a drawn bar has its task"
+            fields: dict[str, Any] = {} if note is None else {"note": note}
             self._display.update(self._task, advance=amount, **fields)
 
     def update(self, completed: float | None = None, total: float | None = None, note: str | None = None) -> None:
         """Sets how much is done, the total (when it becomes known) or the note; None leaves a value as it is."""
         if self._display is not None:
-            fields = {} if note is None else {"note": note}
+            assert self._task is not None, "a drawn bar has its task"
+            fields: dict[str, Any] = {} if note is None else {"note": note}
             self._display.update(self._task, completed=completed, total=total, **fields)
 
 
@@ -65,12 +71,12 @@ class _Screen:
     """The one live rich display of this process and how many bars are open on it (rich allows a single live
     display per console at a time, so nested bars share it)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.display = None
+        self.display: Progress | None = None
         self.users = 0
 
-    def open(self, stream: IO):
+    def open(self, stream: IO) -> Progress:
         with self.lock:
             if self.display is None:
                 self.display = _new_display(stream)
@@ -78,9 +84,10 @@ class _Screen:
             self.users += 1
             return self.display
 
-    def close(self, task) -> None:
+    def close(self, task: TaskID) -> None:
         """Ends a bar: the last one stops the display (its line stays on screen), an inner one takes its line away."""
         with self.lock:
+            assert self.display is not None, "close() follows an open(), which leaves a display"
             self.users -= 1
             if self.users == 0:
                 self.display.refresh()
@@ -93,7 +100,7 @@ class _Screen:
 _SCREEN = _Screen()
 
 
-def _new_display(stream: IO):
+def _new_display(stream: IO) -> Progress:
     from rich.console import Console
     from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
@@ -103,7 +110,7 @@ def _new_display(stream: IO):
 
         items, size, speed = MofNCompleteColumn(), DownloadColumn(), TransferSpeedColumn()
 
-        def render(self, task):
+        def render(self, task: Task) -> RenderableType:
             from rich.text import Text
 
             if task.fields.get("unit") == "bytes":

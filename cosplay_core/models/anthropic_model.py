@@ -22,8 +22,8 @@ EPHEMERAL = {"type": "ephemeral"}
 
 def build_request(messages: list[Message], config: GenerateConfig, *, prompt_caching: bool = True) -> dict[str, Any]:
     """The Messages API keyword arguments (without `model`) for a conversation and its settings."""
-    system = [{"type": "text", "text": m.content} for m in messages if m.role == "system" and m.content]
-    turns = [
+    system: list[dict[str, Any]] = [{"type": "text", "text": m.content} for m in messages if m.role == "system" and m.content]
+    turns: list[dict[str, Any]] = [
         {"role": m.role, "content": [{"type": "text", "text": m.content}]} for m in messages if m.role != "system"
     ]
     if prompt_caching:

@@ -20,7 +20,7 @@ class Message:
     role: str
     content: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"a message role must be one of {', '.join(ROLES)}, not {self.role!r}")
         if not isinstance(self.content, str):
@@ -47,7 +47,7 @@ class GenerateConfig:
     sample_index: int = 0
     timeout_s: float = 180.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.stop is not None and not isinstance(self.stop, tuple):
             # accept a list (or a single string) for convenience; keep the instance hashable
             stop = (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)

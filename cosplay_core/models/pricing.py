@@ -12,12 +12,19 @@ from typing import NamedTuple, Protocol
 
 
 class TokenCounts(Protocol):
-    """What a price applies to (`models.base.Usage` is one): the tokens of each kind."""
+    """What a price applies to (`models.base.Usage` is one): the tokens of each kind, read only."""
 
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
+    @property
+    def input_tokens(self) -> int: ...
+
+    @property
+    def output_tokens(self) -> int: ...
+
+    @property
+    def cache_read_tokens(self) -> int: ...
+
+    @property
+    def cache_write_tokens(self) -> int: ...
 
 
 class Price(NamedTuple):

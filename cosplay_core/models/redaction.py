@@ -23,7 +23,7 @@ import html
 import json
 import logging
 import threading
-from typing import Any, Iterable
+from typing import Any, Iterable, NoReturn
 from urllib.parse import quote, quote_plus
 
 REDACTED = "[REDACTED]"
@@ -95,7 +95,7 @@ class Redactor:
     def __repr__(self) -> str:
         return f"Redactor({self._count} secret{'s' if self._count != 1 else ''})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a Redactor holds secrets and cannot be pickled")
 
     def __call__(self, text: str) -> str:

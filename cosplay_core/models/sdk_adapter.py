@@ -12,7 +12,7 @@ import asyncio
 import importlib
 import json
 import time
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 from cosplay_core.models.base import Completion, GenerateConfig, Message, ModelAttemptError, ModelConfigError
@@ -45,7 +45,7 @@ class Secret:
 
     __str__ = __repr__
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a Secret cannot be pickled")
 
 
@@ -108,7 +108,7 @@ class SDKModel:
         url = f", base_url={public_url(self.base_url)!r}" if self.base_url else ""
         return f"{type(self).__name__}(name={self.name!r}{url})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError(f"{type(self).__name__} holds an API key and cannot be pickled")
 
     # ---- the SDK client, one per event loop (Jupyter and Streamlit may run several loops over time) ----------
@@ -200,11 +200,13 @@ class SDKModel:
 
 def _chain_text(err: BaseException) -> str:
     """The text of an exception and of the exceptions it was raised from (as a traceback would show them)."""
-    texts, seen = [], set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        texts.append(f"{type(err).__name__}: {err}")
-        err = err.__cause__ or (None if err.__suppress_context__ else err.__context__)
+    texts: list[str] = []
+    seen: set[int] = set()
+    link: BaseException | None = err
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        texts.append(f"{type(link).__name__}: {link}")
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
     return "; caused by ".join(texts)
 
 

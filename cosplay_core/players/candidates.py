@@ -30,7 +30,7 @@ import random
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from cosplay_core.models.base import ModelConfigError
 from cosplay_core.players.contract import EventSink, PlayerInfo, PlayerUsage
@@ -78,8 +78,8 @@ def load_candidates(folder: str | Path) -> tuple[list[str], list[tuple[Any, Any]
     return codes, tests, inputs
 
 
-def write_candidates(folder: str | Path, codes: list[str], tests: list[tuple[Any, Any]] = (),
-                     inputs: list[Any] = ()) -> Path:
+def write_candidates(folder: str | Path, codes: list[str], tests: Sequence[tuple[Any, Any]] = (),
+                     inputs: Sequence[Any] = ()) -> Path:
     """Writes a candidates folder (`codes/candidate_NN.py`, `tests.jsonl`, `inputs.jsonl`) and returns it."""
     path = Path(folder)
     (path / "codes").mkdir(parents=True, exist_ok=True)
@@ -97,8 +97,8 @@ class CandidatesPlayer:
 
     resamples_repairs = True  # a repair request is answered by a fresh draw, named "resample" by stage 2
 
-    def __init__(self, problem: Problem, executor: Executor, codes: list[str], tests: list[tuple[Any, Any]] = (),
-                 inputs: list[Any] = (), seed: int = 0, on_event: EventSink | None = None,
+    def __init__(self, problem: Problem, executor: Executor, codes: list[str], tests: Sequence[tuple[Any, Any]] = (),
+                 inputs: Sequence[Any] = (), seed: int = 0, on_event: EventSink | None = None,
                  source: str | None = None):
         if not codes:
             raise ModelConfigError("the candidates backbone needs at least one candidate program")

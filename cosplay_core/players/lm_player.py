@@ -437,7 +437,7 @@ class LMPlayer:
         ok, items = _answer_json(text, lambda v: isinstance(v, list) and len(v) > 0)
         if not ok:
             raise ParseFailure("no JSON array of inputs in the completion")
-        valid = []
+        valid: list[Any] = []
         for item in items:
             if self.problem.io == "function":
                 if isinstance(item, list):

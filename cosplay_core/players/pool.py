@@ -125,10 +125,10 @@ class PoolPlayer:
         self._answer_cursor = dict.fromkeys(self._answers, 0)
         held = self._stage3_keys(list(inputs), rng, stage3_inputs)
         self._stage3 = [inputs[key] for key in held]
-        held = set(held)
+        held_set = set(held)
         # what each draw serves, in order, and how far each has gone
         self._draws = {"programs": [pool.codes[i] for i in code_order],
-                       "UT inputs": [value for key, value in inputs.items() if key not in held]}
+                       "UT inputs": [value for key, value in inputs.items() if key not in held_set]}
         self._drawn = dict.fromkeys(self._draws, 0)
         self.info = PlayerInfo(f"pool:{source or pool.task_id}", simulation=False, description=POOL_DESCRIPTION,
                                settings={"seed": seed, "draw_codes": draw_codes, "draw_tests": draw_tests,

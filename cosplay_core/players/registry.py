@@ -145,8 +145,9 @@ def _language_model_player(spec: str, problem: Problem, executor: Executor, opti
             raise ModelConfigError(f"{name} must be a non-negative number, not {value}")
     model = create_model(spec, api_key=options.api_key, base_url=options.base_url)
     cache = None
-    if options.cache_dir is not False:
-        cache = ResponseCache(None if options.cache_dir in (None, True) else Path(options.cache_dir))
+    cache_dir = options.cache_dir
+    if cache_dir is not False:
+        cache = ResponseCache(None if cache_dir is None or cache_dir is True else Path(cache_dir))
     on_event = options.on_event
     on_call = (lambda record: on_event({"type": "model_call", **record})) if on_event is not None else None
     client = ModelClient(model, concurrency=options.concurrency, budget=Budget(options.max_calls, options.max_tokens),

@@ -44,7 +44,7 @@ class SimSkills:
     test: float = 0.6
     repair: float = 0.5
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("code", "test", "repair"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -74,7 +74,9 @@ class SimPlayer:
         refusal = sim_refusal(problem)
         if refusal:
             raise ModelConfigError(refusal)
+        assert problem.reference is not None, "sim_refusal refuses a problem without a reference"
         self.problem = problem
+        self.reference: str = problem.reference
         self.executor = executor
         self.seed = seed
         self.skills = skills
@@ -165,7 +167,7 @@ class SimPlayer:
     async def write_code(self, plan: str | None, index: int) -> str | None:
         rng = self._rng("code", plan, index)
         if rng.random() < self.skills.code:
-            return self.problem.reference
+            return self.reference
         return rng.choice(self.problem.wrong).source
 
     async def write_test_input(self, attack: str | None, index: int) -> Any | None:
@@ -175,7 +177,7 @@ class SimPlayer:
 
     async def predict_output(self, test_input: Any, index: int) -> Any | None:
         rng = self._rng("predict", test_input, index)
-        [reference] = await self._run([self.problem.reference], test_input)
+        [reference] = await self._run([self.reference], test_input)
         if not reference.ok:
             self.usage.failed_requests += 1
             return None
@@ -197,9 +199,9 @@ class SimPlayer:
         rng = self._rng("repair", code, test_input, expected, index)
         succeeds = rng.random() < self.skills.repair
         if succeeds:
-            [reference] = await self._run([self.problem.reference], test_input)
+            [reference] = await self._run([self.reference], test_input)
             if outcome_matches(expected, reference, self.problem.io, self.problem.comparison):
-                return self.problem.reference
+                return self.reference
             # Toward a wrong UT, a "successful" repair is a program that shares the UT's bug: wrong programs are
             # tried in a random order, so a too-slow one costs time only when drawn.
             wrong = [w.source for w in self.problem.wrong]
