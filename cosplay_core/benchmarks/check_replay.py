@@ -40,6 +40,8 @@ import functools
 import hashlib
 import inspect
 import json
+import marshal
+import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,6 +57,7 @@ __all__ = ["CHECK_SEED", "CheckJudge", "GTVerdict", "MAX_CALLS", "MAX_ROUNDS", "
 CHECK_SEED = 0  # `random.seed` before `check` in every phase, and before the candidate's code
 MAX_CALLS = 10_000  # calls `check` may make of the candidate
 MAX_ROUNDS = 200  # replays of one candidate beyond the first, for calls the recording does not have
+FIRST_BUDGET_S = 0.25  # CPU seconds a candidate's calls first get; only a code whose replay needs more gets the limit
 REPLAY_BATCH_CHARS = 16 << 20  # the values of one replay batch, at most (a larger set is split)
 CANDIDATE_VALUE_BYTES = 16 << 20  # one answer of a candidate, at most
 EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
@@ -301,6 +304,20 @@ def _sandbox_source(*functions, main: str) -> str:
     return _sandbox_prefix(*functions) + "\n\n" + main
 
 
+@functools.lru_cache(maxsize=None)
+def _precompiled_prefix(*functions) -> str:
+    """The codec and `functions` as a prefix that loads them already compiled (`marshal`, when the sandbox's
+    interpreter has this one's bytecode; else from their source, compiled in the sandbox): one candidate's program
+    then costs the sandbox a compile of its own code only, not of the codec's 13 KB (twice: the runner checks
+    that a program compiles, and its process compiles it again)."""
+    source = _sandbox_prefix(*functions)
+    code = compile(source, "typed_values.py", "exec", dont_inherit=True)
+    return (f"import marshal as _cosplay_marshal, sys as _cosplay_sys\n"
+            f"exec(_cosplay_marshal.loads({marshal.dumps(code)!r})\n"
+            f"     if _cosplay_sys.implementation.cache_tag == {sys.implementation.cache_tag!r}\n"
+            f"     else compile({source!r}, 'typed_values.py', 'exec', dont_inherit=True))\n")
+
+
 # ---- the harness side -------------------------------------------------------------------------------------------
 
 
@@ -312,6 +329,7 @@ class _CandidateRun:
     values: list[dict | None]
     missing: dict[int, str]
     load_error: str | None = None
+    cut: int | None = None  # under the first budget: the first call it stopped (-1: the probe), when it stopped one
 
 
 class CheckJudge:
@@ -342,7 +360,7 @@ class CheckJudge:
         """The candidate's code behind a wrapper entry point `_cosplay_call(call, key)`: typed arguments in, the
         typed result out (`_sandbox_call`); `("probe", key)` answers "ready" once the code has run."""
         main = _CANDIDATE_MAIN.format(seed=CHECK_SEED, code=code, entry_point=self.entry_point)
-        return Program(_sandbox_source(_sandbox_call, main=main), "function", "_cosplay_call")
+        return Program(_precompiled_prefix(_sandbox_call) + main, "function", "_cosplay_call")
 
     def record_program(self) -> Program:
         main = _RECORD_MAIN.format(code=self.solution, test=self.test, entry_point=self.entry_point,
@@ -391,61 +409,78 @@ class CheckJudge:
         recording = self.recording(executor)
         distinct = list(dict.fromkeys(codes))
         plans = {code: list(recording.calls) for code in distinct}
+        # Each plan runs first under FIRST_BUDGET_S; a code is run again under the whole limit only when its
+        # replay needs a call that the first budget stopped (module docstring): the same values, the same verdict.
+        full = set(distinct) if self.limits.time_limit_s <= FIRST_BUDGET_S else set()
+        changes = dict.fromkeys(distinct, 0)
         decided: dict[str, GTVerdict] = {}
         pending = distinct
-        for _ in range(MAX_ROUNDS + 1):
-            if not pending:
-                break
-            runs = self._run_candidates(pending, plans, executor)
-            replayable = []
+        while pending:
+            runs = self._run_candidates(pending, plans, executor, full)
+            replayable, again = [], []
             for code in pending:
-                if runs[code].load_error is not None:
+                if runs[code].cut == -1:
+                    full.add(code)
+                    again.append(code)
+                elif runs[code].load_error is not None:
                     decided[code] = GTVerdict(False, f"the code does not run: {runs[code].load_error}")
                 else:
                     replayable.append(code)
             replies = self._replay(replayable, plans, recording, runs, executor)
-            pending = []
+            pending = again
             for code, reply in zip(replayable, replies):
+                cut = runs[code].cut
+                if cut is not None and isinstance(reply.get("missing"), int) and reply["missing"] >= cut:
+                    full.add(code)
+                    pending.append(code)
+                    continue
                 verdict, call = self._read_reply(reply, runs[code], plans[code])
                 if verdict is not None:
                     decided[code] = verdict
                 elif call[0] >= MAX_CALLS:
                     decided[code] = GTVerdict(False, f"check made more than {MAX_CALLS} calls")
+                elif changes[code] >= MAX_ROUNDS:
+                    decided[code] = GTVerdict(False, f"undecided: check kept asking for calls the recording did "
+                                                     f"not have ({MAX_ROUNDS} rounds)")
                 else:
                     at, text = call
                     plans[code] = plans[code][:at] + [text] + plans[code][at + 1:]
+                    changes[code] += 1
                     pending.append(code)
-        for code in pending:
-            decided[code] = GTVerdict(False, f"undecided: check kept asking for calls the recording did not have "
-                                             f"({MAX_ROUNDS} rounds)")
         return [decided[code] for code in codes]
 
     def correct(self, codes: list[str], executor: Executor) -> list[bool]:
         """For each code, in order: is it GT-correct?"""
         return [verdict.correct for verdict in self.verdicts(codes, executor)]
 
-    def _candidate_limits(self) -> Limits:
-        """One batch per candidate: its import and all its calls within `time_limit_s`, each answer at most
-        `CANDIDATE_VALUE_BYTES` (a batch's answers are all held by the harness at once)."""
-        return replace(self.limits, isolate_inputs=False, batch_time_limit_s=self.limits.time_limit_s,
+    def _candidate_limits(self, budget_s: float | None = None) -> Limits:
+        """One batch per candidate: its import and all its calls within `budget_s` (default `time_limit_s`), each
+        answer at most `CANDIDATE_VALUE_BYTES` (a batch's answers are all held by the harness at once)."""
+        budget_s = self.limits.time_limit_s if budget_s is None else min(budget_s, self.limits.time_limit_s)
+        return replace(self.limits, time_limit_s=budget_s, isolate_inputs=False, batch_time_limit_s=budget_s,
                        value_limit_bytes=min(self.limits.value_limit_bytes, CANDIDATE_VALUE_BYTES))
 
-    def _run_candidates(self, codes: list[str], plans: dict[str, list[str]],
-                        executor: Executor) -> dict[str, _CandidateRun]:
-        """Every code on its list of calls, each code's calls in one child after a probe that its code runs."""
-        limits = self._candidate_limits()
+    def _run_candidates(self, codes: list[str], plans: dict[str, list[str]], executor: Executor,
+                        full: set[str] | frozenset[str] = frozenset()) -> dict[str, _CandidateRun]:
+        """Every code on its list of calls, each code's calls in one child after a probe that its code runs: the
+        codes in `full` under the whole limit, the others under FIRST_BUDGET_S (`_CandidateRun.cut` says where a
+        call ran out of it)."""
+        whole, first = self._candidate_limits(), self._candidate_limits(FIRST_BUDGET_S)
         jobs = []
         for code in codes:
             plan = plans[code]
             key = hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]  # the outcome of call k depends on
             inputs = [["probe", key]] + [[call, f"{key}:{k}"] for k, call in enumerate(plan)]  # every call before it
-            jobs.append(Job(self.candidate_program(code), tuple(inputs), limits))
+            jobs.append(Job(self.candidate_program(code), tuple(inputs), whole if code in full else first))
         runs = {}
-        for code, row in zip(codes, executor.run_jobs(jobs)):
+        for code, job, row in zip(codes, jobs, executor.run_jobs(jobs)):
+            stopped = [k - 1 for k, o in enumerate(row) if o.status == "timeout"] if job.limits != whole else []
+            cut = stopped[0] if stopped else None
             probe, calls = row[0], row[1:]
             if not (probe.ok and probe.value == "ready"):
                 runs[code] = _CandidateRun([], {}, _last_line(probe) if not probe.ok else
-                                           "its wrapper answered with something else (the process was tampered with)")
+                                           "its wrapper answered with something else (the process was tampered with)",
+                                           cut)
                 continue
             values, missing = [], {}
             for k, outcome in enumerate(calls):
@@ -453,7 +488,7 @@ class CheckJudge:
                 values.append(value)
                 if value is None:
                     missing[k] = why
-            runs[code] = _CandidateRun(values, missing)
+            runs[code] = _CandidateRun(values, missing, cut=cut)
         return runs
 
     def _replay(self, codes: list[str], plans: dict[str, list[str]], recording: Recording,
