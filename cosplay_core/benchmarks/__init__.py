@@ -77,10 +77,11 @@ def record_ids(path: str | Path, runnable: bool = False) -> list[str]:
             if not record_id:
                 raise ProblemError(f"{path}:{number}: missing key 'id'")
         else:
-            record_id = record.get("task_id")
-            if not isinstance(record_id, str) or not record_id.strip():
-                raise ProblemError(f"{path}:{number}: missing key 'task_id'" if record_id is None
+            task_id = record.get("task_id")
+            if not isinstance(task_id, str) or not task_id.strip():
+                raise ProblemError(f"{path}:{number}: missing key 'task_id'" if task_id is None
                                    else f"{path}:{number}: 'task_id' must be a non-empty string")
+            record_id = task_id
         if record_id in seen:
             first, earlier = seen[record_id]
             if record == earlier:

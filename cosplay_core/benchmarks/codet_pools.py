@@ -37,6 +37,7 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cosplay_core.benchmarks.humaneval import assert_to_test_case, load_humaneval, read_jsonl_records
 from cosplay_core.problem import ProblemError, TestCase
@@ -75,7 +76,7 @@ def _first_top_level_line(text: str, begin: int) -> int | None:
     tokens = tokenize.generate_tokens(io.StringIO(text).readline)
     skip = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING}
     at_line_start = True
-    resume_row = None
+    resume_row: int | None = None
     try:
         for token in tokens:
             if token.type == tokenize.ENDMARKER:
@@ -99,6 +100,7 @@ def _first_top_level_line(text: str, begin: int) -> int | None:
         return None
     except (IndentationError, SyntaxError) as exc:
         resume_row = exc.lineno or len(starts)
+    assert resume_row is not None, "the tokens end in ENDMARKER (returned above) or the tokenizer raises"
     for start in starts[max(resume_row - 1, 0):]:
         if start >= begin and start < len(text) and not text[start].isspace() and text[start] != "#":
             return start
@@ -255,8 +257,8 @@ def load_codet_pools(folder: str | Path, limit: int | None = TEST_CASE_LIMIT,
     folder = Path(folder)
     problems = load_humaneval(_find(folder, _FILE_NAMES["problems"]))
     by_prompt = {p.statement: p for p in problems}
-    codes = {p.slug: [] for p in problems}
-    tests = {p.slug: {} for p in problems}
+    codes: dict[str, list[str]] = {p.slug: [] for p in problems}
+    tests: dict[str, dict[str, list[Any]]] = {p.slug: {} for p in problems}  # test key: [test, how many samples]
     dropped = dict.fromkeys(codes, 0)
     raw_tests = dict.fromkeys(codes, 0)
 
@@ -275,11 +277,11 @@ def load_codet_pools(folder: str | Path, limit: int | None = TEST_CASE_LIMIT,
         prompt, samples = _samples(record, where)
         tail = _TEST_PROMPT_TAIL.search(prompt)
         problem = by_prompt.get(prompt[:tail.start()]) if tail else None
-        if problem is None or tail.group("entry") != problem.entry_point:
+        if problem is None or tail is None or tail.group("entry") != problem.entry_point:
             raise ProblemError(f"{where}: the prompt matches no problem in {_FILE_NAMES['problems']}")
         counts = tests[problem.slug]
         for sample in samples:
-            parsed, lost = parse_test_sample(prompt, sample, problem.entry_point, limit)
+            parsed, lost = parse_test_sample(prompt, sample, tail.group("entry"), limit)
             dropped[problem.slug] += lost
             for test in parsed:
                 key = _test_key(test)

@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from cosplay_core.benchmarks.check_replay import CheckJudge, GTVerdict
 from cosplay_core.problem import Problem, ProblemError, TestCase
@@ -182,7 +182,7 @@ class NotJsonable(ValueError):
     """A Python literal with no faithful JSON form in the role asked for."""
 
 
-def _json_scalar_or_list(value: Any, depth: int, convert) -> tuple[bool, Any]:
+def _json_scalar_or_list(value: Any, depth: int, convert: Callable[[Any, int], Any]) -> tuple[bool, Any]:
     """What both conversions share: (True, JSON form) for None, bools, ints, strings, finite floats and
     lists/tuples (items through `convert`); (False, None) for anything else."""
     if depth > 100:
@@ -261,8 +261,9 @@ def _evaluate(node: ast.AST, depth: int) -> Any:
                 raise ValueError("unhashable set item") from None
         return items if isinstance(node, ast.List) else tuple(items)
     if isinstance(node, ast.Dict) and None not in node.keys:
+        keys = [k for k in node.keys if k is not None]  # every key: None (a ** unpacking) is ruled out above
         try:
-            return {_evaluate(k, depth + 1): _evaluate(v, depth + 1) for k, v in zip(node.keys, node.values)}
+            return {_evaluate(k, depth + 1): _evaluate(v, depth + 1) for k, v in zip(keys, node.values)}
         except TypeError:
             raise ValueError("unhashable dict key") from None
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):

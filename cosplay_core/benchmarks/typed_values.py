@@ -24,6 +24,12 @@ programs that run inside the sandbox.
 import json
 import math
 
+# The sandbox runs this text without importing typing: mypy reads the block (it takes a TYPE_CHECKING name as true),
+# Python skips it, and the annotations that name `Any` are strings.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 MAX_DEPTH = 100
 MAX_NODES = 1_000_000
 MAX_CHARS = 32 << 20
@@ -37,11 +43,11 @@ class TypedValueError(ValueError):
 class _Budget:
     """What is left of the size bounds while one value is encoded or decoded."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.nodes = MAX_NODES
         self.chars = MAX_CHARS
 
-    def take(self, chars=0):
+    def take(self, chars: int = 0) -> None:
         self.nodes -= 1
         self.chars -= chars
         if self.nodes < 0:
@@ -50,7 +56,7 @@ class _Budget:
             raise TypedValueError(f"the value holds more than {MAX_CHARS:,} characters of text")
 
 
-def _describe(value):
+def _describe(value: object) -> str:
     kind = type(value)
     module = getattr(kind, "__module__", "")
     name = getattr(kind, "__qualname__", "?")
@@ -60,7 +66,7 @@ def _describe(value):
 # ---- encoding --------------------------------------------------------------------------------------------------
 
 
-def _float_payload(x):
+def _float_payload(x: float) -> float | str:
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
@@ -68,7 +74,7 @@ def _float_payload(x):
     return x
 
 
-def _plain(value):
+def _plain(value: "Any") -> "Any":
     """With `subclasses`: an instance of a subclass of a supported type as the plain value it holds, read through
     the base type's own methods (so an overridden `__eq__`, `__str__` or `__iter__` plays no part); a numpy scalar
     as the Python scalar it holds. None when `value` is neither."""
@@ -105,7 +111,7 @@ def _plain(value):
     return None
 
 
-def _encode(value, depth, budget, subclasses):
+def _encode(value: "Any", depth: int, budget: _Budget, subclasses: bool) -> "Any":
     if depth > MAX_DEPTH:
         raise TypedValueError(f"the value is nested more than {MAX_DEPTH} levels deep")
     kind = type(value)
@@ -151,11 +157,11 @@ def _encode(value, depth, budget, subclasses):
                           "list, tuple, set, frozenset or dict)")
 
 
-def _canonical_text(encoded):
+def _canonical_text(encoded: object) -> str:
     return json.dumps(encoded, separators=(",", ":"))
 
 
-def encode(value, *, subclasses=False):
+def encode(value: object, *, subclasses: bool = False) -> "Any":
     """`value`'s typed encoding, a JSON value (see the module docstring); `TypedValueError` if it has none.
 
     With `subclasses`, an instance of a subclass of a supported type (a `Counter`, a `namedtuple`, an `IntEnum`, a
@@ -172,7 +178,7 @@ def encode(value, *, subclasses=False):
         raise TypedValueError(f"the value cannot be encoded ({type(exc).__name__})") from None
 
 
-def dumps(value, *, subclasses=False):
+def dumps(value: object, *, subclasses: bool = False) -> str:
     """`value`'s typed encoding as canonical JSON text: equal values of the same types give the same text."""
     return _canonical_text(encode(value, subclasses=subclasses))
 
@@ -180,7 +186,7 @@ def dumps(value, *, subclasses=False):
 # ---- decoding --------------------------------------------------------------------------------------------------
 
 
-def _float(payload):
+def _float(payload: object) -> float:
     if type(payload) is str:
         if payload in ("inf", "-inf", "nan"):
             return float(payload)
@@ -195,7 +201,7 @@ def _float(payload):
     raise TypedValueError(f"not a float: a JSON {type(payload).__name__}")
 
 
-def _int(payload, budget):
+def _int(payload: object, budget: _Budget) -> int:
     if type(payload) is int:
         return payload
     if type(payload) is str:
@@ -206,13 +212,13 @@ def _int(payload, budget):
     raise TypedValueError("not an int")
 
 
-def _items(payload):
+def _items(payload: object) -> list:
     if type(payload) is not list:
         raise TypedValueError("a container's items must be a JSON list")
     return payload
 
 
-def _decode(data, depth, budget):
+def _decode(data: object, depth: int, budget: _Budget) -> "Any":
     if depth > MAX_DEPTH:
         raise TypedValueError(f"the value is nested more than {MAX_DEPTH} levels deep")
     if data is None or data is True or data is False:
@@ -265,7 +271,7 @@ def _decode(data, depth, budget):
     raise TypedValueError(f"unknown tag {tag[:20]!r}")
 
 
-def decode(data):
+def decode(data: object) -> "Any":
     """The value a typed encoding stands for (`encode`'s inverse), built from plain types only; `TypedValueError`
     for anything that is not a typed encoding or is over the bounds."""
     try:
@@ -278,7 +284,7 @@ def decode(data):
         raise TypedValueError(f"the value cannot be decoded ({type(exc).__name__})") from None
 
 
-def loads(text):
+def loads(text: str) -> "Any":
     """The value of `dumps`'s text; `TypedValueError` for text that is not JSON or not a typed encoding."""
     if type(text) is not str:
         raise TypedValueError("typed JSON must be a str")
@@ -296,7 +302,7 @@ def loads(text):
 # ---- mutated arguments -----------------------------------------------------------------------------------------
 
 
-def update_in_place(target, value, depth=0):
+def update_in_place(target: "Any", value: "Any", depth: int = 0) -> "Any":
     """Makes the mutable parts of `target` hold `value` (a plain value of the same shape), keeping the identity
     of every list, dict and set that stays where it was: how a caller sees what a callee did to its arguments.
     Returns the object to hold in `target`'s place (`target` itself when it could be updated)."""

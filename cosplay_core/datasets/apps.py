@@ -32,7 +32,7 @@ SOURCES = (Source(FILE, HubFile(REPO, FILE, REVISION).url(), sha256=None, size=1
                   hub=HubFile(REPO, FILE, REVISION)),)
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """An APPS input or output as text: a list is its items' lines."""
     return "\n".join(str(item) for item in value) if isinstance(value, list) else str(value)
 

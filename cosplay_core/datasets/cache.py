@@ -217,7 +217,7 @@ def _download_https(url: str, path: Path, started: Callable[[], None], quiet: bo
     partial.replace(path)
 
 
-def _short(reason) -> str:
+def _short(reason: object) -> str:
     text = str(getattr(reason, "strerror", None) or reason).strip().splitlines()
     return text[0] if text else type(reason).__name__
 

@@ -6,6 +6,7 @@ standard error and exit status 2, printed by the `cosplay` command. With `--json
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from cosplay_core.datasets import DATASETS, get, status
@@ -15,7 +16,7 @@ from cosplay_core.datasets.livecodebench import DEFAULT_RELEASE
 MAX_NOTES = 5
 
 
-def add_data_parser(sub) -> None:
+def add_data_parser(sub: argparse._SubParsersAction) -> None:
     """Adds `data get` and `data list` to the `cosplay` command's subparsers."""
     data = sub.add_parser("data", help="download benchmark data into the cache (see `cosplay data list`)")
     actions = data.add_subparsers(dest="data_action", parser_class=type(data))
@@ -33,7 +34,7 @@ def add_data_parser(sub) -> None:
     data.set_defaults(handler=cmd_data)
 
 
-def cmd_data(args) -> int:
+def cmd_data(args: argparse.Namespace) -> int:
     """Runs `cosplay data get` or `cosplay data list`; raises `DataError` for the user's one line."""
     if args.data_action == "get":
         return _get(args)
@@ -44,7 +45,7 @@ def cmd_data(args) -> int:
     raise DataError("give an action: `cosplay data get NAME` or `cosplay data list`")
 
 
-def _get(args) -> int:
+def _get(args: argparse.Namespace) -> int:
     options = {"release": args.release, "since": args.since, "until": args.until}
     manifest = get(args.name, options, say=None if args.json else stderr_say)
     found = status(args.name)
@@ -64,7 +65,7 @@ def _get(args) -> int:
     return 0
 
 
-def _list(args) -> int:
+def _list(args: argparse.Namespace) -> int:
     rows = [status(name) for name in DATASETS]
     if args.json:
         print(json.dumps({"cache": str(cache_root()), "datasets": rows}))

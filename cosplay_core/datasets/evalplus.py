@@ -24,9 +24,12 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from cosplay_core.datasets.cache import DataError, Say, read_jsonl
+
+if TYPE_CHECKING:  # the sandbox is imported when a program is built
+    from cosplay_core.sandbox import Program
 
 REQUIRED = ("task_id", "prompt", "entry_point", "canonical_solution", "base_input", "plus_input", "atol")
 EXPECTED_TIME_LIMIT_S = 20.0  # CPU seconds for the canonical solution on one input (EvalPlus sets none)
@@ -90,7 +93,7 @@ def default_line(args: str, expected_value: Any, expected: str, atol: float) -> 
     return f"assert _close(candidate({args}), {expected}, {atol!r})"
 
 
-def _is_floats(x) -> bool:
+def _is_floats(x: Any) -> bool:
     if isinstance(x, float):
         return True
     return isinstance(x, (list, tuple)) and bool(x) and all(isinstance(i, float) for i in x)
@@ -138,7 +141,7 @@ def arguments(args: Any) -> str:
 # ---- expected outputs: the canonical solution, in the sandbox ----------------------------------------------------
 
 
-def _expected_program(code: str, entry_point: str):
+def _expected_program(code: str, entry_point: str) -> Program:
     """A sandbox program whose `__cosplay_expected(call)` runs the task's code on one call's typed arguments and
     returns the typed text of the result."""
     from cosplay_core.benchmarks import typed_values

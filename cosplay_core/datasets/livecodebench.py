@@ -39,6 +39,7 @@ import shutil
 import zlib
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from cosplay_core.datasets.cache import DataError, HubFile, Say, Source, read_jsonl
 
@@ -74,8 +75,8 @@ def release_files(release: str) -> tuple[str, ...]:
             if 1 <= last <= count:
                 return tuple(names[:last])
         elif release.startswith("v"):
-            first, _, last = release[1:].partition("_v")
-            first_n, last_n = int(first), int(last or first)
+            first, _, final = release[1:].partition("_v")
+            first_n, last_n = int(first), int(final or first)
             if 1 <= first_n <= last_n <= count:
                 return tuple(names[first_n - 1:last_n])
     except ValueError:
@@ -108,10 +109,10 @@ def parse_date(text: str | None, flag: str) -> datetime | None:
 class _PlainData(pickle.Unpickler):
     """Unpickles plain data only: any global (a class, a function) is refused, so nothing is ever called."""
 
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> NoReturn:
         raise pickle.UnpicklingError(f"the pickle names {module}.{name}, not plain data")
 
-    def persistent_load(self, pid):
+    def persistent_load(self, pid: object) -> NoReturn:
         raise pickle.UnpicklingError("the pickle holds a persistent reference, not plain data")
 
 

@@ -13,6 +13,7 @@ recomputed value for `surface_Area` and `digit_distance_nums`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 from cosplay_core.datasets.cache import Say, Source
 from cosplay_core.datasets.evalplus import Oracle, convert_release, default_line, read_release
@@ -58,7 +59,7 @@ def _digit_distance_nums(a, b):
 _HELPERS = "\nimport math\n" + _HELPERS
 
 
-def _line(template: str):
+def _line(template: str) -> Callable[[str, Any, str, float], str]:
     return lambda args, value, expected, atol: template.format(args=args, expected=expected, atol=repr(atol))
 
 
@@ -82,15 +83,15 @@ def oracle_for(record: dict) -> Oracle:
 
 # ---- inputs: JSON back to the types the tasks take (evalplus/data/mbpp.py: mbpp_deserialize_inputs) ----------
 
-def _tuples(args):
+def _tuples(args: list[Any]) -> list[Any]:
     return [tuple(arg) for arg in args]
 
 
-def _lists_of_tuples(args):
+def _lists_of_tuples(args: list[Any]) -> list[Any]:
     return [[tuple(item) for item in arg] for arg in args]
 
 
-def _deep_tuples(value):
+def _deep_tuples(value: Any) -> Any:
     return tuple(_deep_tuples(item) for item in value) if isinstance(value, list) else value
 
 
