@@ -223,8 +223,9 @@ def cmd_exec(args) -> int:
     if args.jobs:
         if args.programs or args.input_file:
             raise UsageError("--jobs takes its programs and inputs from the file: give no PROGRAM or --input-file")
-        jobs = _jobs_from_file(args.jobs, limits, args.batch)
         with _executor(args.workers) as executor:
+            executor.start_servers(limits=limits)  # their start-up overlaps reading the jobs file
+            jobs = _jobs_from_file(args.jobs, limits, args.batch)
             for (job_id, _), row in zip(jobs, executor.iter_jobs([job for _, job in jobs])):
                 print(_job_line(job_id, row), flush=True)
         return 0

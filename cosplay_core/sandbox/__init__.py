@@ -103,6 +103,23 @@ class Executor:
         Executor._live.discard(self)
         self._finalizer()
 
+    def start_servers(self, count: int | None = None, limits: Limits | None = None) -> None:
+        """Starts up to `count` servers (default: `workers`) in the background, under `limits` (default: the
+        default limits), so that their start-up overlaps whatever the caller does before its first jobs; those jobs
+        then take them (jobs submitted meanwhile wait for them rather than start servers of their own)."""
+        for _ in range(min(count or self.workers, self.workers)):
+            self._pool.submit(self._start_idle_server, limits)
+
+    def _start_idle_server(self, limits: Limits | None) -> None:
+        server = SandboxServer(self.isolation, self.scratch_root, self.packages)
+        server.start(limits)
+        with self._lock:
+            if len(self._idle) < self.workers:
+                self._idle.append(server)
+                server = None
+        if server is not None:
+            server.close()
+
     def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
         """Outcomes of `program` on each input, in order."""
         return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]

@@ -715,33 +715,51 @@ def _kill_the_rest(pid):
 # ---- the runner: one input, or a batch ------------------------------------------------------------------------
 
 
-def _spawn_input(zygote, cpu_seconds, batch, setup=None):
+def _spawn_input(zygote, cpu_seconds, batch, setup=None, stdin_data=None):
     """Has a zygote fork an input's program process (the batch zygote, for the program `setup` describes); returns
-    (a pidfd of it, the runner's pipe ends)."""
+    (a pidfd of it, the runner's pipe ends). With `stdin_data`, the first 64 KiB of it are in the stdin pipe before
+    the process exists and the zygote's answer is not waited for: the pidfd is None (`Supervision` takes it from the
+    zygote when it needs it, or at the end), and the third item is what is left of the data to feed."""
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
     result_r, result_w = os.pipe()
     report_r, report_w = os.pipe()
     theirs = [stdin_r, stdout_w, stderr_w, result_w, report_w]
+    fds = {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r, "report": report_r}
     try:
         request = {"kind": "input", "cpu_seconds": cpu_seconds, "batch": batch}
-        _, received = zygote.ask(dict(request, setup=setup) if setup is not None else request, theirs)
+        if setup is not None:
+            request["setup"] = setup
+        if stdin_data is not None:
+            rest = memoryview(stdin_data)
+            if rest:
+                os.set_blocking(stdin_w, False)
+                try:
+                    rest = rest[os.write(stdin_w, rest[:1 << 16]):]
+                except BlockingIOError:
+                    pass
+            zygote.tell(request, theirs)
+            return None, fds, rest
+        _, received = zygote.ask(request, theirs)
     finally:
         for fd in theirs:
             os.close(fd)
     if len(received) != 1:
         raise SetupError("the program's zygote sent no process")
-    return received[0], {"stdin": stdin_w, "stdout": stdout_r, "stderr": stderr_r, "result": result_r,
-                         "report": report_r}
+    return received[0], fds
 
 
 class Supervision:
     """The runner's side of one program process: feeds stdin, drains the pipes under their caps, follows the CPU
     reports, enforces the CPU limit and the wall-clock backstop, and collects how the program ended."""
 
-    def __init__(self, pidfd, fds, limits, stdin_data, function_mode):
+    def __init__(self, pidfd, fds, limits, stdin_data, function_mode, zygote=None):
+        """`pidfd` None: the zygote (`zygote`) has yet to send it. With a zygote, the output pipes are read only
+        once the zygote has reported a first CPU sample or the end (a quick program wakes the runner once: its
+        output waits in the pipes; a longer one, or one that fills a pipe, is drained as it runs)."""
         self.pidfd, self.fds, self.limits = pidfd, fds, limits
+        self.zygote = zygote
         self.function_mode = function_mode
         self.caps = {fds["stdout"]: limits["output_limit_bytes"], fds["stderr"]: limits["stderr_limit_bytes"],
                      fds["result"]: limits["value_limit_bytes"], fds["report"]: 1 << 20}
@@ -749,7 +767,8 @@ class Supervision:
         self.sizes = {fd: 0 for fd in self.caps}
         self.open = set(self.caps)
         self.poller = select.poll()
-        for fd in self.caps:
+        self.watched = zygote is None
+        for fd in self.caps if self.watched else (fds["report"],):
             self.poller.register(fd, select.POLLIN)
         self.pending = memoryview(stdin_data)
         self.stdin = fds["stdin"]
@@ -774,10 +793,29 @@ class Supervision:
 
     def _kill(self):
         """Kills the program process; its zygote then kills whatever it left and reports."""
+        self._take_pidfd()
+        if self.pidfd is None:  # the zygote ended: the kernel killed its namespace with it
+            return
         try:
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         except OSError:
             pass
+
+    def _take_pidfd(self):
+        """The pidfd the zygote sent after forking (it sends it at once; None if the zygote ended)."""
+        if self.zygote is not None:
+            zygote, self.zygote = self.zygote, None
+            received = zygote.answer()[1]
+            self.pidfd = received[0] if received else None
+            for fd in received[1:]:
+                os.close(fd)
+
+    def _watch_outputs(self):
+        """Starts reading the output pipes (the first CPU sample, or the end, came)."""
+        if not self.watched:
+            self.watched = True
+            for fd in (self.fds["stdout"], self.fds["stderr"], self.fds["result"]):
+                self.poller.register(fd, select.POLLIN)
 
     def follow(self, cpu_limit, wall_deadline):
         """One round of supervision: enforces the CPU limit and the wall-clock backstop, then waits for what comes
@@ -829,6 +867,8 @@ class Supervision:
         if not chunk:
             self.poller.unregister(fd)
             self.open.discard(fd)
+            if fd == self.fds["report"]:  # the zygote is done with this input, report or not
+                self._watch_outputs()
             return
         if fd == self.fds["report"]:
             self.data[fd] += chunk
@@ -849,6 +889,7 @@ class Supervision:
             end = buffer.index(b"\n")
             line = bytes(buffer[:end])
             del buffer[:end + 1]
+            self._watch_outputs()
             try:
                 if line.startswith(b"c "):
                     self.cpu = float(line[2:])
@@ -877,6 +918,7 @@ class Supervision:
         """Kills the program process (if still there), waits until its zygote has killed what it left and reported
         (the report pipe closes), and closes every pipe."""
         self._kill()
+        self._watch_outputs()
         deadline = time.monotonic() + 5
         while self.fds["report"] in self.open and time.monotonic() < deadline and self.step(0.05):
             pass
@@ -899,8 +941,8 @@ def _run_one(zygote, compile_error, setup, payload):
         return _result("error", stderr=compile_error)
     function_mode = setup["io"] == "function"
     started = time.monotonic()
-    pidfd, fds = _spawn_input(zygote, limits["time_limit_s"], batch=False)
-    watch = Supervision(pidfd, fds, limits, payload, function_mode)
+    _, fds, rest = _spawn_input(zygote, limits["time_limit_s"], batch=False, stdin_data=payload)
+    watch = Supervision(None, fds, limits, rest, function_mode, zygote)
     wall_deadline = started + limits["time_limit_s"] * limits["wall_time_factor"] + 1.0
     while watch.follow(limits["time_limit_s"], wall_deadline):
         pass
@@ -1217,7 +1259,15 @@ class ZygoteLink:
 
     def ask(self, message, fds=()):
         """Sends `message` (and `fds`); returns the reply and the descriptors that came with it."""
+        self.tell(message, fds)
+        return self.answer()
+
+    def tell(self, message, fds=()):
+        """Sends `message` (and `fds`); its reply is for `answer`."""
         socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+
+    def answer(self):
+        """The next reply and the descriptors that came with it (SetupError if the zygote ended)."""
         data, received, _, _ = socket.recv_fds(self.sock, 1 << 16, 1)
         if not data:
             for fd in received:

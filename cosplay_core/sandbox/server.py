@@ -75,6 +75,18 @@ class SandboxServer:
             if self.proc is not None and limits.stack_mb != self._stack_mb:  # set when the runner starts
                 self._stop()
 
+    def start(self, limits: Limits | None = None) -> None:
+        """Starts the runner now (under `limits`' stack size and caps; a load with another stack size restarts it),
+        so that a first request does not wait for it; a runner that cannot start is left for that request to
+        report."""
+        if self.proc is None:
+            if self.limits is None:
+                self.limits = limits or Limits()
+            try:
+                self._start()
+            except ServerDied:
+                self._stop()
+
     def run(self, program_input) -> Outcome:
         """Runs one input of the loaded program (a stdin string, or the list of arguments in function mode)."""
         return self.run_batch([program_input], batch=False)[0]
