@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from cosplay_core.state import Cell, Snapshot
+from cosplay_core.state import Cell, Code, Snapshot, UnitTest
 
 OUTCOME_CATEGORIES = ("pass", "wrong answer", "error", "timeout", "limit")
 """Execution-matrix cell categories, in legend order."""
@@ -357,13 +357,13 @@ def coupling_timeline(snapshots: Sequence[Snapshot]) -> list[CouplingRecord]:
     return sorted(records, key=lambda r: (r.appeared_step, r.test_id))
 
 
-def code_label(code) -> str:
+def code_label(code: Code) -> str:
     """A code with its version, so that a slot's history stays readable: "code 3.2" is slot 3 after two
     replacements or repairs."""
     return f"code {code.id}.{code.version}"
 
 
-def test_label(test) -> str:
+def test_label(test: UnitTest) -> str:
     """A UT with its version: "UT 5.1" is slot 5 after one refresh or replacement."""
     return f"UT {test.id}.{test.version}"
 
@@ -478,7 +478,7 @@ def votes_needed(config: dict) -> int:
     return RunConfig(votes=int((config or {}).get("votes", 4)), policies=policies).agreement_needed
 
 
-def vote_summary(test) -> str:
+def vote_summary(test: UnitTest) -> str:
     """How a UT's votes went, in a few words: "4 of 4 agree", "3 of 4 agree (1 other)", or why it was kept anyway."""
     if not test.agreement:
         return "no agreement after the regenerations: unused (never run, in no count)"

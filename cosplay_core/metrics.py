@@ -17,16 +17,17 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def _as_correct(gt_correct) -> np.ndarray:
+def _as_correct(gt_correct: ArrayLike) -> np.ndarray:
     correct = np.asarray(gt_correct, dtype=bool)
     if correct.ndim != 1:
         raise ValueError(f"gt_correct must be a 1-D array, got shape {correct.shape}")
     return correct
 
 
-def _as_problem(gt_correct, passes) -> tuple[np.ndarray, np.ndarray]:
+def _as_problem(gt_correct: ArrayLike, passes: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     correct = _as_correct(gt_correct)
     matrix = np.asarray(passes, dtype=bool)
     if matrix.ndim != 2 or matrix.shape[0] != correct.shape[0]:
@@ -34,7 +35,7 @@ def _as_problem(gt_correct, passes) -> tuple[np.ndarray, np.ndarray]:
     return correct, matrix
 
 
-def ut_correctness(gt_correct, passes) -> Optional[np.ndarray]:
+def ut_correctness(gt_correct: ArrayLike, passes: ArrayLike) -> Optional[np.ndarray]:
     """Bool array (n_tests,): True for each unit test that every GT-correct code passes.
 
     None when no code is GT-correct: a test's correctness cannot be told then.
@@ -45,7 +46,7 @@ def ut_correctness(gt_correct, passes) -> Optional[np.ndarray]:
     return matrix[correct].all(axis=0)
 
 
-def ut_accuracy(gt_correct, passes) -> Optional[float]:
+def ut_accuracy(gt_correct: ArrayLike, passes: ArrayLike) -> Optional[float]:
     """CURE's UT accuracy for one problem: the share of unit tests that every GT-correct code passes.
 
     None when no code is GT-correct (CURE leaves such problems out) or when there are no unit tests.
@@ -63,7 +64,7 @@ def aggregate_ut_accuracy(problems: Iterable[tuple[np.ndarray, np.ndarray]]) -> 
     return float(np.mean(values)) if values else None
 
 
-def pool_pass_rate(gt_correct) -> float:
+def pool_pass_rate(gt_correct: ArrayLike) -> float:
     """Share of the code pool that is GT-correct."""
     correct = _as_correct(gt_correct)
     if correct.size == 0:
@@ -71,7 +72,7 @@ def pool_pass_rate(gt_correct) -> float:
     return float(correct.mean())
 
 
-def pass_count_auc(gt_correct, pass_counts) -> Optional[float]:
+def pass_count_auc(gt_correct: ArrayLike, pass_counts: ArrayLike) -> Optional[float]:
     """ROC AUC of pCode as a score for GT-correctness: the chance that a random correct code passes more unit
     tests than a random wrong one, ties counting half (Mann-Whitney U / (n_correct * n_wrong)).
 
@@ -91,7 +92,7 @@ def pass_count_auc(gt_correct, pass_counts) -> Optional[float]:
     return float(wins / (positives.size * negatives.size))
 
 
-def wrong_uts(gt_correct, passes) -> list[int]:
+def wrong_uts(gt_correct: ArrayLike, passes: ArrayLike) -> list[int]:
     """Indices of the unit tests that some GT-correct code fails; empty when no code is GT-correct
     (wrongness cannot be told then)."""
     verdicts = ut_correctness(gt_correct, passes)
@@ -109,7 +110,7 @@ class Coupling:
     wrong_codes: tuple[int, ...]
 
 
-def spurious_couplings(gt_correct, passes) -> list[Coupling]:
+def spurious_couplings(gt_correct: ArrayLike, passes: ArrayLike) -> list[Coupling]:
     """Every wrong unit test passed by at least one wrong code and by no correct code, with those wrong codes.
 
     Defined only when some code is GT-correct (otherwise no test can be called wrong): empty list then.
@@ -142,7 +143,7 @@ class RoundMetrics:
         return asdict(self)
 
 
-def round_metrics(gt_correct, passes) -> RoundMetrics:
+def round_metrics(gt_correct: ArrayLike, passes: ArrayLike) -> RoundMetrics:
     """Bundles the per-round GT metrics. When no code is GT-correct, test correctness is undefined: wrong UTs,
     spurious couplings and UT accuracy are None (not 0)."""
     correct, matrix = _as_problem(gt_correct, passes)
@@ -171,7 +172,7 @@ def bon_accuracy(selected_indices: Sequence[int], gt_correct_per_problem: Sequen
     return float(np.mean(hits))
 
 
-def tie_shared_pass1(top: Sequence[int], gt_correct) -> float:
+def tie_shared_pass1(top: Sequence[int], gt_correct: ArrayLike) -> float:
     """CodeT's pass@1 for one problem: the share of GT-correct codes among `top`, the codes a selector ties at the
     top (its ranking's first group): the expected accuracy of a uniform pick among them."""
     correct = _as_correct(gt_correct)
@@ -233,7 +234,7 @@ def spread(per_problem: Sequence[Sequence[Optional[float]]], resamples: int = 20
     n_seeds = max((len(r) for r in rows), default=0)
     seed_means = []
     for k in range(n_seeds):
-        values = [r[k] for r in rows if k < len(r) and r[k] is not None]
+        values = [x for x in (r[k] for r in rows if k < len(r)) if x is not None]
         if values:
             seed_means.append(float(np.mean(values)))
     problem_means = np.array([float(np.mean(v)) for v in ([x for x in r if x is not None] for r in rows) if v])
@@ -254,6 +255,7 @@ def format_spread(value: Optional[Spread], digits: int = 1) -> str:
     text = f"{100 * value.mean:.{digits}f}%"
     if value.seeds > 1:
         text += f" ±{100 * (value.std or 0):.{digits}f}"
+    assert value.ci_low is not None and value.ci_high is not None, "spread() gives an interval with every mean"
     return text + f" [{100 * value.ci_low:.{digits}f}, {100 * value.ci_high:.{digits}f}]"
 
 

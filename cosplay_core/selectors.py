@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 ERR = None  # the signature entry of a failed run
 Signature = tuple[Optional[Hashable], ...]
@@ -33,7 +34,7 @@ SignatureTable = Union[Sequence[Signature], Mapping[int, Signature]]
 # -- helpers -----------------------------------------------------------------------------------------------------
 
 
-def _as_pass_matrix(passes) -> np.ndarray:
+def _as_pass_matrix(passes: ArrayLike) -> np.ndarray:
     matrix = np.asarray(passes, dtype=bool)
     if matrix.ndim != 2:
         raise ValueError(f"passes must be a 2-D (codes x tests) matrix, got shape {matrix.shape}")
@@ -72,7 +73,7 @@ def select_random(n_codes: int, rng: random.Random) -> int:
     return rng.randrange(n_codes)
 
 
-def expected_random_accuracy(gt_correct) -> float:
+def expected_random_accuracy(gt_correct: ArrayLike) -> float:
     """The accuracy a random pick has in expectation: the share of GT-correct codes (the pool's pass@1)."""
     correct = np.asarray(gt_correct, dtype=bool)
     if correct.size == 0:
@@ -80,7 +81,7 @@ def expected_random_accuracy(gt_correct) -> float:
     return float(correct.mean())
 
 
-def select_bon(passes) -> int:
+def select_bon(passes: ArrayLike) -> int:
     """Best-of-N as CURE does it: the code that passes the most unit tests, ties to the lowest index."""
     return int(np.argmax(_as_pass_matrix(passes).sum(axis=1)))
 
@@ -114,7 +115,7 @@ def _codet_score(n_tests: int, n_codes: int, variant: CodeTVariant) -> float:
     raise ValueError(f"unknown CodeT variant {variant!r}: use 'paper' or 'released'")
 
 
-def codet_consensus_sets(passes, variant: CodeTVariant = "paper") -> list[ConsensusSet]:
+def codet_consensus_sets(passes: ArrayLike, variant: CodeTVariant = "paper") -> list[ConsensusSet]:
     """CodeT's consensus sets: codes that pass exactly the same set of tests, one set per distinct pass pattern.
 
     Variants of the score (CodeT, Chen et al. 2022):
@@ -135,7 +136,7 @@ def codet_consensus_sets(passes, variant: CodeTVariant = "paper") -> list[Consen
     return sets
 
 
-def select_codet(passes, variant: CodeTVariant = "paper") -> int:
+def select_codet(passes: ArrayLike, variant: CodeTVariant = "paper") -> int:
     """CodeT's choice: the highest-scoring consensus set (see `codet_consensus_sets` for the two score variants),
     ties to the set whose lowest code index is lowest; within the set, its lowest code index.
 
@@ -300,7 +301,8 @@ def _tests_text(count: int) -> str:
     return _plural(count, "passed test")
 
 
-def consensus_select(signatures: SignatureTable, pass_counts, candidates: Sequence[int]) -> ConsensusChoice:
+def consensus_select(signatures: SignatureTable, pass_counts: Sequence[int] | np.ndarray,
+                     candidates: Sequence[int]) -> ConsensusChoice:
     """CoSPlay stage 3: cluster the candidates (see `consensus_clusters`) and choose one code.
 
     Cluster choice: the largest; ties: higher total pCode, then fewer ERR in total, then lowest code id.
@@ -551,7 +553,7 @@ def rank_largest_cluster(evidence: Evidence) -> Ranking:
     return _ranking_by_key(keys, scores=[float(-k[1]) for k in keys])
 
 
-def stage3_ranking(pass_counts, signatures: Optional[SignatureTable], cluster_ties: bool = True,
+def stage3_ranking(pass_counts: ArrayLike, signatures: Optional[SignatureTable], cluster_ties: bool = True,
                    cluster_all: bool = False) -> tuple[Ranking, Optional[ConsensusChoice], list[int]]:
     """CoSPlay's stage 3 as ranked groups, with its `consensus_select` choice and the clustered candidates.
 
@@ -586,8 +588,8 @@ def stage3_ranking(pass_counts, signatures: Optional[SignatureTable], cluster_ti
     winner = choice.clusters[choice.chosen_cluster]
     ordered = sorted(choice.clusters, key=lambda cluster: (cluster_key(cluster), cluster[0]))
     tied = [cluster for cluster in ordered if cluster_key(cluster) == cluster_key(winner)]
-    best = [[c for c in cluster if code_key(c)[:2] == min(code_key(m)[:2] for m in cluster)] for cluster in tied]
-    top = [choice.code] + sorted((c for group in best for c in group if c != choice.code), key=code_key)
+    best_codes = [[c for c in cluster if code_key(c)[:2] == min(code_key(m)[:2] for m in cluster)] for cluster in tied]
+    top = [choice.code] + sorted((c for group in best_codes for c in group if c != choice.code), key=code_key)
     runners = sorted((c for cluster in tied for c in cluster if c not in set(top)), key=code_key)
     others = [tuple(sorted(cluster, key=code_key)) for cluster in ordered if cluster_key(cluster) != cluster_key(winner)]
     groups = (tuple(top),) + ((tuple(runners),) if runners else ()) + tuple(others) + tail
@@ -599,9 +601,9 @@ def stage3_ranking(pass_counts, signatures: Optional[SignatureTable], cluster_ti
 def rank_stage3(evidence: Evidence) -> Ranking:
     """CoSPlay's stage 3 over the pool (`stage3_ranking`): the codes tied at the top pass count, clustered on their
     signatures when there are signature inputs."""
-    clustered = evidence.signatures is not None and bool(evidence.signatures) and len(evidence.signatures[0]) > 0
-    return stage3_ranking(evidence.pass_counts, list(evidence.signatures) if clustered else None,
-                          cluster_ties=clustered)[0]
+    signatures = evidence.signatures if evidence.signatures and len(evidence.signatures[0]) > 0 else None
+    return stage3_ranking(evidence.pass_counts, list(signatures) if signatures is not None else None,
+                          cluster_ties=signatures is not None)[0]
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,8 @@ def _bold(text: str, on: bool) -> str:
     return f"<b>{text}</b>" if on else text
 
 
-def _cell_hover(snapshot: Snapshot, i: int, j: int, category: str, gt_codes, gt_tests, coupled: bool) -> str:
+def _cell_hover(snapshot: Snapshot, i: int, j: int, category: str, gt_codes: list[bool] | None,
+                gt_tests: list[bool] | None, coupled: bool) -> str:
     code, test, cell = snapshot.codes[i], snapshot.tests[j], snapshot.cells[i][j]
     lines = [f"<b>{insights.code_label(code)}</b> × <b>{insights.test_label(test)}</b> (slot.version)",
              f"{category} ({cell.status}, {cell.time_s * 1000:.0f} ms)",
@@ -408,6 +409,7 @@ def signature_figure(selection: Selection | None) -> go.Figure:
         ranks.append({v: r for r, v in enumerate(ordered)})
 
     groups: dict[str, dict[str, list]] = {}
+    colours: dict[str, str] = {}
     names: list[str] = []
     for y, (code_id, k) in enumerate(rows):
         sig = selection.signatures[code_id]
@@ -420,7 +422,8 @@ def signature_figure(selection: Selection | None) -> go.Figure:
                 name = _rank_name(rank)
                 colour = VALUE_COLOURS[rank] if rank < len(VALUE_COLOURS) else RARE_COLOUR
             if name not in groups:
-                groups[name] = {"x": [], "y": [], "customdata": [], "text": [], "colour": colour}
+                groups[name] = {"x": [], "y": [], "customdata": [], "text": []}
+                colours[name] = colour
                 names.append(name)
             g = groups[name]
             g["x"].append(x)
@@ -436,7 +439,7 @@ def signature_figure(selection: Selection | None) -> go.Figure:
         g = groups[name]
         fig.add_trace(go.Scatter(x=g["x"], y=g["y"], customdata=g["customdata"], text=g["text"], mode="markers",
                                  name=name, hovertemplate="%{text}<extra></extra>", meta={"kind": "signature"},
-                                 marker={"symbol": "square", "size": max(6, cell - 3), "color": g["colour"],
+                                 marker={"symbol": "square", "size": max(6, cell - 3), "color": colours[name],
                                          "line": {"color": "white", "width": 1}}))
     # Cluster separators and the winner's frame.
     start = 0
@@ -544,7 +547,7 @@ def selectors_figure(bench_result: dict) -> go.Figure:
     ut = [selectors[n].get("ut_accuracy") for n in names]
     problems = [selectors[n].get("problems", 0) for n in names]
 
-    def text(values):
+    def text(values: list[float | None]) -> list[str]:
         return ["n/a" if v is None else f"{100 * v:.1f}%" for v in values]
 
     fig = go.Figure()
