@@ -26,7 +26,8 @@ from cosplay_core.ground_truth import GroundTruth  # noqa: E402
 from cosplay_core.players.sim import SimPlayer  # noqa: E402
 from cosplay_core.players.contract import stage3_input_kinds  # noqa: E402
 from cosplay_core.problem import load_problem  # noqa: E402
-from cosplay_core.run import STAGE1, Run  # noqa: E402
+from cosplay_core.run import Run  # noqa: E402
+from cosplay_core.stages.steps import stage_steps  # noqa: E402
 from cosplay_core.sandbox import Executor  # noqa: E402
 
 
@@ -50,7 +51,8 @@ def measure(folder: Path, seed: int, inputs: int) -> dict:
             if run.step().stage == 3:
                 stage3_s += run.wall_s - before
         wall = run.wall_s  # the algorithm's time: baselines on the stage-1 pools are timed apart
-        matrix_steps = sum(1 for s in run.history if s.name not in STAGE1[:-1] and s.stage < 3)
+        no_matrix = [step.name for step in stage_steps(1)][:-1]  # stage 1 before the UT pool
+        matrix_steps = sum(1 for s in run.history if s.name not in no_matrix and s.stage < 3)
         cells = config.codes * config.tests
         tied = len(run.selection.tied) if len(run.selection.tied) > 1 else 0
         full = matrix_steps * cells + tied * len(run.random_inputs)

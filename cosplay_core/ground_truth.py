@@ -14,25 +14,45 @@ from typing import Any, Callable
 
 from cosplay_core.compare import outcome_matches
 from cosplay_core.problem import Problem
-from cosplay_core.sandbox import Executor, Job
+from cosplay_core.sandbox import Job, Outcome
+from cosplay_core.sandbox.protocol import ExecutorLike
 
-CheckCodes = Callable[[list[str], Executor], list[bool]]
+CheckCodes = Callable[[list[str], ExecutorLike], list[bool]]
+
+
+class UnboundGroundTruth(RuntimeError):
+    """A ground-truth scorer asked to score before an executor was bound to it (`GroundTruth.bind`)."""
 
 
 class GroundTruth:
     """Marks codes and unit tests as right or wrong for `problem`, caching by source and input.
 
     `check_codes(sources, executor)`, when given, decides the codes (a benchmark's own checker, such as
-    `CheckJudge.correct` for a HumanEval record) instead of the problem's tests; it runs on `self.executor`, which a
-    caller may rebind.
+    `CheckJudge.correct` for a HumanEval record) instead of the problem's tests. It runs on its executor: given here,
+    or bound once with `bind` (a scorer made before the run's executor exists, as `load_record`'s, is bound by the
+    run that uses it).
     """
 
-    def __init__(self, problem: Problem, executor: Executor, check_codes: CheckCodes | None = None):
+    def __init__(self, problem: Problem, executor: ExecutorLike | None = None, check_codes: CheckCodes | None = None):
         self.problem = problem
-        self.executor = executor
+        self._executor = executor
         self.check_codes = check_codes
         self._code_verdicts: dict[str, bool] = {}
         self.executions = 0
+
+    def bind(self, executor: ExecutorLike) -> "GroundTruth":
+        """Gives a scorer made without an executor this one and returns it; a scorer that has one keeps it."""
+        if self._executor is None:
+            self._executor = executor
+        return self
+
+    @property
+    def executor(self) -> ExecutorLike:
+        """The executor the scorer runs on; UnboundGroundTruth before one is given or bound."""
+        if self._executor is None:
+            raise UnboundGroundTruth(f"the ground truth of {self.problem.slug} has no executor: bind one "
+                                     "(GroundTruth.bind) before scoring")
+        return self._executor
 
     @property
     def available(self) -> bool:
@@ -58,7 +78,7 @@ class GroundTruth:
         tests = sorted(problem.tests, key=lambda t: len(json.dumps(t.input)), reverse=True)
         first, rest = tests[:1], tests[1:]
 
-        def passes(test_list, row):
+        def passes(test_list: list[Any], row: list[Outcome]) -> bool:
             return all(outcome_matches(t.output, o, problem.io, problem.comparison) for t, o in zip(test_list, row))
 
         rows = self.executor.run_jobs([Job(problem.program(s), tuple(t.input for t in first), limits)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
 from cosplay_core.compare import Comparison, outcome_matches
-from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program, pair_key
+from cosplay_core.problem import Problem
+from cosplay_core.sandbox import Job, Limits, Outcome, Program, pair_key
+from cosplay_core.sandbox.isolation import Isolation
+from cosplay_core.sandbox.protocol import ExecutorLike
 from cosplay_core.sandbox.relative import run_relative
 
 
@@ -37,9 +40,9 @@ class MatrixSnapshot:
 
 
 class ExecutionMatrix:
-    """Codes x unit tests, refreshed incrementally through a shared `Executor`."""
+    """Codes x unit tests, refreshed incrementally through a shared executor."""
 
-    def __init__(self, executor: Executor, io: str, entry_point: str | None, limits: Limits,
+    def __init__(self, executor: ExecutorLike, io: str, entry_point: str | None, limits: Limits,
                  comparison: Comparison = Comparison(), relative_time_limit: float | None = None):
         self.executor = executor
         self.io = io
@@ -50,6 +53,12 @@ class ExecutionMatrix:
         self._codes: dict[int, Program] = {}
         self._tests: dict[int, tuple[Any, Any]] = {}
         self._outcomes: dict[str, Outcome] = {}  # by (program, input) content key
+
+    def probe(self) -> "ExecutionMatrix":
+        """An empty matrix that executes as this one does (same executor, I/O, limits, comparison and pool-relative
+        limit): for checking a few programs apart, such as repairs against one UT, without touching this one."""
+        return ExecutionMatrix(self.executor, self.io, self.entry_point, self.limits, self.comparison,
+                               self.relative_time_limit)
 
     # -- pools -------------------------------------------------------------------------------------------------
 
@@ -149,7 +158,7 @@ class RecordingExecutor:
     executor at the same time may add to them).
     """
 
-    def __init__(self, executor: Executor, relative_time_limit: float | None = None,
+    def __init__(self, executor: ExecutorLike, relative_time_limit: float | None = None,
                  recorded: dict[str, Outcome] | None = None):
         self.executor = executor
         self.relative_time_limit = relative_time_limit
@@ -165,7 +174,9 @@ class RecordingExecutor:
     def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
         """The final outcome of every job's pairs, recorded ones answered from the record."""
         rows: list[list[Outcome | None]] = []
-        todo, places, wanted = [], [], set()
+        todo: list[Job] = []
+        places: list[tuple[int, list[int], list[str]]] = []
+        wanted: set[str] = set()
         with self._lock:
             for job in jobs:
                 keys = [pair_key(job.program, x, job.limits) for x in job.inputs]
@@ -190,8 +201,25 @@ class RecordingExecutor:
                         self._new.append(keys[i])
         return rows  # type: ignore[return-value]
 
-    def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
+    def run(self, program: Program, inputs: Iterable[Any], limits: Limits | None = None) -> list[Outcome]:
         return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
+
+    def iter_jobs(self, jobs: list[Job]) -> Iterator[list[Outcome]]:
+        yield from self.run_jobs(jobs)
+
+    @property
+    def executions(self) -> int:
+        """As an executor: the pairs it passed on to the executor (`executed`)."""
+        return self.executed
+
+    @property
+    def cache_hits(self) -> int:
+        """As an executor: the pairs it answered from its record (`replayed`)."""
+        return self.replayed
+
+    @property
+    def isolation(self) -> Isolation:
+        return self.executor.isolation
 
     def take_new(self) -> dict[str, Outcome]:
         """The outcomes recorded since the last call, by pair key (what a trace has not written yet)."""
@@ -215,8 +243,8 @@ class _Retries:
         return self.recorder.executor.run_jobs(jobs)
 
 
-def problem_matrix(problem, sources: dict[int, str], tests: dict[int, tuple[Any, Any]],
-                   executor: Executor) -> ExecutionMatrix:
+def problem_matrix(problem: Problem, sources: dict[int, str], tests: dict[int, tuple[Any, Any]],
+                   executor: ExecutorLike) -> ExecutionMatrix:
     """A refreshed matrix of `sources` x `tests` (id -> (input, expected)) under `problem`'s I/O and limits."""
     matrix = ExecutionMatrix(executor, problem.io, problem.entry_point, problem.limits(), problem.comparison)
     for code_id, source in sources.items():

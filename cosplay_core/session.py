@@ -39,7 +39,7 @@ class BackboneSettings:
 class EventRelay:
     """Forwards player events to a target set later (the run is created after its player)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.target: Callable[[dict], None] | None = None
 
     def __call__(self, event: dict) -> None:
@@ -69,13 +69,11 @@ def start_run(problem: Problem, config: RunConfig, executor: Executor, backbone:
                          api_key=backbone.api_key, cache_dir=backbone.cache_dir, concurrency=backbone.concurrency,
                          max_calls=backbone.max_calls, max_tokens=backbone.max_tokens, sim_skills=backbone.sim_skills,
                          on_event=relay, config=config)
-    gt = ground_truth if ground_truth is not None else GroundTruth(problem, executor)
-    if getattr(getattr(gt, "executor", None), "deferred", False):
-        gt.executor = executor  # a benchmark record's scorer shares the run's sandbox servers
+    # the run binds `executor` to a scorer made without one (a benchmark record's): it shares the run's sandbox
     if out_dir is not None and resume and (Path(out_dir) / TRACE_NAME).exists():
-        run = Run.resume(problem, player, config, executor, out_dir, gt)
+        run = Run.resume(problem, player, config, executor, out_dir, ground_truth)
     else:
-        run = Run(problem, player, config, executor, out_dir, gt)
+        run = Run(problem, player, config, executor, out_dir, ground_truth)
     relay.target = run.record
     return run
 

@@ -1,4 +1,5 @@
-"""The run's state: code and unit-test pools, what each step changed, and immutable snapshots for viewers.
+"""The run's state: code and unit-test pools, what each step changed, the state a run keeps between steps
+(`RunState`), and immutable snapshots for viewers.
 
 Everything here is plain data that round-trips through JSON (`to_dict` / `from_dict`), so that a trace can rebuild
 any step and a run can resume from its last finished step.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -120,6 +121,92 @@ class Snapshot:
     @property
     def test_pass_counts(self) -> np.ndarray:
         return self.passes.sum(axis=0) if self.passes.size else np.zeros(len(self.tests), dtype=int)
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Everything a run keeps between steps. Copy-on-write: a step never changes a state (nor its dicts), it returns a
+    new one (`dataclasses.replace`), so the state before a step is the step's undo.
+
+    `codes` and `tests` are the pools by slot, in slot order (`tests` holds unused UTs too, `UnitTest.agreed` false);
+    `counter` the last request index given; `cursor` the next step ("done" at the end); `round` the current round and
+    `round_changes` the pool changes made in it; `rounds` one record per finished round; `initial` the stage-1 pools
+    (sources, passes, executions) for the baselines; `random_inputs` stage 3's inputs; the counters are the
+    algorithm's executions and time, the baselines' apart, and executions answered from the run's record.
+    """
+
+    codes: dict[int, Code] = field(default_factory=dict)
+    tests: dict[int, UnitTest] = field(default_factory=dict)
+    hints: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    attacks: tuple[tuple[str, ...], ...] = ()
+    counter: int = 0
+    cursor: str = "hints"
+    round: int = 0
+    round_changes: int = 0
+    rounds: tuple[dict, ...] = ()
+    initial: dict | None = None
+    random_inputs: tuple = ()
+    selection: Selection | None = None
+    baselines: dict = field(default_factory=dict)
+    stopped: str | None = None
+    executions: int = 0
+    baseline_executions: int = 0
+    baseline_wall_s: float = 0.0
+    wall_s: float = 0.0
+    executions_cached: int = 0
+    total_wall_s: float = 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.cursor == "done"
+
+    @property
+    def used_tests(self) -> tuple[UnitTest, ...]:
+        """The UTs whose votes agreed, in slot order: the matrix's columns."""
+        return tuple(t for t in self.tests.values() if t.agreed)
+
+    @property
+    def unused_tests(self) -> tuple[UnitTest, ...]:
+        return tuple(t for t in self.tests.values() if not t.agreed)
+
+    def to_dict(self, blob: Callable[[Any], Any] = lambda value: value) -> dict:
+        """The state as a trace's step event keeps it (`blob` stores a large value apart and returns its
+        reference): `tests` the used UTs (the matrix's columns), `unused_tests` those whose votes never agreed."""
+        def test_record(t: UnitTest) -> dict:
+            return dict(to_jsonable(t), input=blob(t.input), expected=blob(t.expected),
+                        votes=[blob(v) for v in t.votes])
+
+        selection = None
+        if self.selection is not None:
+            selection = dict(to_jsonable(self.selection), inputs=[blob(x) for x in self.selection.inputs])
+        initial = self.initial and dict(self.initial, codes=[blob(c) for c in self.initial["codes"]])
+        return {"codes": [dict(to_jsonable(c), source=blob(c.source)) for c in self.codes.values()],
+                "tests": [test_record(t) for t in self.used_tests],
+                "unused_tests": [test_record(t) for t in self.unused_tests],
+                "hints": list(self.hints), "plans": list(self.plans), "attacks": [list(a) for a in self.attacks],
+                "counter": self.counter, "cursor": self.cursor, "round": self.round,
+                "round_changes": self.round_changes, "rounds": list(self.rounds), "initial": initial,
+                "random_inputs": [blob(x) for x in self.random_inputs], "selection": selection,
+                "baselines": self.baselines, "stopped": self.stopped, "executions": self.executions,
+                "baseline_executions": self.baseline_executions, "baseline_wall_s": self.baseline_wall_s,
+                "wall_s": self.wall_s, "executions_cached": self.executions_cached,
+                "total_wall_s": self.total_wall_s}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunState":
+        """The state a step event recorded (blobs resolved), as `to_dict` wrote it; fields that older traces lack
+        take their defaults."""
+        tests = [test_from_dict(t) for t in d["tests"] + d.get("unused_tests", [])]
+        return cls(codes={c["id"]: code_from_dict(c) for c in d["codes"]},
+                   tests={t.id: t for t in sorted(tests, key=lambda t: t.id)},  # slots in order, as the run held them
+                   hints=tuple(d["hints"]), plans=tuple(d["plans"]), attacks=tuple(tuple(a) for a in d["attacks"]),
+                   counter=d["counter"], cursor=d["cursor"], round=d["round"], round_changes=d["round_changes"],
+                   rounds=tuple(d["rounds"]), initial=d["initial"], random_inputs=tuple(d["random_inputs"]),
+                   selection=selection_from_dict(d["selection"]), baselines=d["baselines"], stopped=d["stopped"],
+                   executions=d["executions"], baseline_executions=d.get("baseline_executions", 0),
+                   baseline_wall_s=d.get("baseline_wall_s", 0.0), wall_s=d["wall_s"],
+                   executions_cached=d.get("executions_cached", 0), total_wall_s=d.get("total_wall_s", 0.0))
 
 
 def canonical(value: Any, io: str, comparison: Comparison = Comparison()) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 from cosplay_core.config import Policies
 from cosplay_core.insights import GLOSSARY, explain_step
 from cosplay_core.players.sim import SIM_NOTICE
+from cosplay_core.stages.steps import policy_labels
 from pages import settings as kept
 from pages.common import (backbone_refusal, cost_line, ground_truth_shown, header, heavy_imports, sandbox_warnings,
                           shown, snapshot_label)
@@ -14,9 +15,7 @@ from pages.common import (backbone_refusal, cost_line, ground_truth_shown, heade
 BACKBONES = {"sim": "sim (offline simulation)", "candidates": "Your own candidates (offline, no model)", "anthropic": "Anthropic (Claude)", "openai": "OpenAI (GPT)",
              "compatible": "OpenAI-compatible server (vLLM, Ollama, llama.cpp)", "pool": "Recorded pool (pool:)"}
 POLICY_LABELS = {"attack_tests": "UTs targeting attack ideas", "self_consistency": "self-consistency votes",
-                 "clean_codes": "step 1: replace codes passing no UT", "break_coupling": "step 2: refresh weakest UT",
-                 "fix_codes": "step 3: repair against trusted UT", "replace_trivial_tests":
-                 "step 4: replace zero-discrimination UTs", "cluster_ties": "stage 3: cluster tied codes",
+                 **policy_labels(), "cluster_ties": "stage 3: cluster tied codes",
                  "cluster_all_codes": "stage 3: cluster every code",
                  "stop_when_quiet": "stop early after a quiet round", "verify_repairs": "keep only repairs that pass",
                  "votes_cast": "votes: a missing prediction abstains"}

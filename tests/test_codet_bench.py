@@ -148,7 +148,7 @@ def test_record_ids_and_load_record(problems_file, executor):
     assert record_ids(problems_file) == list(TASKS)
     problem, truth = load_record(problems_file, "HumanEval/2")
     assert problem.slug == "HumanEval/2" and problem.io == "function" and isinstance(truth, GroundTruth)
-    truth.executor = executor
+    truth.bind(executor)
     right = problem.statement + "    return number % 1.0\n"
     assert truth.codes_correct([right, problem.statement + "    return number\n"]) == [True, False]
     with pytest.raises(ProblemError, match="no record"):

@@ -288,7 +288,7 @@ def test_a_repair_that_still_fails_is_rejected_only_when_verified(problem, execu
     kinds = [c.kind for c in run.history[-1].changes]
     if verify:
         assert kinds == ["repair_rejected", "repair_rejected"] and run.codes[2].source == PLUS_TWO
-        assert run.round_changes == 0
+        assert run.state.round_changes == 0
     else:
         assert kinds == ["code_repaired", "code_repaired"] and run.codes[2].source == ONE
         assert "not checked" in run.history[-1].changes[0].reason

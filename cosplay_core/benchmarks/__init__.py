@@ -12,7 +12,6 @@ use: a HumanEval-format record as a problem, with a ground-truth scorer that dec
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from cosplay_core.benchmarks.apps import (APPS_TIME_LIMIT_S, apps_problem, apps_record_id, is_apps_record,
@@ -38,7 +37,7 @@ from cosplay_core.benchmarks.humaneval import (
 )
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.problem import Problem, ProblemError
-from cosplay_core.sandbox import Executor
+from cosplay_core.sandbox.protocol import ExecutorLike
 
 __all__ = [
     "APPS_TIME_LIMIT_S",
@@ -95,44 +94,19 @@ def record_ids(path: str | Path, runnable: bool = False) -> list[str]:
     return ids
 
 
-def ground_truth_for(problem: HumanEvalProblem, executor: Executor) -> GroundTruth:
+def ground_truth_for(problem: HumanEvalProblem, executor: ExecutorLike | None = None) -> GroundTruth:
     """The problem's ground-truth scorer: a code is correct when HumanEval's own `check` passes it, decided outside
     the code's process (`CheckJudge`: the recording of `check`'s calls is made once and kept), run through
-    `executor`; all of one code's calls get the problem's time limit, at least 5 s."""
+    `executor` (without one, the scorer is bound later: `GroundTruth.bind`); all of one code's calls get the
+    problem's time limit, at least 5 s."""
     judge = CheckJudge(problem, problem.limits(time_limit_s=max(problem.time_limit_s, 5.0)))
     return GroundTruth(problem, executor, check_codes=judge.correct)
 
 
-class _DeferredExecutor:
-    """Stands for an `Executor` created on first use and shared by every scorer `load_record` made.
-
-    `load_record` is called before the run's executor exists; a caller that has one can rebind the scorer
-    (`ground_truth.executor = executor`) and this one is never started.
-    """
-
-    deferred = True  # a caller with an executor of its own rebinds: `if getattr(gt.executor, "deferred", False)`
-    _lock = threading.Lock()
-    _shared: Executor | None = None
-
-    def _real(self) -> Executor:
-        with _DeferredExecutor._lock:
-            if _DeferredExecutor._shared is None:
-                _DeferredExecutor._shared = Executor()
-            return _DeferredExecutor._shared
-
-    @property
-    def executions(self) -> int:
-        shared = _DeferredExecutor._shared
-        return shared.executions if shared is not None else 0
-
-    def __getattr__(self, name):
-        return getattr(self._real(), name)
-
-
 def load_record(path: str | Path, record_id: str) -> tuple[Problem, GroundTruth | None]:
     """The record with this id as a problem, with its ground-truth scorer: for HumanEval, a function-mode problem
-    scored by HumanEval's own `check` (run in an executor created when first needed, one for the whole process;
-    rebind it to share a run's executor: `ground_truth.executor = executor`, or build it with `ground_truth_for`);
+    scored by HumanEval's own `check` (a scorer without an executor: the run that uses it binds its own, and any
+    other caller binds one with `GroundTruth.bind` before scoring);
     for APPS, a stdin problem whose tests are its ground truth (scorer None: the problem's tests).
     Raises `ProblemError` when the file or the record is missing or malformed.
     """
@@ -142,5 +116,5 @@ def load_record(path: str | Path, record_id: str) -> tuple[Problem, GroundTruth 
                 return apps_problem(record, f"{path}:{number}"), None
         elif record.get("task_id") == record_id:
             problem = humaneval_problem(record, f"{path}:{number}")
-            return problem, ground_truth_for(problem, _DeferredExecutor())  # type: ignore[arg-type]
+            return problem, ground_truth_for(problem)
     raise ProblemError(f"{path}: no record with task_id {record_id!r}")

@@ -50,7 +50,8 @@ from typing import Any
 from cosplay_core.benchmarks import typed_values
 from cosplay_core.benchmarks.typed_values import TypedValueError, decode, dumps, encode, loads, update_in_place
 from cosplay_core.problem import ProblemError
-from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program
+from cosplay_core.sandbox import Job, Limits, Outcome, Program
+from cosplay_core.sandbox.protocol import ExecutorLike
 
 __all__ = ["CHECK_SEED", "CheckJudge", "GTVerdict", "MAX_CALLS", "MAX_ROUNDS", "Recording"]
 
@@ -374,7 +375,7 @@ class CheckJudge:
 
     # -- the phases
 
-    def recording(self, executor: Executor) -> Recording:
+    def recording(self, executor: ExecutorLike) -> Recording:
         """The calls `check` makes of the canonical solution (none without one); made once, then kept.
         `ProblemError` when `check` passes the candidate something that is not a plain value."""
         with self._lock:
@@ -382,7 +383,7 @@ class CheckJudge:
                 self._recording = self._record(executor)
             return self._recording
 
-    def _record(self, executor: Executor) -> Recording:
+    def _record(self, executor: ExecutorLike) -> Recording:
         if not self.solution:
             return Recording((), False, "no canonical solution")
         limits = replace(self.limits, time_limit_s=max(self.limits.time_limit_s, 10.0), isolate_inputs=True,
@@ -403,7 +404,7 @@ class CheckJudge:
                             f"that is not a plain value ({reply.get('unencodable')}): its ground truth cannot be "
                             "decided outside the candidate's process")
 
-    def verdicts(self, codes: list[str], executor: Executor) -> list[GTVerdict]:
+    def verdicts(self, codes: list[str], executor: ExecutorLike) -> list[GTVerdict]:
         """Each code's ground truth, in order (identical codes are decided once). `ProblemError` when `check`
         passes the candidate something that is not a plain value before any answer could have led it to."""
         recording = self.recording(executor)
@@ -449,7 +450,7 @@ class CheckJudge:
                     pending.append(code)
         return [decided[code] for code in codes]
 
-    def correct(self, codes: list[str], executor: Executor) -> list[bool]:
+    def correct(self, codes: list[str], executor: ExecutorLike) -> list[bool]:
         """For each code, in order: is it GT-correct?"""
         return [verdict.correct for verdict in self.verdicts(codes, executor)]
 
@@ -460,7 +461,7 @@ class CheckJudge:
         return replace(self.limits, time_limit_s=budget_s, isolate_inputs=False, batch_time_limit_s=budget_s,
                        value_limit_bytes=min(self.limits.value_limit_bytes, CANDIDATE_VALUE_BYTES))
 
-    def _run_candidates(self, codes: list[str], plans: dict[str, list[str]], executor: Executor,
+    def _run_candidates(self, codes: list[str], plans: dict[str, list[str]], executor: ExecutorLike,
                         full: set[str] | frozenset[str] = frozenset()) -> dict[str, _CandidateRun]:
         """Every code on its list of calls, each code's calls in one child after a probe that its code runs: the
         codes in `full` under the whole limit, the others under FIRST_BUDGET_S (`_CandidateRun.cut` says where a
@@ -492,7 +493,7 @@ class CheckJudge:
         return runs
 
     def _replay(self, codes: list[str], plans: dict[str, list[str]], recording: Recording,
-                runs: dict[str, _CandidateRun], executor: Executor) -> list[Any]:
+                runs: dict[str, _CandidateRun], executor: ExecutorLike) -> list[Any]:
         """`check` replayed on each code's values: one batch (or a few, for very large values) of one program."""
         if not codes:
             return []

@@ -15,12 +15,13 @@ import json
 import statistics
 from dataclasses import replace
 
-from cosplay_core.sandbox import Executor, Job, Outcome
+from cosplay_core.sandbox import Job, Outcome
+from cosplay_core.sandbox.protocol import JobRunner
 
 PROBE_TIME_LIMIT_S = 0.25
 
 
-def run_relative(executor: Executor, jobs: list[Job], factor: float | None) -> list[list[Outcome]]:
+def run_relative(executor: JobRunner, jobs: list[Job], factor: float | None) -> list[list[Outcome]]:
     """Outcomes of `jobs` (all under the same limits), with pool-relative time limits when `factor` is set;
     without it, exactly `executor.run_jobs(jobs)`."""
     if not jobs or factor is None:
@@ -67,5 +68,5 @@ def run_relative(executor: Executor, jobs: list[Job], factor: float | None) -> l
     return rows
 
 
-def _input_key(item) -> str:
+def _input_key(item: object) -> str:
     return json.dumps(item, sort_keys=True)

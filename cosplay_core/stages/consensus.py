@@ -7,15 +7,45 @@ neither is ERR); the largest cluster wins and the chosen code comes from it (rul
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from dataclasses import replace
+from typing import Any, Sequence
 
 import numpy as np
 
 from cosplay_core.problem import Problem
-from cosplay_core.sandbox import Executor, Job, Outcome
+from cosplay_core.sandbox import Job, Outcome
+from cosplay_core.sandbox.protocol import ExecutorLike
 from cosplay_core.sandbox.relative import run_relative
 from cosplay_core.selectors import stage3_ranking
-from cosplay_core.state import Selection, canonical
+from cosplay_core.stages.context import StepContext, StepResult
+from cosplay_core.state import RunState, Selection, canonical
+
+
+async def inputs_step(ctx: StepContext, state: RunState) -> StepResult:
+    """R random valid inputs, for the signatures."""
+    inputs = await ctx.player.random_inputs(ctx.config.inputs, ctx.indices())
+    return StepResult(replace(state, random_inputs=tuple(inputs)))
+
+
+async def select_step(ctx: StepContext, state: RunState) -> StepResult:
+    """Stage 3 on the final pools (the codes tied at the top, or every code with `cluster_all_codes`; clustered only
+    with random inputs), then the baselines on the stage-1 pools (`ctx.baselines`, counted apart)."""
+    snap = ctx.matrix.snapshot()
+    inputs = list(state.random_inputs)
+    policies = ctx.config.policies
+    every = policies.cluster_all_codes and bool(inputs)
+    tied = list(snap.code_ids) if every else tied_top(snap.code_ids, snap.code_pass_counts)
+    cluster = (policies.cluster_ties or every) and bool(inputs) and len(tied) > 1
+    signatures: dict[int, tuple] = {c: () for c in snap.code_ids}
+    if cluster:  # through the matrix's executor: the run's record, under its pool-relative limits
+        rows = await asyncio.to_thread(run_signatures, ctx.matrix.executor, ctx.problem,
+                                       [state.codes[c].source for c in tied], inputs)
+        signatures.update(zip(tied, rows))
+    selection = select_code(snap.code_ids, snap.code_pass_counts, signatures, inputs,
+                            policies.cluster_ties and bool(inputs), every)
+    state = replace(state, selection=selection)
+    return StepResult(replace(state, baselines=await ctx.baselines(state)))
 
 
 def signature(problem: Problem, outcomes: list[Outcome]) -> tuple:
@@ -24,7 +54,7 @@ def signature(problem: Problem, outcomes: list[Outcome]) -> tuple:
                  if o.ok else None for o in outcomes)
 
 
-def run_signatures(executor: Executor, problem: Problem, sources: list[str], inputs: list[Any],
+def run_signatures(executor: ExecutorLike, problem: Problem, sources: list[str], inputs: Sequence[Any],
                    relative_time_limit: float | None = None) -> list[tuple]:
     """Signatures of `sources` on `inputs`, run in parallel in the sandbox (pool-relative limits when set)."""
     if not sources:
@@ -44,7 +74,7 @@ def tied_top(code_ids: tuple[int, ...], pass_counts: np.ndarray) -> list[int]:
 
 
 def select_code(code_ids: tuple[int, ...], pass_counts: np.ndarray, signatures: dict[int, tuple],
-                inputs: list[Any], cluster_ties: bool = True, cluster_all: bool = False) -> Selection:
+                inputs: Sequence[Any], cluster_ties: bool = True, cluster_all: bool = False) -> Selection:
     """Stage 3's choice among `code_ids` given their pass counts and signatures (code id -> signature).
 
     By default the codes tied at the top pass count are clustered; with `cluster_all`, every code is (the largest

@@ -14,33 +14,47 @@ import itertools
 import random
 from collections import Counter
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 from cosplay_core.config import RunConfig
 from cosplay_core.players.contract import Player
 from cosplay_core.problem import Problem
+from cosplay_core.stages.context import Indices, StepContext, StepResult
 from cosplay_core.stages.together import gather_all
-from cosplay_core.state import Code, UnitTest, canonical
+from cosplay_core.state import Code, RunState, UnitTest, canonical
 
-class Indices:
-    """Request indices: every request gets its own, so samples differ and runs are reproducible.
 
-    Concurrent requests complete in any order, so each concurrent task takes a `block` reserved up front, in
-    program order: the indices a request gets never depend on timing.
-    """
+async def hints_step(ctx: StepContext, state: RunState) -> StepResult:
+    """Hints: K_h distinct solution approaches."""
+    return StepResult(replace(state, hints=tuple(await ctx.player.propose_hints(ctx.config.hints))))
 
-    def __init__(self, last: int = 0):
-        self.last = last
 
-    def __call__(self) -> int:
-        self.last += 1
-        return self.last
+async def plans_step(ctx: StepContext, state: RunState) -> StepResult:
+    """One plan per code, each built on a subset of the hints."""
+    return StepResult(replace(state, plans=tuple(await write_plans(ctx.player, state.hints, ctx.config,
+                                                                   ctx.indices))))
 
-    def block(self, size: int) -> "Indices":
-        """A sub-source of `size` indices reserved now."""
-        block = Indices(self.last)
-        self.last += size
-        return block
+
+async def attacks_step(ctx: StepContext, state: RunState) -> StepResult:
+    """Attack ideas for each plan."""
+    attacks = await attack_ideas(ctx.player, state.plans, ctx.indices)
+    return StepResult(replace(state, attacks=tuple(tuple(ideas) for ideas in attacks)))
+
+
+async def codes_step(ctx: StepContext, state: RunState) -> StepResult:
+    """The code pool: one program per plan, in slots 0..N_c-1."""
+    return StepResult(replace(state, codes={c.id: c for c in await write_codes(ctx.player, state.plans,
+                                                                                ctx.indices)}))
+
+
+async def tests_step(ctx: StepContext, state: RunState) -> StepResult:
+    """The UT pool (expected outputs by self-consistency), executed against the codes; the stage-1 pools are kept
+    (`initial`: sources and passes) for the baselines."""
+    tests = await write_tests(ctx.player, ctx.problem, state.attacks, ctx.config, ctx.indices)
+    state = replace(state, tests={t.id: t for t in tests})
+    snap = await ctx.refresh(state)
+    initial = {"codes": [c.source for c in state.codes.values()], "passes": snap.passes.tolist()}
+    return StepResult(replace(state, initial=initial))
 
 
 def test_block_size(config: RunConfig) -> int:
@@ -58,18 +72,18 @@ def plan_hint_subsets(hint_count: int, plan_count: int, per_plan: int, seed: int
     return [subsets[i % len(subsets)] for i in range(plan_count)]
 
 
-async def write_plans(player: Player, hints: list[str], config: RunConfig, next_index: Indices) -> list[str]:
+async def write_plans(player: Player, hints: Sequence[str], config: RunConfig, next_index: Indices) -> list[str]:
     subsets = plan_hint_subsets(len(hints), config.codes, config.hints_per_plan, config.seed)
     requests = [player.write_plan([hints[i] for i in subset], next_index()) for subset in subsets]
     plans = await gather_all(*requests)
     return [plan or "Solve the problem directly." for plan in plans]
 
 
-async def attack_ideas(player: Player, plans: list[str], next_index: Indices) -> list[list[str]]:
+async def attack_ideas(player: Player, plans: Sequence[str], next_index: Indices) -> list[list[str]]:
     return list(await gather_all(*[player.attack_ideas(plan, next_index()) for plan in plans]))
 
 
-async def write_codes(player: Player, plans: list[str], next_index: Indices, attempts: int = 3) -> list[Code]:
+async def write_codes(player: Player, plans: Sequence[str], next_index: Indices, attempts: int = 3) -> list[Code]:
     """One program per plan (a failed request is retried with a new index, up to `attempts` times)."""
 
     async def one(slot: int, plan: str, indices: Indices) -> Code:
@@ -129,7 +143,7 @@ async def make_test(player: Player, problem: Problem, test_id: int, attack: str 
                     version)
 
 
-def spread_attacks(attacks: list[list[str]], count: int) -> list[str]:
+def spread_attacks(attacks: Sequence[Sequence[str]], count: int) -> list[str]:
     """`count` attack ideas drawn evenly from every plan's ideas (plans without ideas are skipped).
 
     With at least as many UTs as plans, the plans take turns (UT i targets plan i mod P) and each plan's ideas are
@@ -150,7 +164,7 @@ def spread_attacks(attacks: list[list[str]], count: int) -> list[str]:
     return targets
 
 
-def test_attacks(attacks: list[list[str]], config: RunConfig) -> list[str | None]:
+def test_attacks(attacks: Sequence[Sequence[str]], config: RunConfig) -> list[str | None]:
     """Which attack idea each UT targets: the first half random (None), the rest attack ideas spread evenly over
     the plans (`spread_attacks`); all random when the policy is off or no plan has an idea."""
     random_count = config.tests // 2 if config.policies.attack_tests else config.tests
@@ -159,7 +173,7 @@ def test_attacks(attacks: list[list[str]], config: RunConfig) -> list[str | None
     return targets + spread + [None] * (config.tests - random_count - len(spread))
 
 
-async def write_tests(player: Player, problem: Problem, attacks: list[list[str]], config: RunConfig,
+async def write_tests(player: Player, problem: Problem, attacks: Sequence[Sequence[str]], config: RunConfig,
                       next_index: Indices) -> list[UnitTest]:
     targets = test_attacks(attacks, config)
     return list(await gather_all(*[

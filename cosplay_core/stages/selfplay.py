@@ -1,6 +1,6 @@
 """Stage 2, execution-matrix-driven self-play: the four steps of a round, each a pure decision on the matrix followed
-by the player requests it needs. Each step returns the changes it made; the run applies them and refreshes the
-matrix (only the rows and columns that changed are executed again).
+by the player requests it needs. Each step takes the run's state and returns a new state with the changes it made
+(`StepResult`); the run then refreshes the matrix (only the rows and columns that changed are executed again).
 
 The matrix holds the used UTs only: a UT whose votes never agreed (`UnitTest.agreed` false) takes part in no
 decision. A UT that a step re-derives or regenerates without reaching agreement becomes unused the same way.
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
-from cosplay_core.config import RunConfig
-from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot
-from cosplay_core.players.contract import Player
-from cosplay_core.problem import Problem
-from cosplay_core.stages.ideas import Indices, make_test, predict_expected, test_block_size
+from cosplay_core.matrix import MatrixSnapshot
+from cosplay_core.stages.context import StepContext, StepResult
+from cosplay_core.stages.ideas import make_test, predict_expected, test_block_size
 from cosplay_core.stages.together import gather_all
-from cosplay_core.state import Change, Code, UnitTest, bump, canonical
-
+from cosplay_core.state import Change, RunState, bump, canonical
 
 
 def _mean_pass_of_passers(snap: MatrixSnapshot, column: int) -> float:
@@ -59,20 +58,21 @@ def trivial_tests(snap: MatrixSnapshot) -> list[int]:
     return [j for j in range(len(snap.test_ids)) if counts[j] == 0 or counts[j] == n]
 
 
-def _show(value) -> str:
+def _show(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
     text = " ".join(text.split())
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-async def clean_codes(player: Player, codes: dict[int, Code], snap: MatrixSnapshot,
-                      next_index: Indices) -> list[Change]:
+async def clean_codes(ctx: StepContext, state: RunState) -> StepResult:
     """Step 1: codes that pass no UT are replaced by fresh samples. With no used UT at all, a pass count of 0 says
     nothing against a code, and nothing is replaced."""
+    snap = ctx.matrix.snapshot()
     zero = [snap.code_ids[i] for i in np.flatnonzero(snap.code_pass_counts == 0)]
     if not zero or not snap.test_ids:
-        return []
-    sources = await gather_all(*[player.write_code(None, next_index()) for _ in zero])
+        return StepResult(state)
+    sources = await gather_all(*[ctx.player.write_code(None, ctx.indices()) for _ in zero])
+    codes = dict(state.codes)
     changes = []
     for code_id, source in zip(zero, sources):
         if not source:
@@ -81,16 +81,18 @@ async def clean_codes(player: Player, codes: dict[int, Code], snap: MatrixSnapsh
         codes[code_id] = bump(old, source, "fresh sample")
         changes.append(Change("code_replaced", "code", code_id, f"code {code_id} passed no UT: replaced by a fresh "
                                                                  "sample", old.source, source))
-    return changes
+    return StepResult(replace(state, codes=codes), tuple(changes))
 
 
-async def break_coupling(player: Player, problem: Problem, tests: dict[int, UnitTest], snap: MatrixSnapshot,
-                         config: RunConfig, next_index: Indices) -> list[Change]:
+async def break_coupling(ctx: StepContext, state: RunState) -> StepResult:
     """Step 2: the weakest non-trivial UT gets its expected output re-derived, or is regenerated."""
+    snap = ctx.matrix.snapshot()
+    player, problem, config, next_index = ctx.player, ctx.problem, ctx.config, ctx.indices
     column = weakest_test(snap)
     if column is None:
-        return []
+        return StepResult(state)
     test_id = snap.test_ids[column]
+    tests = dict(state.tests)
     old = tests[test_id]
     support = int(snap.test_pass_counts[column])
     expected, votes, agreement = await predict_expected(player, problem, old.input, config, next_index)
@@ -102,44 +104,45 @@ async def break_coupling(player: Player, problem: Problem, tests: dict[int, Unit
                                  origin=old.origin if same else "expected output re-derived",
                                  version=old.version + (0 if same else 1))
         if same:
-            return [Change("test_confirmed", "test", test_id, f"{why}: expected output re-derived, unchanged "
-                                                               f"({_show(expected)})", old.expected, expected)]
-        return [Change("test_rederived", "test", test_id, f"{why}: expected output re-derived, "
-                                                           f"{_show(old.expected)} -> {_show(expected)}",
-                       old.expected, expected)]
+            change = Change("test_confirmed", "test", test_id, f"{why}: expected output re-derived, unchanged "
+                                                                f"({_show(expected)})", old.expected, expected)
+        else:
+            change = Change("test_rederived", "test", test_id, f"{why}: expected output re-derived, "
+                                                                f"{_show(old.expected)} -> {_show(expected)}",
+                            old.expected, expected)
+        return StepResult(replace(state, tests=tests), (change,))
     new = await make_test(player, problem, test_id, old.attack, config, next_index,
                           "regenerated (no agreement on a re-derived output)", old.version + 1)
     tests[test_id] = new
     outcome = "regenerated" if new.agreed else "regenerated without agreement either: UT not used"
-    return [Change("test_regenerated", "test", test_id, f"{why}: no agreement on a re-derived output, {outcome}",
-                   [old.input, old.expected], [new.input, new.expected])]
+    return StepResult(replace(state, tests=tests), (Change(
+        "test_regenerated", "test", test_id, f"{why}: no agreement on a re-derived output, {outcome}",
+        [old.input, old.expected], [new.input, new.expected]),))
 
 
-async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], tests: dict[int, UnitTest],
-                    snap: MatrixSnapshot, matrix: ExecutionMatrix, config: RunConfig,
-                    next_index: Indices) -> list[Change]:
+async def fix_codes(ctx: StepContext, state: RunState) -> StepResult:
     """Step 3: the most-supported non-trivial UT is trusted when at least `config.trusted_min_passes` codes pass
     it; codes failing it are repaired against it.
 
     With `verify_repairs` (default), a repair is kept when the repaired program passes the trusted UT; otherwise the
     code stays as it was. Without it, every repair is kept.
     """
+    snap, matrix = ctx.matrix.snapshot(), ctx.matrix
+    player, config, next_index, codes = ctx.player, ctx.config, ctx.indices, dict(state.codes)
     column = trusted_test(snap, config.trusted_min_passes(len(snap.code_ids)))
     if column is None:
-        return []
+        return StepResult(state)
     test_id = snap.test_ids[column]
-    test = tests[test_id]
-    failing = [snap.code_ids[i] for i in np.flatnonzero(~snap.passes[:, column])]
-    requests = []
-    for code_id in failing:
-        actual = matrix.outcome(code_id, test_id)
-        requests.append(player.repair_code(codes[code_id].source, test.input, test.expected, actual, next_index()))
+    test = state.tests[test_id]
+    rows = np.flatnonzero(~snap.passes[:, column])
+    failing = [snap.code_ids[i] for i in rows]
+    requests = [player.repair_code(codes[snap.code_ids[i]].source, test.input, test.expected, snap.outcomes[i][column],
+                                   next_index()) for i in rows]
     repaired = await gather_all(*requests)
     candidates = {code_id: source for code_id, source in zip(failing, repaired) if source}
     verdicts = dict.fromkeys(candidates, True)
     if candidates and config.policies.verify_repairs:
-        probe = ExecutionMatrix(matrix.executor, matrix.io, matrix.entry_point, matrix.limits, matrix.comparison,
-                                matrix.relative_time_limit)
+        probe = matrix.probe()
         probe.set_test(test_id, test.input, test.expected)
         for code_id, source in candidates.items():
             probe.set_code(code_id, source)
@@ -165,19 +168,20 @@ async def fix_codes(player: Player, problem: Problem, codes: dict[int, Code], te
         else:
             changes.append(Change(rejected, "code", code_id, f"{why}: the {word} still fails it, code kept",
                                   old.source, candidates[code_id]))
-    return changes
+    return StepResult(replace(state, codes=codes), tuple(changes))
 
 
-async def replace_trivial_tests(player: Player, problem: Problem, tests: dict[int, UnitTest], snap: MatrixSnapshot,
-                                config: RunConfig, next_index: Indices) -> list[Change]:
+async def replace_trivial_tests(ctx: StepContext, state: RunState) -> StepResult:
     """Step 4: UTs passed by no code or by every code carry no signal and are replaced."""
+    snap, config = ctx.matrix.snapshot(), ctx.config
     columns = trivial_tests(snap)
     if not columns:
-        return []
+        return StepResult(state)
     n = len(snap.code_ids)
+    tests = dict(state.tests)
     olds = [tests[snap.test_ids[j]] for j in columns]
     news = await gather_all(*[
-        make_test(player, problem, old.id, old.attack, config, next_index.block(test_block_size(config)),
+        make_test(ctx.player, ctx.problem, old.id, old.attack, config, ctx.indices.block(test_block_size(config)),
                   "replacement for a zero-discrimination UT", old.version + 1) for old in olds])
     changes = []
     for j, old, new in zip(columns, olds, news):
@@ -186,4 +190,4 @@ async def replace_trivial_tests(player: Player, problem: Problem, tests: dict[in
         outcome = "replaced" if new.agreed else "replaced by one whose votes never agreed: UT not used"
         changes.append(Change("test_replaced", "test", old.id, f"UT {old.id} was passed by {who}: {outcome}",
                               [old.input, old.expected], [new.input, new.expected]))
-    return changes
+    return StepResult(replace(state, tests=tests), tuple(changes))
