@@ -28,7 +28,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from cosplay_core.bench import ProblemRef, run_one
 from cosplay_core.config import RunConfig
@@ -36,6 +37,10 @@ from cosplay_core.outdir import LOCK_NAME, FolderBusy, MalformedFile, hold_folde
     write_json_atomic
 from cosplay_core.session import SUMMARY_NAME, BackboneSettings
 from cosplay_core.trace import TRACE_NAME
+
+if TYPE_CHECKING:  # imported by the functions that use them, on the workers
+    from cosplay_core.models.base import Completion, GenerateConfig, Message
+    from cosplay_core.sandbox import Executor
 
 # A local Ray on a small shared machine: the object store only carries summaries and traces (about 1 MB each).
 LOCAL_OBJECT_STORE_BYTES = 128 << 20
@@ -48,7 +53,7 @@ class RayUnavailable(Exception):
     """Ray cannot be used (not installed, an address that cannot be reached): the message is one line."""
 
 
-def _ray():
+def _ray() -> ModuleType:
     try:
         import ray
     except ImportError:
@@ -99,6 +104,7 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     address = address or os.environ.get("RAY_ADDRESS") or None
     # workers' output is not forwarded: standard output holds the command's JSON alone
     quiet = {"include_dashboard": False, "log_to_driver": False}
+    options: dict[str, Any]
     if address is None:  # Ray's warnings about a cluster (token authentication) say nothing about a local one
         options = {"num_cpus": num_cpus or os.cpu_count() or 1, "object_store_memory": LOCAL_OBJECT_STORE_BYTES,
                    "logging_level": logging.ERROR}
@@ -203,7 +209,7 @@ class PacedModel:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def generate(self, messages, config):
+    async def generate(self, messages: list[Message], config: GenerateConfig) -> Completion:
         wait = await self._gate.reserve.remote(self._provider)
         if wait > 0:
             await asyncio.sleep(wait)
@@ -225,7 +231,8 @@ def pace_providers(gate: Any, providers: list[str]) -> None:
         factory, usage = registry._PROVIDERS[provider]
         _PACED[provider] = gate
 
-        def paced(rest, *, _factory=factory, _provider=provider, **options):
+        def paced(rest: str, *, _factory: Callable[..., Any] = factory, _provider: str = provider,
+                  **options: Any) -> PacedModel:
             return PacedModel(_factory(rest, **options), _PACED[_provider], _provider)
 
         registry.register_provider(provider, paced, usage=usage)
@@ -233,11 +240,11 @@ def pace_providers(gate: Any, providers: list[str]) -> None:
 
 # ---- the worker side ------------------------------------------------------------------------------------------------
 
-_EXECUTOR: list = []  # this worker process's sandbox executor, kept for every task it runs
+_EXECUTOR: list[Executor] = []  # this worker process's sandbox executor, kept for every task it runs
 _EXECUTOR_LOCK = threading.Lock()
 
 
-def _worker_executor(workers: int):
+def _worker_executor(workers: int) -> Executor:
     """This process's executor with `workers` servers (made on first use, remade if a task declares other CPUs),
     its servers warm from earlier tasks and its outcome cache empty.
 
@@ -410,7 +417,9 @@ class RayRunner:
                 if summary.get("interrupted") and summary.get("error") != NOT_RUN:
                     ray.get(self.gate.close.remote(backbone_key(task.backbone)))
                 finish(index, summary)
-        return summaries
+        finished = [summary for summary in summaries if summary is not None]
+        assert len(finished) == len(tasks), "every task finishes: from its folder or from its Ray task"
+        return finished
 
 
 def _shippable(task: ProblemTask) -> ProblemTask:
