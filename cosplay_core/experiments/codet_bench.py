@@ -47,7 +47,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -61,7 +61,8 @@ from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.players.pool import PoolPlayer, input_key
 from cosplay_core.problem import ProblemError
 from cosplay_core.run import Run
-from cosplay_core.sandbox import Executor, Job, Limits, Outcome
+from cosplay_core.sandbox import Executor, Isolation, Job, Limits, Outcome, Program
+from cosplay_core.sandbox.protocol import ExecutorLike
 from cosplay_core.stages import consensus
 
 __all__ = ["CODET_REFERENCE", "CodetBenchSettings", "ExecutedPools", "SELECTORS", "aggregate_codet", "aggregate_seeds", "codet_pass1",
@@ -188,13 +189,13 @@ class _ReplayExecutor:
             return len(self._asked)
 
     @property
-    def isolation(self):
+    def isolation(self) -> Isolation:
         return self._fallback.isolation
 
-    def run(self, program, inputs, limits: Limits | None = None) -> list[Outcome]:
+    def run(self, program: Program, inputs: Iterable[Any], limits: Limits | None = None) -> list[Outcome]:
         return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
 
-    def iter_jobs(self, jobs: list[Job]):
+    def iter_jobs(self, jobs: list[Job]) -> Iterator[list[Outcome]]:
         yield from self.run_jobs(jobs)
 
     def run_jobs(self, jobs: list[Job]) -> list[list[Outcome]]:
@@ -452,7 +453,8 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
     replay = _ReplayExecutor(dict(table), executor)
     judge = judge or CheckJudge(problem, problem.limits(time_limit_s=settings.gt_time_limit_s))
     truth = _KnownGroundTruth(problem, executor, verdict_of, judge)
-    run = Run(problem, player, config, replay, ground_truth=truth)  # type: ignore[arg-type]
+    run_executor: ExecutorLike = replay  # checked: the replay is an executor as far as the run can tell
+    run = Run(problem, player, config, run_executor, ground_truth=truth)  # type: ignore[arg-type]  # PoolUsage
     try:
         run.run_to_end()
         summary = run.summary()
