@@ -45,13 +45,17 @@ import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from types import CodeType
+from typing import TYPE_CHECKING, Any, Callable
 
 from cosplay_core.benchmarks import typed_values
 from cosplay_core.benchmarks.typed_values import TypedValueError, decode, dumps, encode, loads, update_in_place
 from cosplay_core.problem import ProblemError
 from cosplay_core.sandbox import Job, Limits, Outcome, Program
 from cosplay_core.sandbox.protocol import ExecutorLike
+
+if TYPE_CHECKING:
+    from cosplay_core.problem import Problem
 
 __all__ = ["CHECK_SEED", "CheckJudge", "GTVerdict", "MAX_CALLS", "MAX_ROUNDS", "Recording"]
 
@@ -86,10 +90,11 @@ class Recording:
 
 # ---- what runs inside the sandbox (standard library and the typed_values codec only) ----------------------------
 # These functions' source is embedded in sandbox programs after the codec's text, which defines `encode`, `decode`,
-# `dumps`, `loads`, `update_in_place` and `TypedValueError` there, as the imports above do here.
+# `dumps`, `loads`, `update_in_place` and `TypedValueError` there, as the imports above do here. The sandbox runs
+# them without importing typing: their annotations that name a typing construct are strings.
 
 
-def _sandbox_call(function, call):
+def _sandbox_call(function: "Callable[..., Any]", call: str) -> dict:
     """In the candidate's process: the candidate's function on one call's typed (args, kwargs). Returns
     {"v": result} (typed), plus {"a": (args, kwargs) after the call} when the call changed them; {"x": exception
     name, "m": message} when it raised an Exception; {"bad": why} when the result has no typed encoding."""
@@ -119,7 +124,7 @@ def _sandbox_call(function, call):
     return answer
 
 
-def _sandbox_failure(exc):
+def _sandbox_failure(exc: BaseException) -> str:
     """`check`'s failure as one line: the exception, and the line of the test code it came from."""
     line = None
     tb = exc.__traceback__
@@ -135,7 +140,7 @@ def _sandbox_failure(exc):
     return f"{type(exc).__name__}{': ' + text if text else ''}{where}"
 
 
-def _sandbox_record(code, test, entry_point, seed, max_calls):
+def _sandbox_record(code: str, test: str, entry_point: str, seed: int, max_calls: int) -> dict:
     """In a trusted process: the prompt and canonical solution (`code`), the test code, and `check` on a wrapper
     that records each call's typed (args, kwargs) before the call. Returns {"calls", "passed", "reason"}, or
     {"unencodable": why, "at": k} when `check` passes something that is not a plain value."""
@@ -144,13 +149,14 @@ def _sandbox_record(code, test, entry_point, seed, max_calls):
     class Stop(BaseException):
         pass
 
-    namespace = {"__name__": "__cosplay_check__"}
+    namespace: dict[str, Any] = {"__name__": "__cosplay_check__"}
     exec(compile(code, "prompt.py", "exec", dont_inherit=True), namespace)
     exec(compile(test, "check.py", "exec", dont_inherit=True), namespace)
     function = namespace[entry_point]
-    calls, state = [], {"depth": 0, "end": None}
+    calls: list[str] = []
+    state: dict[str, Any] = {"depth": 0, "end": None}
 
-    def recorder(*args, **kwargs):
+    def recorder(*args: "Any", **kwargs: "Any") -> "Any":
         if state["depth"]:  # the canonical solution calling itself
             return function(*args, **kwargs)
         if state["end"] is not None:
@@ -185,7 +191,8 @@ def _sandbox_record(code, test, entry_point, seed, max_calls):
     return {"calls": calls, "passed": passed, "reason": reason}
 
 
-def _sandbox_replay(prompt_code, test_code, entry_point, seed, recorded, request):
+def _sandbox_replay(prompt_code: "CodeType", test_code: "CodeType", entry_point: str, seed: int, recorded: list,
+                    request: dict) -> dict:
     """In a trusted process: the prompt (its function a stub) and the test code, `check` given a replayer that
     answers call k with the candidate's value k when its arguments are `calls[k]`. Returns {"passed": True},
     {"passed": False, "reason"} ("missing": k when call k had no value), {"unknown": typed args, "at": k} at the
@@ -198,12 +205,12 @@ def _sandbox_replay(prompt_code, test_code, entry_point, seed, recorded, request
 
     calls = recorded if request.get("calls") is None else request["calls"]
     values = request["values"]
-    namespace = {"__name__": "__cosplay_check__"}
+    namespace: dict[str, Any] = {"__name__": "__cosplay_check__"}
     exec(prompt_code, namespace)
     exec(test_code, namespace)
-    state = {"k": 0, "end": None}
+    state: dict[str, Any] = {"k": 0, "end": None}
 
-    def replayer(*args, **kwargs):
+    def replayer(*args: "Any", **kwargs: "Any") -> "Any":
         if state["end"] is not None:
             raise Stop
         k = state["k"]
@@ -242,7 +249,7 @@ def _sandbox_replay(prompt_code, test_code, entry_point, seed, recorded, request
     random.seed(seed)
     try:
         namespace["check"](replayer)
-        outcome = {"passed": True}
+        outcome: dict[str, Any] = {"passed": True}
     except Stop:
         outcome = {"passed": False}
     except BaseException as exc:  # trusted code: any way out of check is a failure of the candidate's values
@@ -296,17 +303,17 @@ def _cosplay_replay(request):
 
 
 @functools.lru_cache(maxsize=None)
-def _sandbox_prefix(*functions) -> str:
+def _sandbox_prefix(*functions: Callable[..., Any]) -> str:
     return "\n\n".join([_CODEC] + [inspect.getsource(f) for f in functions])
 
 
-def _sandbox_source(*functions, main: str) -> str:
+def _sandbox_source(*functions: Callable[..., Any], main: str) -> str:
     """A sandbox program: the codec, the given functions, then `main`."""
     return _sandbox_prefix(*functions) + "\n\n" + main
 
 
 @functools.lru_cache(maxsize=None)
-def _precompiled_prefix(*functions) -> str:
+def _precompiled_prefix(*functions: Callable[..., Any]) -> str:
     """The codec and `functions` as a prefix that loads them already compiled (`marshal`, when the sandbox's
     interpreter has this one's bytecode; else from their source, compiled in the sandbox): one candidate's program
     then costs the sandbox a compile of its own code only, not of the codec's 13 KB (twice: the runner checks
@@ -341,7 +348,7 @@ class CheckJudge:
     of `check`; memory and the other limits apply as given.
     """
 
-    def __init__(self, problem, limits: Limits | None = None):
+    def __init__(self, problem: Problem, limits: Limits | None = None) -> None:
         self.problem = problem
         self.limits = limits or problem.limits()
         test = getattr(problem, "check_code", "")
@@ -353,7 +360,7 @@ class CheckJudge:
         self.solution = problem.reference  # the prompt and the canonical solution, or None
         self._recording: Recording | None = None
         self._lock = threading.Lock()
-        self._replay_program = None
+        self._replay_program: Program | None = None
 
     # -- the three programs
 
