@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from cosplay_core.stages.steps import stage_steps
 from cosplay_core.state import Cell, Code, Snapshot, UnitTest
 
 OUTCOME_CATEGORIES = ("pass", "wrong answer", "error", "timeout", "limit")
@@ -31,7 +32,7 @@ _STATUS_CATEGORY = {"ok": "wrong answer", "error": "error", "timeout": "timeout"
                     "output_limit": "limit"}
 
 # Stage-2 step names in the order a round runs them (steps can be switched off; the order never changes).
-ROUND_STEP_ORDER = ("clean", "coupling", "fix", "trivial")
+ROUND_STEP_ORDER = tuple(step.name for step in stage_steps(2))
 
 _TEST_CHANGE_WORDS = {"test_rederived": "expected output re-derived", "test_regenerated": "regenerated",
                       "test_replaced": "replaced"}
@@ -488,9 +489,7 @@ def vote_summary(test: UnitTest) -> str:
 
 def _round_steps(config: dict) -> list[str]:
     policies = (config or {}).get("policies") or {}
-    names = {"clean": "clean_codes", "coupling": "break_coupling", "fix": "fix_codes",
-             "trivial": "replace_trivial_tests"}
-    return [step for step in ROUND_STEP_ORDER if policies.get(names[step], True)]
+    return [step.name for step in stage_steps(2) if step.policy is None or policies.get(step.policy, True)]
 
 
 def _quiet_reason(name: str, before: Snapshot, config: dict) -> str:
