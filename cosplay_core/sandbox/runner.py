@@ -649,13 +649,12 @@ def _children_cpu():
 
 def _watch(pid, pidfd, report_w, baseline):
     """Waits for the program process, reporting the tree's CPU time every CPU_SAMPLE_S; returns its wait status."""
-    poller = select.poll()
-    poller.register(pidfd, select.POLLIN)
+    ready = [pidfd]
     while True:
         waited, status = _reap(pid)
         if waited:
             return status
-        poller.poll(CPU_SAMPLE_S * 1000)
+        select.select(ready, (), (), CPU_SAMPLE_S)
         waited, status = _reap(pid)
         if waited:
             return status
@@ -1346,7 +1345,7 @@ def _program_zygote(sock):
         sock.send(json.dumps({"compile_error": compile_error, "pid": os.getpid()}).encode())
         mounted = False
         while True:
-            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 8)
+            data, fds = _recv_fds(sock, 8)
             if not data:
                 break
             if len(fds) != 5:
@@ -1362,7 +1361,8 @@ def _program_zygote(sock):
             baseline = _children_cpu()
             pid = _fork_program(code, setup, fds, request)
             pidfd = os.pidfd_open(pid)
-            socket.send_fds(sock, [b'{"pid": %d}' % pid], [pidfd])  # few objects: each page written costs a fault
+            # few objects: each page a zygote writes while its program process lives costs a copy-on-write fault
+            sock.sendmsg([b'{"pid": %d}' % pid], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, pidfd.to_bytes(4, ORDER))])
             try:
                 _finish_input(pid, pidfd, fds[4], baseline)
             finally:
@@ -1373,6 +1373,17 @@ def _program_zygote(sock):
         except BaseException:
             pass
     os._exit(0)
+
+
+def _recv_fds(sock, maxfds):
+    """(message, descriptors) from a zygote socket: socket.recv_fds without its imports and array (a program
+    zygote runs this between two forks, where every page written costs a fault)."""
+    data, ancillary, _, _ = sock.recvmsg(1 << 16, socket.CMSG_SPACE(maxfds * 4))
+    fds = []
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds += memoryview(payload)[:len(payload) - len(payload) % 4].cast("i").tolist()
+    return data, fds
 
 
 def _reap_all():
@@ -1525,6 +1536,7 @@ DEFERRED = []  # the supervision of a batch's last process, finished once the ha
 _INPUT_MOUNTS = {}  # a zygote's tmpfs mount arguments, by size
 ZYGOTE_LOCKED = False  # the root zygote set no_new_privs, the filter, empty ambient and inheritable sets
 BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
+ORDER = sys.byteorder
 
 if __name__ == "__main__":
     main()
