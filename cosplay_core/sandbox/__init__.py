@@ -113,12 +113,15 @@ class Executor:
     def _start_idle_server(self, limits: Limits | None) -> None:
         server = SandboxServer(self.isolation, self.scratch_root, self.packages)
         server.start(limits)
+        self._keep_idle(server)
+
+    def _keep_idle(self, server: SandboxServer) -> None:
+        """Keeps `server` for the next job, or closes it when `workers` servers are idle already."""
         with self._lock:
             if len(self._idle) < self.workers:
                 self._idle.append(server)
-                server = None
-        if server is not None:
-            server.close()
+                return
+        server.close()
 
     def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
         """Outcomes of `program` on each input, in order."""
@@ -198,12 +201,7 @@ class Executor:
         except BaseException:
             server.close()
             raise
-        with self._lock:
-            if len(self._idle) < self.workers:
-                self._idle.append(server)
-                server = None
-        if server is not None:
-            server.close()
+        self._keep_idle(server)
         return outcomes
 
 
