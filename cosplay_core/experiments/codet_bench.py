@@ -77,6 +77,7 @@ CODET_REFERENCE = {"codet_paper": 36.7, "codet_released_rerun": 36.76, "random_r
 POOL_SIZES = ((16, 16), (16, None), (32, None), (64, None), (100, 16), (100, None))  # (codes, UT samples); None: all
 POOL_SIZE_SEEDS = 5
 EXECUTED_CACHE_FORMAT = 1  # bump when what `execute_pools` keeps changes
+EXECUTING_PER_WORKER = 4  # problems whose steps (a) and (b) are under way at once, per sandbox server
 RECORD_VERSION = 3  # 2: ground truth decided outside the candidate's process (CheckJudge); 3: ranked tie
 # groups (tie-shared pass@1 for every selector), equal-budget baselines, one record per seed
 
@@ -320,7 +321,8 @@ def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor
     what decides them and read back instead of executed: the same verdicts and outcomes, so the same results."""
     codes = list(pool.codes)
     distinct = list(dict.fromkeys(codes))
-    gt_limits = problem.limits(time_limit_s=settings.gt_time_limit_s)
+    gt_limits = problem.limits(time_limit_s=settings.gt_time_limit_s)  # (a)'s limit does not change its cost:
+    # CheckJudge first gives a candidate a short budget, the whole limit only when check needs it
     judge = CheckJudge(problem, gt_limits)
     inputs: dict[str, Any] = {}
     for test in pool.tests:
@@ -333,10 +335,12 @@ def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor
     if found is not None:
         verdict_of, table = found
     else:
-        verdict_of = dict(zip(distinct, judge.correct(distinct, executor)))
         table: dict[tuple[str, str], Outcome] = {}
-        if keys:
-            rows = executor.run_jobs([Job(problem.program(c), tuple(inputs.values()), limits) for c in distinct])
+        with ThreadPoolExecutor(max_workers=1) as side:  # (b) queued at once, run beside (a)'s phases
+            matrix = side.submit(executor.run_jobs, [Job(problem.program(c), tuple(inputs.values()), limits)
+                                                     for c in distinct] if keys else [])
+            verdict_of = dict(zip(distinct, judge.correct(distinct, executor)))
+            rows = matrix.result()
             for source, row in zip(distinct, rows):
                 table.update(((source, key), outcome) for key, outcome in zip(keys, row))
         if path is not None:
@@ -568,6 +572,14 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
     lock = threading.Lock()
     done = [0]
 
+    # Steps (a) and (b) of many problems at a time (they mostly wait for the sandbox), in problem order, so that
+    # the executor's servers never idle between one problem's phases; `jobs` problems are evaluated at a time.
+    executing = ThreadPoolExecutor(max_workers=max(jobs, EXECUTING_PER_WORKER * getattr(executor, "workers", 1)))
+    prefetched = {problem.slug: executing.submit(execute_pools, problem, pools[problem.slug], executor,
+                                                 CodetBenchSettings(**asdict(base)), Path(cache) if cache else None)
+                  for problem in problems if problem.slug in pools
+                  and any((problem.slug, k) not in stored for k in seeds)}
+
     def one(problem: HumanEvalProblem) -> dict[int, dict]:
         records: dict[int, dict] = {}
         executed: ExecutedPools | None = None
@@ -579,8 +591,7 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
                     if pool is None:
                         raise ProblemError(f"{problem.slug}: no recorded samples in {pools_folder}")
                     settings = CodetBenchSettings(**dict(asdict(base), seed=k))
-                    executed = executed or execute_pools(problem, pool, executor, settings,
-                                                          Path(cache) if cache else None)
+                    executed = executed or prefetched[problem.slug].result()
                     record = evaluate_problem(problem, pool, executor, settings, str(pools_folder), executed)
                     if out_dir is not None:
                         _write_atomically(_record_path(out_dir, problem.slug, k), record)
@@ -597,6 +608,7 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
         with ThreadPoolExecutor(max_workers=jobs) as workers:
             by_problem = list(workers.map(one, problems))
     finally:
+        executing.shutdown(cancel_futures=True)
         if own_executor:
             executor.close()
     result = aggregate_seeds({k: [r[k] for r in by_problem] for k in seeds})
