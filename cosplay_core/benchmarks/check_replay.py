@@ -27,6 +27,13 @@ The entry point's name is bound to the wrapper (recording or replaying) as well 
 HumanEval's harness, where `check` runs in the candidate's namespace, a call by name (`sort_third(...)` in
 HumanEval/33) is a call of the candidate. A call the canonical solution makes to itself is not recorded.
 
+A candidate's calls run first under a short CPU budget (`FIRST_BUDGET_S`), then, only when needed, again under the
+whole limit. The calls before the first one the short budget stopped ran in the same process, in the same order, as
+they would under the whole limit, so they have the same values; the replay is kept when it ends before needing the
+stopped call (a wrong answer earlier, a different call asked for), and the code runs again under the whole limit
+otherwise (or when its import alone outran the budget). Verdicts are those of the whole limit alone; a wrong code
+that loops after an answer `check` already rejects costs the short budget, not the limit.
+
 Each call's input to the candidate carries a hash of the candidate's whole list of calls and the call's index: the
 executor runs identical inputs of a job once and caches outcomes, which would otherwise skip a stateful candidate's
 repeated call or answer a later round's calls from an earlier child. A probe before the calls makes a code that does
