@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cosplay_core.experiments.codet_bench import CODET_REFERENCE, run_codet_benchmark  # noqa: E402
+from cosplay_core.records import BenchResult  # noqa: E402
 from cosplay_core.config import Policies, RunConfig  # noqa: E402
 from cosplay_core.models.cache import default_cache_dir  # noqa: E402
 from cosplay_core.sandbox import Executor  # noqa: E402
@@ -46,7 +47,7 @@ def policies_of(name: str) -> Policies:
     return PAPER.including(*on).without(*off)
 
 
-def measure(policies: Policies, split: str, seeds: int, jobs: int, out: Path | None, tag: str) -> dict:
+def measure(policies: Policies, split: str, seeds: int, jobs: int, out: Path | None, tag: str) -> BenchResult:
     """CoSPlay (and every baseline) with `policies` on `split`: the benchmark's result (`run_codet_benchmark`)."""
     executor = Executor()
     try:
@@ -58,10 +59,10 @@ def measure(policies: Policies, split: str, seeds: int, jobs: int, out: Path | N
         executor.close()
 
 
-def pass1(result: dict, selector: str) -> tuple[float, float]:
-    """(mean, std) over seeds of `selector`'s tie-shared pass@1, in percent."""
-    figure = result["claims"]["selectors"][selector]["pass1"]
-    return 100 * figure["mean"], 100 * (figure["std"] or 0.0)
+def pass1(result: BenchResult, selector: str) -> tuple[float, float]:
+    """(mean, std) over seeds of `selector`'s tie-shared pass@1 on the result's split, in percent."""
+    figure = result.main.selectors[selector].pass1
+    return 100 * (figure.mean or 0.0), 100 * (figure.std or 0.0)
 
 
 def choose(dev: dict[str, tuple[float, float]]) -> str:
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
         for split in ("test", "all"):
             result = measure(policies, split, args.seeds, args.jobs, out, "report")
             mean, std = pass1(result, "cosplay")
-            print(f"| {split} | {result['problems']} | {mean:.1f} ± {std:.1f} | "
+            print(f"| {split} | {result.problems} | {mean:.1f} ± {std:.1f} | "
                   f"{pass1(result, 'codet_released')[0]:.1f} | {CODET_REFERENCE['codet_paper']} |", flush=True)
     print(f"{args.seeds} seeds, mean ± std over seeds; {time.perf_counter() - started:.0f} s")
     return 0

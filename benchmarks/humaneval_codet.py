@@ -19,6 +19,7 @@ Progress goes to standard error; with --json, standard output holds the JSON alo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -85,20 +86,20 @@ def main() -> int:
     finally:
         executor.close()
     wall = time.perf_counter() - started
-    result["machine"] = {"cores": os.cpu_count(), "load_before": load_before, "load_after": _load(),
-                         "sandbox": executor.isolation.method, "python": sys.version.split()[0],
-                         "wall_s": round(wall, 1), "cache": None if cache is None else str(cache)}
+    machine = {"cores": os.cpu_count(), "load_before": load_before, "load_after": _load(),
+               "sandbox": executor.isolation.method, "python": sys.version.split()[0],
+               "wall_s": round(wall, 1), "cache": None if cache is None else str(cache)}
+    result = dataclasses.replace(result, details=dict(result.details, machine=machine))
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result.to_dict()))
         return 0
     print(format_codet_table(result))
     if args.markdown:
         print("\n" + claims_markdown(result) + "\n")
-    machine = result["machine"]
     print(f"machine: {machine['cores']} cores, sandbox {machine['sandbox']}, python {machine['python']}; "
           f"load average (1, 5, 15 min) before {machine['load_before']}, after {machine['load_after']}; "
           f"cache {machine['cache'] or 'off'}")
-    print(f"total wall time {machine['wall_s']} s for {result['problems']} problems x {args.seeds} seed(s); target "
+    print(f"total wall time {machine['wall_s']} s for {result.problems} problems x {args.seeds} seed(s); target "
           f"for all 164 problems and one seed: under {TARGET_S} s")
     return 0
 

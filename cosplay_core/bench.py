@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import IO, Callable
 
 from cosplay_core import metrics
 from cosplay_core import selectors as selector_table
@@ -15,7 +15,8 @@ from cosplay_core.config import RunConfig
 from cosplay_core.outdir import FolderBusy, MalformedFile, child_names, hold_folder, inside, read_json_file, \
     write_json_atomic
 from cosplay_core.problem import ProblemError
-from cosplay_core.progress import progress
+from cosplay_core.progress import Bar, progress
+from cosplay_core.records import BenchResult, Reading, RecordError, RunSummary, score_splits
 from cosplay_core.run import RunError, RunInterrupted
 from cosplay_core.sandbox import Executor
 from cosplay_core.session import SUMMARY_NAME, BackboneSettings, resolve_problem, start_run
@@ -69,12 +70,17 @@ def run_one(ref: ProblemRef, config: RunConfig, backbone: BackboneSettings, exec
     try:
         with hold_folder(folder, "the problem folder") if folder else nullcontext():
             if folder is not None and (folder / SUMMARY_NAME).exists():
-                return read_json_file(folder / SUMMARY_NAME)
+                stored = read_json_file(folder / SUMMARY_NAME)
+                try:
+                    RunSummary.from_dict(stored)
+                except RecordError as exc:
+                    raise MalformedFile(f"{folder / SUMMARY_NAME}: {exc}") from None
+                return stored
             problem, ground_truth = resolve_problem(ref.reference)
             run = start_run(problem, config, executor, backbone, folder, ground_truth)
             try:
                 run.run_to_end()
-                summary = run.summary()
+                summary = run.summary(equal_budget=True)
             finally:
                 run.close()
             if folder is not None:
@@ -125,11 +131,6 @@ def run_benchmark(refs: list[ProblemRef], config: RunConfig, backbone: BackboneS
         return list(pool.map(one, refs))
 
 
-def _mean(values: list) -> float | None:
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
-
-
 def task_id(ref: ProblemRef) -> str:
     """The id a split is decided by: a benchmark record's id, else the problem folder's name."""
     return ref.reference.rsplit("#", 1)[1] if "#" in ref.reference else ref.slug
@@ -140,124 +141,128 @@ def in_split(refs: list[ProblemRef], split: str) -> list[ProblemRef]:
     return [ref for ref in refs if metrics.in_split(task_id(ref), split)]
 
 
-def _readings(summary: dict, name: str) -> tuple[bool | None, float | None, float | None]:
-    """(chosen code GT-correct, tie-shared pass@1, UT accuracy) of one selector in one run's summary."""
-    gt = summary["gt"]
-    if name == "cosplay":
-        return gt["bon_cluster"], gt.get("pass1_cluster"), gt["ut_accuracy"]
-    if name == "cosplay_bon":
-        return gt["bon"], gt.get("pass1_bon"), gt["ut_accuracy"]
-    entry = summary.get("baselines", {}).get(name)
-    if entry is None:
-        return None, None, None
-    pass1 = entry.get("pass1", entry.get("expected_accuracy"))
-    verdict = entry.get("expected_accuracy", entry.get("gt_correct"))  # random: its expectation, not one draw
-    return verdict, pass1, gt.get("ut_accuracy_initial")
+def _verdict(value: bool | float | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def aggregate(summaries: list[dict]) -> dict:
-    """Per selector: accuracy (share of problems whose chosen code is GT-correct), tie-shared pass@1 (the share of
-    correct codes in the selector's top group), UT accuracy and cost."""
-    ok = [s for s in summaries if "error" not in s]
-    scored = [s for s in ok if s.get("gt", {}).get("codes_total")]
-    selectors = {}
-    for name in SELECTORS:
-        readings = [_readings(s, name) for s in scored]
-        self_play = name in ("cosplay", "cosplay_bon")
-        selectors[name] = {
-            "bon": _mean([float(v) for v, _, _ in readings if v is not None]),
-            "pass1": _mean([p for _, p, _ in readings if p is not None]),
-            "ut_accuracy": _mean([u for v, _, u in readings if v is not None]),
-            "problems": len([v for v, _, _ in readings if v is not None]),
-            "executions": sum(s.get("executions", 0) if self_play else
-                              s.get("executions_stage1", 0) + s.get("executions_baselines", 0) for s in ok),
-        }
-    usage = {k: sum(s.get("usage", {}).get(k, 0) for s in ok) for k in ("calls", "input_tokens", "output_tokens")}
-    return {"problems": len(summaries), "scored": len(scored), "failed": len(summaries) - len(ok),
-            "selectors": selectors, "usage": usage, "wall_s": round(sum(s.get("wall_s", 0) for s in ok), 2),
-            "errors": [f"{s['problem']}: {s['error']}" for s in summaries if "error" in s],
-            # a replayed pool with fewer distinct UT inputs than N_t: its UT pool could not be filled
-            "short_of_test_inputs": sorted(s["problem"] for s in ok if s.get("short_of_test_inputs"))}
+def _readings(summary: RunSummary) -> dict[str, Reading]:
+    """Every selector's reading of one run: CoSPlay's two on the final pools, the baselines on the stage-1 pools
+    (random: its expectation, not one draw), each baseline's equal-budget pass@1 when the run measured it (CoSPlay's
+    own equal budget is itself)."""
+    gt, extra = summary.gt, summary.extra
+    measured = summary.equal_budget is not None
+    budget = (summary.equal_budget or {}).get("selectors") or {}
+    readings = {"cosplay": Reading(_verdict(gt.cosplay_correct), gt.cosplay_pass1,
+                                   gt.cosplay_pass1 if measured else None, gt.ut_accuracy, summary.executions),
+                "cosplay_bon": Reading(_verdict(gt.bon_correct), gt.bon_pass1, gt.bon_pass1 if measured else None,
+                                       gt.ut_accuracy, summary.executions)}
+    stage1 = int(extra.get("executions_stage1", 0)) + int(extra.get("executions_baselines", 0))
+    for name, entry in summary.baselines.items():
+        readings[name] = Reading(_verdict(entry.get("expected_accuracy", entry.get("gt_correct"))),
+                                 entry.get("pass1", entry.get("expected_accuracy")),
+                                 (budget.get(name) or {}).get("pass1"), gt.ut_accuracy_initial, stage1)
+    return readings
 
 
-def aggregate_seeds(summaries_by_seed: dict[int, list[dict]], split: str = "all") -> dict:
-    """`aggregate` of the first seed's summaries, with `claims`: per selector, accuracy and tie-shared pass@1 as
-    `metrics.spread` dicts (mean and std over seeds, bootstrap 95% interval over problems), and CoSPlay's UT
-    accuracy at the start and the end over the same problems (those where both are defined, in every seed)."""
+def _parsed(summaries: list[dict]) -> tuple[list[RunSummary], list[str]]:
+    """The finished runs as RunSummary, and one line per failed (or unreadable) problem."""
+    runs, errors = [], []
+    for s in summaries:
+        if "error" in s:
+            errors.append(f"{s.get('problem', '?')}: {s['error']}")
+            continue
+        try:
+            runs.append(RunSummary.from_dict(s))
+        except RecordError as exc:
+            errors.append(f"{s.get('problem', '?')}: {exc}")
+    return runs, errors
+
+
+def aggregate(summaries: list[dict], split: str = "all") -> BenchResult:
+    """`aggregate_seeds` of one seed's summaries (the seed their runs had)."""
+    seeds = [s["seed"] for s in summaries if isinstance(s.get("seed"), int)]
+    return aggregate_seeds({seeds[0] if seeds else 0: summaries}, split)
+
+
+def aggregate_seeds(summaries_by_seed: dict[int, list[dict]], split: str = "all") -> BenchResult:
+    """The benchmark's result (`records.BenchResult`): per split and selector, accuracy (chosen code GT-correct),
+    tie-shared pass@1 (the share of correct codes in the selector's top group) and equal-budget pass@1 (every
+    baseline on the codes and UTs CoSPlay saw) as mean and std over seeds with a bootstrap 95% interval over
+    problems; UT accuracy; CoSPlay's UT accuracy at the start and the end over the same problems. A problem counts
+    where it has ground truth and no failure in every seed; cost and failures are the first seed's."""
     seeds = list(summaries_by_seed)
-    result = aggregate(summaries_by_seed[seeds[0]])
-    result["split"] = split
-    by_problem: dict[str, dict[int, dict]] = {}
-    for k, summaries in summaries_by_seed.items():
-        for s in summaries:
-            if "error" not in s and s.get("gt", {}).get("codes_total"):
-                by_problem.setdefault(s["problem"], {})[k] = s
-    scored = [runs for runs in by_problem.values() if len(runs) == len(seeds)]
-    claims = {}
-    for name in SELECTORS:
-        readings = [[_readings(runs[k], name) for k in seeds] for runs in scored]
-        claims[name] = {
-            "bon": metrics.spread([[None if v is None else float(v) for v, _, _ in row] for row in readings])
-            .to_dict(),
-            "pass1": metrics.spread([[p for _, p, _ in row] for row in readings]).to_dict(),
-        }
-    start, end = metrics.paired_spreads([[(runs[k]["gt"].get("ut_accuracy_initial"), runs[k]["gt"]["ut_accuracy"])
-                                          for k in seeds] for runs in scored])
-    result["claims"] = {"seeds": seeds, "problems": len(scored), "selectors": claims,
-                        "ut_accuracy_start": start.to_dict(),
-                        "ut_accuracy_end": end.to_dict()}
-    return result
+    parsed = {k: _parsed(summaries) for k, summaries in summaries_by_seed.items()}
+    first, errors = parsed[seeds[0]]
+    by_problem: dict[str, dict[int, RunSummary]] = {}
+    for k, (runs, _) in parsed.items():
+        for run in runs:
+            if run.gt.codes_total:
+                by_problem.setdefault(run.problem, {})[k] = run
+    scored = {p: runs for p, runs in by_problem.items() if len(runs) == len(seeds)}
+    readings = {p: {k: _readings(run) for k, run in runs.items()} for p, runs in scored.items()}
+    ut_start_end = {p: {k: (run.gt.ut_accuracy_initial, run.gt.ut_accuracy) for k, run in runs.items()}
+                    for p, runs in scored.items()}
+    usage = {k: sum(int(r.usage.get(k, 0)) for r in first) for k in ("calls", "input_tokens", "output_tokens")}
+    return BenchResult(
+        pipeline="bench", split=split, seeds=seeds, problems=len(summaries_by_seed[seeds[0]]),
+        scored=sum(1 for r in first if r.gt.codes_total), failed=len(errors),
+        splits=score_splits(readings, seeds, split, SELECTORS, ut_start_end), usage=usage,
+        wall_s=round(sum(r.wall_s or 0 for r in first), 2), errors=errors,
+        # a replayed pool with fewer distinct UT inputs than N_t: its UT pool could not be filled
+        details={"short_of_test_inputs": sorted(r.problem for r in first if r.extra.get("short_of_test_inputs")),
+                 "equal_budget_problems": sum(1 for r in first if r.equal_budget is not None)})
 
 
-def claims_rows(result: dict) -> list[dict]:
-    """The figures over seeds, one row a selector: its label, accuracy and tie-shared pass@1, each as mean ± std over
-    seeds [bootstrap 95% interval over problems] (no rows for a bench of one seed)."""
-    claims = result.get("claims") or {}
-    return [{"selector": LABELS.get(name, name),
-             **{label: metrics.format_spread(metrics.Spread(**row[key]))
-                for key, label in (("bon", "accuracy"), ("pass1", "pass@1 (ties shared)"))}}
-            for name, row in claims.get("selectors", {}).items()]
+def format_claims(result: BenchResult) -> list[str]:
+    """Every split's figures: per selector mean ± std over seeds [bootstrap 95% interval over problems], UT
+    accuracy, executions; and CoSPlay's UT accuracy at the start and the end over the same problems."""
+    seeds = result.seeds
+    lines = []
+    for split, scores in result.splits.items():
+        lines.append(f"Split {split}: {scores.problems} problems, seeds {', '.join(str(k) for k in seeds)}: "
+                     f"mean{' ± std over seeds' if len(seeds) > 1 else ''} [bootstrap 95% interval over problems]")
+        lines.append(f"{'selector':<32} {'accuracy':>26} {'pass@1 (ties shared)':>26} {'equal-budget pass@1':>26} "
+                     f"{'UT acc.':>8} {'problems':>9} {'executions':>11}")
+        for name, row in scores.selectors.items():
+            ut = "-" if row.ut_accuracy is None else f"{100 * row.ut_accuracy:.1f}%"
+            lines.append(f"{LABELS.get(name, name):<32} {metrics.format_spread(row.accuracy):>26} "
+                         f"{metrics.format_spread(row.pass1):>26} {metrics.format_spread(row.equal_budget_pass1):>26} {ut:>8} "
+                         f"{row.problems:>9} {row.executions:>11}")
+        start, end = scores.ut_accuracy_start, scores.ut_accuracy_end
+        lines.append(f"CoSPlay UT accuracy over the same {start.problems} problems: start "
+                     f"{metrics.format_spread(start)} -> end {metrics.format_spread(end)}")
+        lines.append("")
+    return lines
 
 
-def format_claims(result: dict) -> list[str]:
-    """The figures over seeds: mean ± std over seeds [bootstrap 95% interval over problems], one line a selector."""
-    claims = result.get("claims")
-    if not claims:
-        return []
-    seeds = claims["seeds"]
-    lines = [f"{'selector':<32} {'accuracy':>26} {'pass@1 (ties shared)':>26}"]
-    for row in claims_rows(result):
-        lines.append(f"{row['selector']:<32} {row['accuracy']:>26} {row['pass@1 (ties shared)']:>26}")
-    start, end = (metrics.Spread(**claims[k]) for k in ("ut_accuracy_start", "ut_accuracy_end"))
-    lines.append(f"{claims['problems']} problems of split {result.get('split', 'all')}, seeds "
-                 f"{', '.join(str(k) for k in seeds)}: mean{' ± std over seeds' if len(seeds) > 1 else ''} "
-                 "[bootstrap 95% interval over problems]; baselines on the stage-1 pools")
-    lines.append(f"CoSPlay UT accuracy over the same {start.problems} problems: start "
-                 f"{metrics.format_spread(start)} -> end {metrics.format_spread(end)}")
-    return lines + [""]
+def claims_markdown(result: BenchResult, split: str | None = None) -> str:
+    """`split`'s figures (default: the result's own) as a Markdown table (README's measured section is pasted from
+    it)."""
+    scores = result.splits[split or result.split]
+    lines = ["| selector | accuracy (ties to lowest index) | pass@1 (ties shared) | equal-budget pass@1 | UT accuracy "
+             "| executions |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, row in scores.selectors.items():
+        cells = [metrics.format_spread(s) for s in (row.accuracy, row.pass1, row.equal_budget_pass1)]
+        ut = "-" if row.ut_accuracy is None else f"{100 * row.ut_accuracy:.1f}%"
+        lines.append(f"| {LABELS.get(name, name)} | {cells[0]} | {cells[1]} | {cells[2]} | {ut} | {row.executions:,} |")
+    return "\n".join(lines)
 
 
-def format_table(result: dict) -> str:
-    """The benchmark's table as text (the figures over seeds first, when there are several)."""
+def format_table(result: BenchResult) -> str:
+    """The benchmark's table as text: every split's figures, then cost and failures."""
     lines = format_claims(result)
-    if lines:
-        lines.append(f"Seed {result['claims']['seeds'][0]} alone:")
-    lines.append(f"{'selector':<32} {'accuracy':>9} {'pass@1':>8} {'UT acc.':>8} {'problems':>9} {'executions':>11}")
-    for name, row in result["selectors"].items():
-        acc = "-" if row["bon"] is None else f"{100 * row['bon']:.1f}%"
-        pass1 = "-" if row.get("pass1") is None else f"{100 * row['pass1']:.1f}%"
-        ut = "-" if row["ut_accuracy"] is None else f"{100 * row['ut_accuracy']:.1f}%"
-        lines.append(f"{LABELS.get(name, name):<32} {acc:>9} {pass1:>8} {ut:>8} {row['problems']:>9} "
-                     f"{row['executions']:>11}")
-    usage = result["usage"]
-    lines.append(f"{result['problems']} problems ({result['scored']} with ground truth, {result['failed']} failed); "
-                 f"model calls {usage['calls']}, tokens in/out {usage['input_tokens']}/{usage['output_tokens']}, "
-                 f"run time {result['wall_s']} s")
-    short = result.get("short_of_test_inputs") or []
+    lines.append("accuracy: the chosen code (ties to the lowest index) passes the ground truth; pass@1 shares ties "
+                 "evenly (CodeT's reading); equal budget: every baseline on the distinct codes and UTs CoSPlay's run "
+                 "saw; baselines otherwise on the stage-1 pools")
+    usage = result.usage
+    lines.append(f"{result.problems} problems ({result.scored} with ground truth, {result.failed} failed); "
+                 f"model calls {usage.get('calls', 0)}, tokens in/out {usage.get('input_tokens', 0)}/"
+                 f"{usage.get('output_tokens', 0)}, run time {result.wall_s} s")
+    short = result.details.get("short_of_test_inputs") or []
     if short:
         lines.append(f"{len(short)} problems whose replayed pool holds fewer distinct UT inputs than N_t (their UT pools "
                      f"could not be filled): {', '.join(short)}")
-    lines += [f"failed: {e}" for e in result["errors"]]
+    lines += [f"failed: {e}" for e in result.errors]
     return "\n".join(lines)
 
 
@@ -267,10 +272,11 @@ class ProgressBar:
     `run_benchmark`, inside `with ProgressBar(total) as bar:` (used without `with`, it opens on its first call and
     closes when the last problem is done)."""
 
-    def __init__(self, total: int | None = None, quiet: bool = False, description: str = "bench", stream=None):
+    def __init__(self, total: int | None = None, quiet: bool = False, description: str = "bench",
+                 stream: IO | None = None):
         self.total, self.quiet, self.description, self.stream = total, quiet, description, stream
         self._stack: ExitStack | None = None
-        self._bar = None
+        self._bar: Bar | None = None
         self._opened_by_call = False
 
     def __enter__(self) -> "ProgressBar":
@@ -279,7 +285,7 @@ class ProgressBar:
                                                            stream=self.stream))
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._stack is not None:
             self._stack.close()
         self._stack, self._bar = None, None
@@ -288,6 +294,7 @@ class ProgressBar:
         if self._bar is None:
             self.__enter__()
             self._opened_by_call = True
+        assert self._bar is not None  # __enter__ opened it
         status = "failed" if "error" in summary else "ok"
         self._bar.update(completed=done, total=total, note=f"{summary.get('problem', '?')} {status}")
         if self._opened_by_call and done >= total:

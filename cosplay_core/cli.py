@@ -507,9 +507,9 @@ def _bench_pool(args, config) -> int:
                                          cache=default_cache_dir() / "codet_executed")
         except (ProblemError, ValueError) as exc:
             raise UsageError(str(exc)) from None
-    print(json.dumps(result) if args.json else format_codet_table(result))
-    if result["failed"] == result["problems"] and result["problems"]:
-        raise UsageError(f"every problem failed; first: {result['errors'][0]}")
+    print(json.dumps(result.to_dict()) if args.json else format_codet_table(result))
+    if result.failed == result.problems and result.problems:
+        raise UsageError(f"every problem failed; first: {result.errors[0]}")
     return 0
 
 
@@ -572,9 +572,9 @@ def _bench_problems(args, config, backbone, out: Path | None) -> int:
     summaries = [s for k in seeds for s in by_seed[k]]
     result = aggregate_seeds(by_seed, args.split)
     if out is not None:
-        write_json_atomic(out / "bench.json", result)
+        write_json_atomic(out / "bench.json", result.to_dict())
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result.to_dict()))
     else:
         print(format_table(result))
     interrupted = sorted((s for s in summaries if s.get("interrupted")), key=lambda s: s["error"].startswith("not run"))
@@ -583,8 +583,8 @@ def _bench_problems(args, config, backbone, out: Path | None) -> int:
             "give --out to keep finished problems across attempts"
         _say(f"{interrupted[0]['problem']}: {interrupted[0]['error']}; {kept}")
         return 2
-    if result["failed"] == result["problems"] and result["problems"]:
-        raise UsageError(f"every problem failed; first: {result['errors'][0]}")
+    if result.failed == result.problems and result.problems:
+        raise UsageError(f"every problem failed; first: {result.errors[0]}")
     return 0
 
 

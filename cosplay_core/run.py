@@ -27,10 +27,12 @@ import numpy as np
 
 from cosplay_core import metrics, selectors
 from cosplay_core.config import RunConfig
+from cosplay_core.equal_budget import run_equal_budget
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot, RecordingExecutor
 from cosplay_core.players.contract import BudgetExceeded, ModelUnavailable, Player
 from cosplay_core.problem import Problem
+from cosplay_core.records import GroundTruthScores, RunSummary
 from cosplay_core.sandbox import Outcome
 from cosplay_core.sandbox.protocol import ExecutorLike
 from cosplay_core.stages import consensus
@@ -429,24 +431,25 @@ class Run:
                 "executions_run": recorder.sandbox_executions, "executions_retried": recorder.retried,
                 "total_wall_s": round(self.state.total_wall_s, 3)}
 
-    def summary(self) -> dict:
-        """The run's summary (`summary.json`), GT fields null without ground truth."""
+    def summary(self, equal_budget: bool = False) -> dict:
+        """The run's summary (`summary.json`: a `records.RunSummary` as a dict), GT fields null without ground
+        truth. With `equal_budget`, every baseline restricted to the codes and UTs the run saw too
+        (`equal_budget.run_equal_budget`, which executes the pairs the run never ran)."""
         snap = self.matrix.snapshot()
         selected = None
         if self.selection is not None:
             selected = {"code_id": self.selection.code_id, "code": self.codes[self.selection.code_id].source}
-        gt = {"bon": None, "bon_cluster": None, "pass1_bon": None, "pass1_cluster": None, "ut_accuracy": None,
-              "codes_correct": None, "codes_total": None, "ut_accuracy_initial": None}
+        gt: dict[str, bool | float | int | None] = {}
         baselines = {name: dict(entry, gt_correct=None) for name, entry in self.baselines.items()}
         if self.ground_truth.available and snap.code_ids:
             correct = np.array(self.ground_truth.codes_correct([self.codes[c].source for c in snap.code_ids]))
             gt["codes_correct"], gt["codes_total"] = int(correct.sum()), len(correct)
             final = self._final_rankings(snap)
-            gt["bon"] = bool(correct[final["cosplay_bon"].choice])
-            gt["pass1_bon"] = metrics.tie_shared_pass1(final["cosplay_bon"].top, correct)
+            gt["bon_correct"] = bool(correct[final["cosplay_bon"].choice])
+            gt["bon_pass1"] = metrics.tie_shared_pass1(final["cosplay_bon"].top, correct)
             if self.selection is not None:
-                gt["bon_cluster"] = bool(correct[snap.code_ids.index(self.selection.code_id)])
-                gt["pass1_cluster"] = metrics.tie_shared_pass1(final["cosplay"].top, correct)
+                gt["cosplay_correct"] = bool(correct[snap.code_ids.index(self.selection.code_id)])
+                gt["cosplay_pass1"] = metrics.tie_shared_pass1(final["cosplay"].top, correct)
             gt["ut_accuracy"] = metrics.ut_accuracy(correct, snap.passes)
             if self.initial:
                 initial_correct = self.ground_truth.codes_correct(self.initial["codes"])
@@ -457,20 +460,24 @@ class Run:
                     if "top" in entry:
                         entry["pass1"] = metrics.tie_shared_pass1(entry["top"], initial_correct)
                 baselines["random"]["expected_accuracy"] = float(np.mean(initial_correct))
+        budget = run_equal_budget(self.problem, self.recorder, self.ground_truth, self.history, self.random_inputs,
+                                  self.config.seed) if equal_budget and self.done else None
         usage = self.player.usage
-        return to_jsonable({
-            "problem": self.problem.slug, "model": self.player.info.name,
-            "simulation": self.player.info.simulation, "seed": self.config.seed, "config": self.config.to_dict(),
-            "selected": selected, "gt": gt, "rounds": self.rounds, "baselines": baselines,
-            "usage": {"calls": usage.calls, "cached_calls": usage.cached_calls, "input_tokens": usage.input_tokens,
-                      "output_tokens": usage.output_tokens, "failed_requests": usage.failed_requests},
-            "executions": self.executions, "gt_executions": self.ground_truth.executions,
-            "executions_stage1": (self.initial or {}).get("executions", 0),
-            "executions_baselines": self.baseline_executions, "baselines_wall_s": round(self.baseline_wall_s, 3),
-            "wall_s": round(self.wall_s, 3), "stopped": self.stopped,
-            "selection_reasons": list(self.selection.reasons) if self.selection else [],
-            "tests_unused": sum(1 for t in self.tests.values() if not t.agreed), **self._input_supply(),
-        })
+        return RunSummary(
+            problem=self.problem.slug, model=self.player.info.name, seed=self.config.seed,
+            config=to_jsonable(self.config.to_dict()), selected=selected,
+            gt=GroundTruthScores(**to_jsonable(gt)), rounds=to_jsonable(self.rounds),
+            baselines=to_jsonable(baselines),
+            usage={"calls": usage.calls, "cached_calls": usage.cached_calls, "input_tokens": usage.input_tokens,
+                   "output_tokens": usage.output_tokens, "failed_requests": usage.failed_requests},
+            executions=self.executions, wall_s=round(self.wall_s, 3), equal_budget=to_jsonable(budget),
+            extra=to_jsonable({
+                "simulation": self.player.info.simulation, "gt_executions": self.ground_truth.executions,
+                "executions_stage1": (self.initial or {}).get("executions", 0),
+                "executions_baselines": self.baseline_executions, "baselines_wall_s": round(self.baseline_wall_s, 3),
+                "stopped": self.stopped, "selection_reasons": list(self.selection.reasons) if self.selection else [],
+                "tests_unused": sum(1 for t in self.tests.values() if not t.agreed), **self._input_supply()}),
+        ).to_dict()
 
     def _input_supply(self) -> dict:
         """How many distinct UT inputs the backbone can ever give (a replayed pool's; None for a model, which can

@@ -5,15 +5,19 @@
 - `list_runs(root)`: every run folder under `root`, newest first;
 - `settings_text`, `flat_settings`, `settings_diff`: a run's settings in one line, and what differs between runs;
 - `compare_table(records)`: the metrics of several runs side by side;
-- `bench_problems(folder)`: one row per problem of a `cosplay bench --out` folder.
+- `bench_result_files(folder)`: a benchmark output's result files (`bench.json`, or the HumanEval benchmark's
+  `result.<split>.json`), read with `records.load_bench_result`; `bench_selector_rows(result, split)`: its table;
+- `bench_problems(folder)`: one row per problem of either benchmark's output folder.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+from cosplay_core import metrics
+from cosplay_core.records import BenchResult, RecordError, RunSummary
 from cosplay_core.selectors import LABELS
 from cosplay_core.session import SUMMARY_NAME
 from cosplay_core.trace import TRACE_NAME, read_raw_events
@@ -57,7 +61,7 @@ def _percent(value: float | None) -> str:
 
 def verdict(value: bool | None) -> str:
     """A GT verdict in a table: ✅ correct, ❌ wrong, – unknown (no ground truth or no choice)."""
-    return {True: "✅ correct", False: "❌ wrong"}.get(value, "–")
+    return "–" if value is None else "✅ correct" if value else "❌ wrong"
 
 
 def settings_text(config: dict) -> str:
@@ -79,7 +83,12 @@ def settings_text(config: dict) -> str:
 def run_record(folder: str | Path) -> dict:
     """One saved run as a row (see the module docstring); `finished` tells a finished run from an unfinished one."""
     folder = Path(folder)
-    summary = _load_json(folder / SUMMARY_NAME)
+    summary, unreadable = _load_json(folder / SUMMARY_NAME), None
+    if summary is not None:
+        try:
+            RunSummary.from_dict(summary)
+        except RecordError as exc:  # a newer or damaged summary: the run is listed from its trace, and says so
+            summary, unreadable = None, str(exc)
     record: dict[str, Any] = {"run": folder.name, "folder": str(folder), "finished": summary is not None}
     if summary is None:
         facts = _trace_facts(folder)
@@ -88,19 +97,21 @@ def run_record(folder: str | Path) -> dict:
                  else "stopped before its first step")
         if facts.get("stopped"):
             where += f": {facts['stopped']}"
+        if unreadable:
+            where += f"; its summary.json cannot be read: {unreadable}"
         record.update(problem=facts.get("problem") or "?", model=facts.get("model") or "?",
                       seed=(facts.get("config") or {}).get("seed"), config=facts.get("config") or {},
                       status=f"unfinished, {where}", selected_correct=None, bon_correct=None, ut_accuracy=None,
                       calls=usage.get("calls"), cached_calls=usage.get("cached_calls"),
                       executions=facts.get("executions"), seconds=None, summary=None)
         return record
-    gt = summary.get("gt") or {}
-    usage = summary.get("usage") or {}
-    status = "finished" if not summary.get("stopped") else f"finished early: {summary['stopped']}"
-    record.update(problem=summary.get("problem", "?"), model=summary.get("model", "?"), seed=summary.get("seed"),
-                  config=summary.get("config") or {}, status=status, selected_correct=gt.get("bon_cluster"),
-                  bon_correct=gt.get("bon"), ut_accuracy=gt.get("ut_accuracy"), calls=usage.get("calls"),
-                  cached_calls=usage.get("cached_calls"), executions=summary.get("executions"),
+    typed = RunSummary.from_dict(summary)
+    stopped = typed.extra.get("stopped")
+    status = "finished" if not stopped else f"finished early: {stopped}"
+    record.update(problem=typed.problem, model=typed.model, seed=typed.seed, config=typed.config, status=status,
+                  selected_correct=typed.gt.cosplay_correct, bon_correct=typed.gt.bon_correct,
+                  ut_accuracy=typed.gt.ut_accuracy, calls=typed.usage.get("calls"),
+                  cached_calls=typed.usage.get("cached_calls"), executions=typed.executions,
                   seconds=total_seconds(summary), summary=summary)
     return record
 
@@ -172,22 +183,22 @@ def _text(value: Any) -> str:
     return "–" if value is None else str(value)
 
 
-COMPARED = (("chosen code (CoSPlay)", lambda s: verdict(s["gt"].get("bon_cluster"))),
-            ("BoN after self-play", lambda s: verdict(s["gt"].get("bon"))),
-            ("UT accuracy", lambda s: _percent(s["gt"].get("ut_accuracy"))),
-            ("UT accuracy, stage-1 pools", lambda s: _percent(s["gt"].get("ut_accuracy_initial"))),
-            ("GT-correct codes at the end", lambda s: "–" if s["gt"].get("codes_total") is None
-             else f"{s['gt']['codes_correct']} / {s['gt']['codes_total']}"),
-            ("self-play rounds", lambda s: str(len(s.get("rounds") or []))),
-            ("model calls", lambda s: str((s.get("usage") or {}).get("calls", "–"))),
-            ("cached calls", lambda s: str((s.get("usage") or {}).get("cached_calls", "–"))),
-            ("tokens in / out", lambda s: f"{(s.get('usage') or {}).get('input_tokens', 0):,} / "
-                                          f"{(s.get('usage') or {}).get('output_tokens', 0):,}"),
-            ("executions", lambda s: f"{s.get('executions', 0):,}"),
-            ("executions answered from the cache", lambda s: _text(s.get("executions_cached"))),
-            ("ground-truth executions", lambda s: _text(s.get("gt_executions"))),
-            ("seconds, in all", lambda s: "–" if total_seconds(s) is None else f"{total_seconds(s):.1f}"),
-            ("stopped early", lambda s: s.get("stopped") or "no"))
+COMPARED: tuple[tuple[str, Callable[[RunSummary], str]], ...] = (
+    ("chosen code (CoSPlay)", lambda s: verdict(s.gt.cosplay_correct)),
+    ("BoN after self-play", lambda s: verdict(s.gt.bon_correct)),
+    ("UT accuracy", lambda s: _percent(s.gt.ut_accuracy)),
+    ("UT accuracy, stage-1 pools", lambda s: _percent(s.gt.ut_accuracy_initial)),
+    ("GT-correct codes at the end", lambda s: "–" if s.gt.codes_total is None
+     else f"{s.gt.codes_correct} / {s.gt.codes_total}"),
+    ("self-play rounds", lambda s: str(len(s.rounds))),
+    ("model calls", lambda s: str(s.usage.get("calls", "–"))),
+    ("cached calls", lambda s: str(s.usage.get("cached_calls", "–"))),
+    ("tokens in / out", lambda s: f"{s.usage.get('input_tokens', 0):,} / {s.usage.get('output_tokens', 0):,}"),
+    ("executions", lambda s: f"{s.executions:,}"),
+    ("executions answered from the cache", lambda s: _text(s.extra.get("executions_cached"))),
+    ("ground-truth executions", lambda s: _text(s.extra.get("gt_executions"))),
+    ("seconds, in all", lambda s: "–" if total_seconds(s.to_dict()) is None else f"{total_seconds(s.to_dict()):.1f}"),
+    ("stopped early", lambda s: s.extra.get("stopped") or "no"))
 
 
 def compare_table(records: Sequence[dict]) -> list[dict]:
@@ -198,7 +209,7 @@ def compare_table(records: Sequence[dict]) -> list[dict]:
         row = {"metric": name}
         for record in records:
             summary = record.get("summary")
-            row[record["run"]] = "unfinished" if summary is None else read(_with_gt(summary))
+            row[record["run"]] = "unfinished" if summary is None else read(RunSummary.from_dict(summary))
         rows.append(row)
     baselines = list(dict.fromkeys(b for r in records if r.get("summary")
                                    for b in (r["summary"].get("baselines") or {})))
@@ -211,17 +222,31 @@ def compare_table(records: Sequence[dict]) -> list[dict]:
     return rows
 
 
-def _with_gt(summary: dict) -> dict:
-    return summary if summary.get("gt") is not None else dict(summary, gt={})
+BENCH_NAME = "bench.json"  # `cosplay bench --out`'s result
+CODET_RESULT_GLOB = "result.*.json"  # the HumanEval benchmark's, one a split: result.all.json, result.test.json, ...
 
 
-def bench_selector_rows(result: dict) -> list[dict]:
-    """One row a selector of a bench result (`bench.json`): accuracy, tie-shared pass@1 and UT accuracy as
-    percentages, the problems it was scored on and its executions."""
-    return [{"selector": LABELS.get(name, name), "accuracy": _percent(row["bon"]),
-             "pass@1 (ties shared)": _percent(row.get("pass1")), "UT accuracy": _percent(row["ut_accuracy"]),
-             "problems": row["problems"], "executions": row["executions"]}
-            for name, row in result["selectors"].items()]
+def bench_result_files(folder: str | Path) -> list[Path]:
+    """The benchmark results a folder holds: `cosplay bench`'s `bench.json`, or the HumanEval benchmark's
+    `result.<split>.json` (all, dev, test first); empty for any other folder."""
+    folder = Path(folder)
+    if (folder / BENCH_NAME).is_file():
+        return [folder / BENCH_NAME]
+    order = {f"result.{split}.json": i for i, split in enumerate(metrics.SPLITS[::-1])}
+    return sorted((p for p in folder.glob(CODET_RESULT_GLOB) if p.is_file()), key=lambda p: (order.get(p.name, 9),
+                                                                                          p.name))
+
+
+def bench_selector_rows(result: BenchResult, split: str | None = None) -> list[dict]:
+    """One row a selector of a bench result's `split` (default: its own): accuracy, tie-shared pass@1 and
+    equal-budget pass@1 as mean ± std over seeds [bootstrap 95% interval over problems], UT accuracy, the
+    problems it was scored on and its executions."""
+    scores = result.splits[split or result.split]
+    return [{"selector": LABELS.get(name, name), "accuracy": metrics.format_spread(row.accuracy),
+             "pass@1 (ties shared)": metrics.format_spread(row.pass1),
+             "equal-budget pass@1": metrics.format_spread(row.equal_budget_pass1),
+             "UT accuracy": _percent(row.ut_accuracy), "problems": row.problems, "executions": row.executions}
+            for name, row in scores.selectors.items()]
 
 
 def _bench_run_folders(folder: Path) -> list[tuple[int | None, Path]]:
@@ -240,9 +265,14 @@ def _bench_run_folders(folder: Path) -> list[tuple[int | None, Path]]:
 
 def bench_problems(folder: str | Path) -> list[dict]:
     """One row per problem run of a bench output (per problem and seed with `--seeds N`): the problem, CoSPlay's
-    and every baseline's GT verdict, UT accuracy, cost, and its folder (to open it)."""
+    and every baseline's GT verdict, UT accuracy, cost, and its folder (to open it). A HumanEval benchmark output
+    has no run folders: its rows come from its per-problem records (`problems/<task>.seed<k>.json`), `folder`
+    None."""
+    folder = Path(folder)
+    if not (folder / BENCH_NAME).exists() and (folder / "problems").is_dir():
+        return _codet_problems(folder)
     rows = []
-    for seed, child in _bench_run_folders(Path(folder)):
+    for seed, child in _bench_run_folders(folder):
         record = run_record(child)
         summary = record["summary"] or {}
         row = {"problem": record["problem"]} | ({} if seed is None else {"seed": seed})
@@ -254,3 +284,36 @@ def bench_problems(folder: str | Path) -> list[dict]:
                     "executions": record["executions"], "seconds": record["seconds"], "folder": str(child)})
         rows.append(row)
     return rows
+
+
+def _codet_problems(folder: Path) -> list[dict]:
+    """The HumanEval benchmark's per-problem records as rows: problem, seed, every selector's GT verdict (CoSPlay's
+    first), CoSPlay's UT accuracy, executions, seconds; a record that cannot be read is a row that says so."""
+    rows = []
+    for path in sorted((folder / "problems").glob("*.seed*.json")):
+        stem, _, seed = path.name[:-len(".json")].rpartition(".seed")
+        record = _load_json(path)
+        row: dict[str, Any] = {"problem": (record or {}).get("problem", stem),
+                               "seed": int(seed) if seed.isdigit() else None}
+        if record is None or "error" in record or not isinstance(record.get("selectors"), dict):
+            reason = (record or {}).get("error") or "cannot be read"
+            rows.append(row | {"status": f"failed: {reason}", "folder": None})
+            continue
+        selectors = record["selectors"]
+        row["status"] = "scored"
+        row["CoSPlay"] = verdict((selectors.get("cosplay") or {}).get("correct"))
+        row["BoN after self-play"] = verdict((selectors.get("cosplay_bon") or {}).get("correct"))
+        for name, entry in selectors.items():
+            if name not in ("cosplay", "cosplay_bon"):
+                row[LABELS.get(name, name)] = verdict(entry.get("correct"))
+        cosplay = record.get("cosplay") or {}
+        row.update({"UT accuracy": _percent(cosplay.get("ut_accuracy")), "executions": cosplay.get("executions"),
+                    "seconds": record.get("wall_s"), "folder": None})
+        rows.append(row)
+    return sorted(rows, key=lambda r: (_task_number(r["problem"]), r["seed"] or 0))
+
+
+def _task_number(task: str) -> tuple[int, str]:
+    """HumanEval/2 before HumanEval/10: a task id's trailing number, then the id."""
+    digits = task[len(task.rstrip("0123456789")):]
+    return (int(digits) if digits else -1, task)

@@ -265,7 +265,7 @@ def finish_sweep(sweep: Sweep, results: list[tuple[Cell, list[dict]]]) -> dict:
     `interrupted`, the first problem stopped because its model could not answer (None when none was)."""
     cells, interrupted = [], []
     for cell, summaries in results:
-        result = aggregate(summaries)
+        result = aggregate(summaries).to_dict()
         cell.folder.mkdir(parents=True, exist_ok=True)
         write_json_atomic(cell.folder / BENCH_NAME, result)
         cells.append({**cell.describe(), "result": result})

@@ -23,6 +23,7 @@ from plotly.subplots import make_subplots
 
 from cosplay_core import insights
 from cosplay_core.insights import OUTCOME_CATEGORIES, cell_category, preview
+from cosplay_core.records import BenchResult
 from cosplay_core.state import Selection, Snapshot
 
 TEMPLATE = "plotly_white"
@@ -532,20 +533,20 @@ def cluster_figure(selection: Selection | None) -> go.Figure:
 
 # -- benchmarks ----------------------------------------------------------------------------------------------------
 
-def selectors_figure(bench_result: dict) -> go.Figure:
-    """Accuracy (share of problems whose chosen code is GT-correct) and UT accuracy per selector, from
-    `bench.aggregate`'s result, as horizontal bars; CoSPlay's own rows stand out."""
+def selectors_figure(bench_result: BenchResult) -> go.Figure:
+    """Accuracy (share of problems whose chosen code is GT-correct, mean over seeds) and UT accuracy per selector,
+    from a bench result's own split, as horizontal bars; CoSPlay's own rows stand out."""
     from cosplay_core.selectors import LABELS
 
-    selectors = bench_result.get("selectors") or {}
+    selectors = bench_result.main.selectors
     title = "Accuracy per selector"
-    if not selectors or all(row.get("bon") is None for row in selectors.values()):
+    if not selectors or all(row.accuracy.mean is None for row in selectors.values()):
         return _message_figure(title, "No accuracy to show: no problem with ground truth was scored.")
     names = list(selectors)
     labels = [LABELS.get(n, n) for n in names]
-    acc = [selectors[n].get("bon") for n in names]
-    ut = [selectors[n].get("ut_accuracy") for n in names]
-    problems = [selectors[n].get("problems", 0) for n in names]
+    acc = [selectors[n].accuracy.mean for n in names]
+    ut = [selectors[n].ut_accuracy for n in names]
+    problems = [selectors[n].problems for n in names]
 
     def text(values: list[float | None]) -> list[str]:
         return ["n/a" if v is None else f"{100 * v:.1f}%" for v in values]
@@ -562,7 +563,7 @@ def selectors_figure(bench_result: dict) -> go.Figure:
         hovertemplate="%{y}: UT accuracy %{text}<extra></extra>", meta={"metric": "ut_accuracy"}))
     fig.update_xaxes(range=[0, 1.15], tickformat=".0%", title_text="share of problems")
     fig.update_yaxes(autorange="reversed")
-    scored = bench_result.get("scored", 0)
+    scored = bench_result.main.problems
     fig.update_layout(template=TEMPLATE, barmode="group", height=140 + 48 * len(names),
                       title={"text": f"{title}<br><sup>{scored} problem{'s' if scored != 1 else ''} with ground "
                                      "truth; baselines run on the stage-1 pools</sup>", "x": 0.01},

@@ -1,14 +1,15 @@
 """Runs: every saved run in one table (seed, settings, status, verdicts as percentages); tick one to open it, two or
-more to compare them; open a `cosplay bench` folder for its selectors and a per-problem table that opens each run."""
+more to compare them; open a benchmark folder (`cosplay bench --out`, or the HumanEval benchmark's --out) for its
+selectors per split and a per-problem table that opens each run."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from cosplay_core import saved_runs, viz
-from cosplay_core.bench import claims_rows, format_table
+from cosplay_core.bench import format_table
+from cosplay_core.records import RecordError, load_bench_result
 from pages.common import header, open_trace, runs_dir, shown
 from pages.safety import checked_path
 
@@ -50,30 +51,45 @@ def compare(records: list[dict]) -> None:
 
 
 def bench_view(folder: Path) -> None:
-    result = json.loads((folder / "bench.json").read_text())
-    st.subheader(f"Benchmark: {folder.name}")
+    """A benchmark output folder of either pipeline (`cosplay bench`'s `bench.json`, the HumanEval benchmark's
+    `result.<split>.json`): its selectors per split, and a per-problem table (a row opens its run, when it has one)."""
+    files = saved_runs.bench_result_files(folder)
+    if not files:
+        st.error(f"{folder}: no benchmark result in it (bench.json or result.<split>.json)")
+        return
+    path = files[0]
+    if len(files) > 1:
+        path = st.selectbox("Result", files, format_func=lambda p: p.name, key="bench_file")
+    try:
+        result = load_bench_result(path)
+    except RecordError as exc:
+        st.error(str(exc))
+        return
+    pipeline = "HumanEval x CodeT benchmark" if result.pipeline == "humaneval_codet" else "Benchmark"
+    st.subheader(f"{pipeline}: {folder.name}")
     st.plotly_chart(viz.selectors_figure(result), key="selectors", width="stretch")
-    over_seeds = claims_rows(result)
-    if over_seeds:
-        seeds = result["claims"]["seeds"]
-        st.markdown(f"**Over seeds {', '.join(map(str, seeds))}** ({result['claims']['problems']} problems, split "
-                    f"{result.get('split', 'all')}): mean ± std over seeds [bootstrap 95% interval over problems]")
-        st.dataframe(over_seeds, hide_index=True, width="stretch")
-        st.markdown(f"**Seed {seeds[0]} alone**")
-
-    table = saved_runs.bench_selector_rows(result)
-    st.dataframe(table, hide_index=True, width="stretch")
+    seeds = ", ".join(map(str, result.seeds))
+    for split, scores in result.splits.items():
+        st.markdown(f"**Split {split}** ({scores.problems} problems, seeds {seeds}): mean ± std over seeds "
+                    "[bootstrap 95% interval over problems]; equal budget: every baseline on the codes and UTs "
+                    "CoSPlay saw")
+        st.dataframe(saved_runs.bench_selector_rows(result, split), hide_index=True, width="stretch")
     problems = saved_runs.bench_problems(folder)
-    st.markdown(f"**Per problem** ({len(problems)}): tick one to open its run")
+    openable = any(row["folder"] for row in problems)
+    st.markdown(f"**Per problem** ({len(problems)})" + (": tick one to open its run" if openable else
+                                                       ": its records (this benchmark keeps no run folders)"))
     if problems:
-        frame = pd.DataFrame(problems)
-        picked = st.dataframe(frame.drop(columns=["folder"]), hide_index=True, width="stretch", key="bench_table",
-                              on_select="rerun", selection_mode="single-row")
-        rows = picked.selection.rows if picked is not None else []
-        opened = (st.session_state.get("opened") or {}).get("folder")
-        if rows and opened != problems[rows[0]]["folder"]:
-            open_run(problems[rows[0]]["folder"])
-            st.rerun()  # the header names the run just opened
+        frame = pd.DataFrame(problems).drop(columns=["folder"])
+        if not openable:
+            st.dataframe(frame, hide_index=True, width="stretch", key="bench_table")
+        else:
+            picked = st.dataframe(frame, hide_index=True, width="stretch", key="bench_table", on_select="rerun",
+                                  selection_mode="single-row")
+            rows = picked.selection.rows if picked is not None else []
+            opened = (st.session_state.get("opened") or {}).get("folder")
+            if rows and problems[rows[0]]["folder"] and opened != problems[rows[0]]["folder"]:
+                open_run(problems[rows[0]]["folder"])
+                st.rerun()  # the header names the run just opened
     with st.expander("As text"):
         st.code(format_table(result))
 
@@ -81,12 +97,13 @@ def bench_view(folder: Path) -> None:
 header()
 st.title("Runs")
 left, right = st.columns([3, 1], vertical_alignment="bottom")
-typed = left.text_input("Run folder (holding trace.jsonl) or bench folder (holding bench.json)", key="open_path")
+typed = left.text_input("Run folder (holding trace.jsonl) or benchmark folder (holding bench.json or the HumanEval "
+                        "benchmark's result.<split>.json)", key="open_path")
 if right.button("Open", key="open_button") and typed.strip():
     path, refusal = checked_path(typed)
     if refusal:
         st.error(refusal)
-    elif (path / "bench.json").exists():
+    elif saved_runs.bench_result_files(path):
         st.session_state["bench_path"] = str(path)
     else:
         open_run(str(path))

@@ -110,15 +110,16 @@ def test_an_unfinished_run_opens_as_such(monkeypatch, runs):
     assert "saved run, unfinished" in at.markdown[0].value
 
 
-def open_on_runs_page(monkeypatch, runs, folder):
-    """The Runs page with `folder` typed into its open field and opened; no exception or error on the page."""
+def open_on_runs_page(monkeypatch, runs, folder, errors: int = 0):
+    """The Runs page with `folder` typed into its open field and opened; no exception, and `errors` errors, on the
+    page."""
     at = app(monkeypatch, runs)
     at.switch_page("pages/runs.py")
     at.run()
     at.text_input(key="open_path").input(str(folder))
     at.button(key="open_button").click()
     at.run()
-    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert not at.exception and len(at.error) == errors, (at.exception, [e.value for e in at.error])
     return at
 
 
@@ -128,13 +129,14 @@ def test_a_bench_folder_has_a_per_problem_table(monkeypatch, runs, tmp_path):
         for name in ("seed1", "seed2"):
             shutil.copytree(runs / name, bench / name)
         summaries = [json.loads((bench / n / "summary.json").read_text()) for n in ("seed1", "seed2")]
-        (bench / "bench.json").write_text(json.dumps(aggregate(summaries)))
+        (bench / "bench.json").write_text(json.dumps(aggregate(summaries).to_dict()))
     at = open_on_runs_page(monkeypatch, runs, bench)
     tables = [d.value for d in at.dataframe]
     per_problem = next(t for t in tables if "CoSPlay" in t.columns)
     assert len(per_problem) == 2 and {"CodeT (paper score)", "UT accuracy", "status"} <= set(per_problem.columns)
     selectors = next(t for t in tables if "selector" in t.columns)
-    assert all(v == "–" or v.endswith("%") for v in selectors["accuracy"])
+    assert all(v == "-" or "%" in v for v in selectors["accuracy"])
+    assert "equal-budget pass@1" in selectors.columns
 
 
 def test_a_bench_over_seeds_lists_each_seed_of_each_problem(monkeypatch, runs):
@@ -146,7 +148,7 @@ def test_a_bench_over_seeds_lists_each_seed_of_each_problem(monkeypatch, runs):
         for seed, name in ((1, "seed1"), (2, "seed2")):
             shutil.copytree(runs / name, bench / f"seed-{seed}" / "run_length")
             by_seed[seed] = [json.loads((runs / name / "summary.json").read_text())]
-        (bench / "bench.json").write_text(json.dumps(aggregate_seeds(by_seed)))
+        (bench / "bench.json").write_text(json.dumps(aggregate_seeds(by_seed).to_dict()))
     rows = saved_runs.bench_problems(bench)
     assert [(r["problem"], r["seed"]) for r in rows] == [("run_length", 1), ("run_length", 2)]
     assert all(Path(r["folder"]).parent.name == f"seed-{r['seed']}" for r in rows)
@@ -154,9 +156,8 @@ def test_a_bench_over_seeds_lists_each_seed_of_each_problem(monkeypatch, runs):
     tables = [d.value for d in at.dataframe]
     per_problem = next(t for t in tables if "CoSPlay" in t.columns)
     assert list(per_problem["seed"]) == [1, 2]
-    over_seeds, seed_alone = [t for t in tables if "selector" in t.columns]
+    over_seeds = next(t for t in tables if "selector" in t.columns)
     assert "±" in over_seeds["pass@1 (ties shared)"][0] and "[" in over_seeds["accuracy"][0]
-    assert all(v == "–" or v.endswith("%") for v in seed_alone["pass@1 (ties shared)"])
 
 def test_counters_are_the_runs_own(runs):
     """Executions and cache hits count this run's work only; total time counts scoring and baselines too."""
@@ -178,3 +179,61 @@ def test_the_settings_diff_names_backbone_settings(tmp_path):
         (folder / "trace.jsonl").write_text(json.dumps(started) + "\n")
         records.append(saved_runs.run_record(folder))
     assert saved_runs.settings_diff(records) == [{"setting": "backbone test_skill", "low": "0.3", "high": "0.6"}]
+
+
+def codet_output(folder: Path) -> Path:
+    """A HumanEval benchmark output folder as `run_codet_benchmark` leaves it: settings, two problems' records of
+    seed 0 (one failed) and `result.all.json`, built by the benchmark's own aggregation."""
+    from cosplay_core.experiments.codet_bench import aggregate_seeds as codet_aggregate
+
+    def entry(correct: bool) -> dict:
+        return {"code": 0, "correct": correct, "pass1": float(correct), "ut_accuracy": 0.5, "executions": 10,
+                "equal_budget": {"code": 0, "correct": correct, "pass1": float(correct)}}
+
+    cosplay = {"ut_accuracy": 0.75, "ut_accuracy_initial": 0.5, "codes_correct": 2, "codes_total": 4,
+               "initial_codes_correct": 1, "tied": 1, "outcome": "correct", "usage": {}, "baselines_16": {},
+               "executions": 30}
+    good = {"problem": "HumanEval/1", "seed": 0, "gt": "1100", "tests": 3, "inputs": 3, "dropped_tests": 0,
+            "ut_accuracy_pool": 0.5, "ut_accuracy_pool_weighted": 0.5, "executions": {"gt": 4}, "wall_s": 1.5,
+            "selectors": {"cosplay": entry(True), "cosplay_bon": entry(True), "codet": entry(False),
+                          "random": entry(True)}, "cosplay": cosplay}
+    failed = {"problem": "HumanEval/2", "seed": 0, "error": "TimeoutError: too slow"}
+    (folder / "problems").mkdir(parents=True, exist_ok=True)
+    for record in (good, failed):
+        (folder / "problems" / f"{record['problem'].replace('/', '_')}.seed0.json").write_text(json.dumps(record))
+    (folder / "settings.json").write_text("{}")
+    result = codet_aggregate({0: [good, failed]}, "all")
+    (folder / "result.all.json").write_text(json.dumps(result.to_dict()))
+    return folder
+
+
+def test_a_humaneval_benchmark_folder_opens_like_a_bench_folder(monkeypatch, runs):
+    """The HumanEval benchmark's --out (result.<split>.json and per-problem records, no run folders): the page
+    shows its selectors per split and a row per problem record, failures said as such."""
+    folder = codet_output(runs / "codet-out")
+    assert saved_runs.bench_result_files(folder) == [folder / "result.all.json"]
+    rows = saved_runs.bench_problems(folder)
+    assert [(r["problem"], r["seed"], r["folder"]) for r in rows] == [("HumanEval/1", 0, None),
+                                                                      ("HumanEval/2", 0, None)]
+    assert rows[0]["CoSPlay"] == "✅ correct" and rows[0]["CodeT (paper score)"] == "❌ wrong"
+    assert rows[1]["status"] == "failed: TimeoutError: too slow"
+    at = open_on_runs_page(monkeypatch, runs, folder)
+    assert any("HumanEval x CodeT benchmark" in h.value for h in at.subheader)
+    tables = [d.value for d in at.dataframe]
+    selectors = [t for t in tables if "selector" in t.columns]
+    assert len(selectors) == 3  # all, dev, test
+    assert selectors[0]["accuracy"][0].startswith("100.0%") and "equal-budget pass@1" in selectors[0].columns
+    per_problem = next(t for t in tables if "CoSPlay" in t.columns)
+    assert list(per_problem["problem"]) == ["HumanEval/1", "HumanEval/2"]
+
+
+def test_an_unreadable_or_newer_bench_result_is_one_line_on_the_page(monkeypatch, runs):
+    folder = runs / "bench-future"
+    folder.mkdir(exist_ok=True)
+    (folder / "bench.json").write_text(json.dumps({"version": 99, "pipeline": "bench"}))
+    at = open_on_runs_page(monkeypatch, runs, folder, errors=1)
+    assert "newer than this CoSPlay Studio reads" in at.error[0].value
+    (folder / "bench.json").write_text('{"version": 2, "pipel')
+    at = open_on_runs_page(monkeypatch, runs, folder, errors=1)
+    assert "truncated" in at.error[0].value
+

@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, SAMPLES
 from cosplay_core import bench
 from cosplay_core.metrics import split_of
+from cosplay_core.records import BenchResult, RunSummary
 
 SMALL = ["--codes", "6", "--tests", "6", "--rounds", "2", "--inputs", "6"]
 
@@ -42,20 +43,64 @@ def test_aggregate_over_seeds_gives_mean_std_interval_and_paired_ut_accuracy():
             summary("b", cosplay_right=True, pass1=1.0, ut=(0.25, 0.5), bon_top=[2])],
     }
     result = bench.aggregate_seeds(by_seed, "test")
-    claims = result["claims"]
-    assert claims["seeds"] == [0, 1] and claims["problems"] == 2 and result["split"] == "test"
-    cosplay_row = claims["selectors"]["cosplay"]
-    assert cosplay_row["bon"]["mean"] == pytest.approx((0.5 + 1.0) / 2)  # seed 0: 1 of 2, seed 1: 2 of 2
-    assert cosplay_row["bon"]["std"] == pytest.approx(0.125 ** 0.5)  # sample std of 0.5 and 1.0
-    assert cosplay_row["pass1"]["mean"] == pytest.approx((0.5 + 0.75) / 2)  # tie-shared, CoSPlay included
-    assert claims["selectors"]["bon"]["pass1"]["mean"] == pytest.approx(0.25)  # top {0, 2}: half; top {2}: none
+    assert result.seeds == [0, 1] and result.split == "test" and list(result.splits) == ["test"]
+    scores = result.main
+    assert scores.problems == 2
+    cosplay_row = scores.selectors["cosplay"]
+    assert cosplay_row.accuracy.mean == pytest.approx((0.5 + 1.0) / 2)  # seed 0: 1 of 2, seed 1: 2 of 2
+    assert cosplay_row.accuracy.std == pytest.approx(0.125 ** 0.5)  # sample std of 0.5 and 1.0
+    assert cosplay_row.accuracy.ci_low <= cosplay_row.accuracy.mean <= cosplay_row.accuracy.ci_high
+    assert cosplay_row.problems == 2
+    assert cosplay_row.pass1.mean == pytest.approx((0.5 + 0.75) / 2)  # tie-shared, CoSPlay included
+    assert scores.selectors["bon"].pass1.mean == pytest.approx(0.25)  # top {0, 2}: half; top {2}: none
+    assert scores.selectors["random"].pass1.mean == 0.5
+    assert cosplay_row.equal_budget_pass1.mean is None  # these runs did not measure it
     # UT accuracy: problem b at seed 0 has no start value, so its end value (0.5) is left out too
-    assert claims["ut_accuracy_start"]["mean"] == pytest.approx((0.5 + (0.5 + 0.25) / 2) / 2)
-    assert claims["ut_accuracy_end"]["mean"] == pytest.approx((0.75 + (1.0 + 0.5) / 2) / 2)
-    assert result["selectors"]["random"]["pass1"] == 0.5
+    assert scores.ut_accuracy_start.mean == pytest.approx((0.5 + (0.5 + 0.25) / 2) / 2)
+    assert scores.ut_accuracy_end.mean == pytest.approx((0.75 + (1.0 + 0.5) / 2) / 2)
     text = bench.format_table(result)
-    assert "±" in text and "pass@1 (ties shared)" in text and "split test" in text
+    assert "±" in text and "pass@1 (ties shared)" in text and "equal-budget pass@1" in text
+    assert "Split test: 2 problems, seeds 0, 1" in text
 
+
+def test_the_equal_budget_column_reads_each_runs_restricted_baselines():
+    """A run that measured the equal budget gives every baseline its restricted pass@1, and CoSPlay its own."""
+    runs = [summary("a", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0, 2]),
+            summary("b", cosplay_right=False, pass1=0.5, ut=(0.5, 0.5), bon_top=[2])]
+    runs[0]["equal_budget"] = {"codes": 5, "tests": 7, "selectors": {"bon": {"code": 0, "correct": True,
+                                                                             "pass1": 1.0}}}
+    runs[1]["equal_budget"] = {"codes": 4, "tests": 6, "selectors": {"bon": {"code": 1, "correct": True,
+                                                                             "pass1": 0.5},
+                                                                     "random": {"code": 3, "correct": False,
+                                                                                "pass1": 0.25}}}
+    result = bench.aggregate(runs)
+    table = result.main.selectors
+    assert table["bon"].equal_budget_pass1.mean == pytest.approx(0.75)
+    assert table["random"].equal_budget_pass1.mean == pytest.approx(0.25) and table["random"].equal_budget_pass1.problems == 1
+    assert table["cosplay"].equal_budget_pass1.mean == pytest.approx(0.75)  # its own pass@1
+    stored = result.to_dict()
+    assert stored["splits"]["all"]["selectors"]["bon"]["equal_budget_pass1"]["mean"] == pytest.approx(0.75)
+    assert stored["claims"]["selectors"]["bon"]["equal_budget"]["mean"] == pytest.approx(0.75)  # version 1's name
+
+
+def test_split_all_also_scores_dev_and_test_apart():
+    runs = [summary(name, cosplay_right=name == "HumanEval/1", pass1=float(name == "HumanEval/1"), ut=(0.5, 0.5),
+                    bon_top=[0]) for name in ("HumanEval/0", "HumanEval/1", "HumanEval/3")]
+    result = bench.aggregate(runs)
+    assert list(result.splits) == ["all", "dev", "test"]
+    assert [result.splits[s].problems for s in ("all", "dev", "test")] == [3, 1, 2]
+    assert result.splits["test"].selectors["cosplay"].accuracy.mean == pytest.approx(0.5)
+    assert result.splits["dev"].selectors["cosplay"].accuracy.mean == 0.0
+
+
+def test_a_malformed_or_newer_summary_is_a_failure_that_says_so():
+    future = dict(summary("a", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0]), version=99)
+    broken = dict(summary("b", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0]), gt="yes")
+    result = bench.aggregate([future, broken, summary("c", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5),
+                                                             bon_top=[0])])
+    assert result.failed == 2 and result.scored == 1
+    assert any("version 99, newer than this CoSPlay Studio reads" in e for e in result.errors)
+    assert any(e.startswith("b: ") and "'gt'" in e for e in result.errors)
 
 
 def test_problems_short_of_test_inputs_are_reported_apart():
@@ -64,9 +109,10 @@ def test_problems_short_of_test_inputs_are_reported_apart():
     full = dict(summary("a", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0]), short_of_test_inputs=False)
     model = summary("c", cosplay_right=True, pass1=1.0, ut=(0.5, 0.5), bon_top=[0])  # a model: no such field
     result = bench.aggregate([short, full, model])
-    assert result["short_of_test_inputs"] == ["b"]
+    assert result.details["short_of_test_inputs"] == ["b"]
     assert "1 problems whose replayed pool holds fewer distinct UT inputs than N_t" in bench.format_table(result)
     assert "fewer distinct UT inputs" not in bench.format_table(bench.aggregate([full, model]))
+
 
 def test_split_of_refs_uses_record_ids_and_folder_names():
     refs = [bench.ProblemRef("data.jsonl#HumanEval/1", "HumanEval_1"), bench.ProblemRef("data.jsonl#HumanEval/2",
@@ -88,12 +134,18 @@ def test_bench_with_seeds_and_split_prints_mean_and_spread_for_every_selector(tm
     assert result.returncode == 0, result.stderr
     for label in bench.LABELS.values():
         line = next(row for row in result.stdout.splitlines() if row.startswith(label))
-        assert "±" in line or line.split()[-1] == "-", line
-    assert f"{len(names)} problems of split test, seeds 0, 1" in result.stdout
+        assert line.count("±") == 3, line  # accuracy, pass@1 and equal-budget pass@1, each over the two seeds
+    assert f"Split test: {len(names)} problems, seeds 0, 1" in result.stdout
     for seed in (0, 1):
         assert sorted(p.name for p in (tmp_path / "out" / f"seed-{seed}").iterdir()) == sorted(names)
-    stored = json.loads((tmp_path / "out" / "bench.json").read_text())
-    assert stored["claims"]["seeds"] == [0, 1]
+    stored = RunSummary.from_dict(json.loads((tmp_path / "out" / "seed-0" / names[0] / "summary.json").read_text()))
+    budget = stored.equal_budget
+    assert budget is not None and budget["codes"] >= 1 and budget["tests"] >= 1
+    assert set(budget["selectors"]) >= {"codet", "bon", "random"}
+    result_file = BenchResult.from_dict(json.loads((tmp_path / "out" / "bench.json").read_text()))
+    assert result_file.seeds == [0, 1] and result_file.pipeline == "bench"
+    codet = result_file.main.selectors["codet"].equal_budget_pass1
+    assert codet.mean is not None and codet.problems == len(names) and codet.seeds == 2
 
 
 @pytest.mark.parametrize("flags, message", [(["--seeds", "0"], "--seeds must be at least 1"),

@@ -12,6 +12,7 @@ from cosplay_core.experiments.codet_bench import (SELECTORS, codet_pass1, format
                                                  run_codet_benchmark, score_selectors)
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.problem import ProblemError
+from cosplay_core.records import load_bench_result
 
 POOLS = SHARED_DATA / "humaneval_codegen16b"
 # Four of the first five problems, and HumanEval/30, whose test samples are all junk (no UT at all). HumanEval/1 is
@@ -39,18 +40,20 @@ def bench(problems_file, tmp_path_factory, executor):
 
 def test_result_shape_and_every_selector(bench):
     result, out = bench
-    assert result["problems"] == result["scored"] == len(TASKS) and result["failed"] == 0
-    assert list(result["selectors"]) == list(SELECTORS)
-    for name, row in result["selectors"].items():
-        assert set(row) >= {"bon", "pass1", "ut_accuracy", "executions"}
-        assert 0.0 <= row["bon"] <= 1.0 and 0.0 <= row["pass1"] <= 1.0, name
-        assert row["ut_accuracy"] is None or 0.0 <= row["ut_accuracy"] <= 1.0
-        assert row["executions"] >= 0
-    assert result["selectors"]["random"]["executions"] == 0
-    assert result["selectors"]["codet"]["executions"] > result["selectors"]["mbr_exec"]["executions"] > 0
-    assert result["selectors"]["cosplay"]["executions"] > 0
-    assert result["pool"]["problems_without_tests"] == 1 and result["executed"] > 0
+    assert result.problems == result.scored == len(TASKS) and result.failed == 0
+    assert result.pipeline == "humaneval_codet" and list(result.splits) == ["all", "dev", "test"]
+    table = result.main.selectors
+    assert list(table) == list(SELECTORS)
+    for name, row in table.items():
+        assert 0.0 <= row.accuracy.mean <= 1.0 and 0.0 <= row.pass1.mean <= 1.0, name
+        assert row.ut_accuracy is None or 0.0 <= row.ut_accuracy <= 1.0
+        assert row.executions >= 0 and row.problems == len(TASKS)
+    assert table["random"].executions == 0
+    assert table["codet"].executions > table["mbr_exec"].executions > 0
+    assert table["cosplay"].executions > 0
+    assert result.details["pool"]["problems_without_tests"] == 1 and result.details["executed"] > 0
     assert (out / "result.all.json").exists() and len(list((out / "problems").glob("*.json"))) == 2 * len(TASKS)
+    assert load_bench_result(out / "result.all.json") == result  # the file is the record
     table = format_codet_table(result)
     assert "CodeT (released score)" in table and "36.7" in table and "36.76" in table
 
@@ -92,34 +95,35 @@ def test_a_second_call_reads_the_stored_results_and_executes_nothing(bench, prob
     result, out = bench
     before = executor.executions
     again = run_codet_benchmark(problems_file, POOLS, jobs=2, out=out, executor=executor, seeds=[0, 1])
-    assert executor.executions == before and again["executed"] == 0 and again["reused"] == 2 * len(TASKS)
-    assert again["selectors"] == result["selectors"]
+    assert executor.executions == before and again.details["executed"] == 0
+    assert again.details["reused"] == 2 * len(TASKS)
+    assert again.splits == result.splits
     with pytest.raises(ValueError, match="other settings"):
         run_codet_benchmark(problems_file, POOLS, out=out, executor=executor, time_limit_s=0.2)
 
 
 def test_claims_over_seeds_split_and_equal_budget(bench, problems_file, executor):
     result, out = bench
-    claims = result["claims"]
-    assert claims["seeds"] == [0, 1] and claims["problems"] == len(TASKS)
+    assert result.seeds == [0, 1] and result.main.problems == len(TASKS)
     for name in SELECTORS:  # every selector, CoSPlay included, has mean and spread of tie-shared pass@1
-        row = claims["selectors"][name]
-        for key in ("bon", "pass1", "equal_budget"):
-            assert row[key]["seeds"] == 2 and 0.0 <= row[key]["ci_low"] <= row[key]["mean"] <= row[key]["ci_high"]
-            assert row[key]["std"] >= 0.0
+        row = result.main.selectors[name]
+        for figure in (row.accuracy, row.pass1, row.equal_budget_pass1):
+            assert figure.seeds == 2 and 0.0 <= figure.ci_low <= figure.mean <= figure.ci_high
+            assert figure.std >= 0.0
     for seed in (0, 1):
         record = json.loads((out / "problems" / f"HumanEval_0.seed{seed}.json").read_text())
         assert record["seed"] == seed and record["equal_budget"]["codes"] >= 16
         cosplay = record["selectors"]["cosplay"]
         assert 0.0 <= cosplay["pass1"] <= 1.0 and cosplay["equal_budget"]["pass1"] == cosplay["pass1"]
         assert 0.0 <= record["selectors"]["codet_released"]["equal_budget"]["pass1"] <= 1.0
-    start, end = claims["ut_accuracy_start"], claims["ut_accuracy_end"]
-    assert start["problems"] == end["problems"]  # the same problems at the start and the end
+    start, end = result.main.ut_accuracy_start, result.main.ut_accuracy_end
+    assert start.problems == end.problems  # the same problems at the start and the end
     table = format_codet_table(result)
-    assert "equal budget pass@1" in table and "±" in table and "seeds 0, 1" in table
+    assert "equal-budget pass@1" in table and "±" in table and "seeds 0, 1" in table
     # the test split of these tasks: the odd ones, read back from --out
     test_only = run_codet_benchmark(problems_file, POOLS, out=out, executor=executor, seeds=[0, 1], split="test")
-    assert test_only["problems"] == 1 and test_only["reused"] == 2 and test_only["executed"] == 0
+    assert test_only.problems == 1 and test_only.details["reused"] == 2 and test_only.details["executed"] == 0
+    assert list(test_only.splits) == ["test"]
 
 
 def test_codet_scores_as_the_released_code_does():

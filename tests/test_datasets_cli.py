@@ -75,7 +75,7 @@ def test_bench_and_pool_names_resolve_from_the_cache(data_cache, tmp_path):
     result = cosplay("bench", "humaneval", "--model", "pool:codet-humaneval-codegen16b", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     table = json.loads(result.stdout)
-    assert table["problems"] == 2 and table["failed"] == 0 and table["oracle"] == 1.0
+    assert table["problems"] == 2 and table["failed"] == 0 and table["details"]["oracle"] == 1.0
 
     listed = json.loads(cosplay("data", "list", "--json").stdout)
     ready = {row["name"]: row for row in listed["datasets"] if row["ready"]}

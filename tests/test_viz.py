@@ -254,10 +254,10 @@ def test_selectors_figure(sim_run):
     fig = viz.selectors_figure(result)
     serialises(fig)
     accuracy = next(t for t in fig.data if t.meta["metric"] == "bon")
-    assert len(accuracy.y) == len(result["selectors"])
+    assert len(accuracy.y) == len(result.main.selectors)
     assert list(accuracy.y)[0] == bench.LABELS["cosplay"]
-    for (name, row), value in zip(result["selectors"].items(), accuracy.x):
-        assert value == (row["bon"] or 0)
+    for (name, row), value in zip(result.main.selectors.items(), accuracy.x):
+        assert value == (row.accuracy.mean or 0)
     empty = viz.selectors_figure(bench.aggregate([]))
     assert not empty.data and empty.layout.annotations
 

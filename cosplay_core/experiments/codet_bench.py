@@ -45,21 +45,24 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
 from cosplay_core import metrics, selectors
+from cosplay_core.bench import claims_markdown, format_claims
 from cosplay_core.benchmarks.codet_pools import TEST_CASE_LIMIT, CodetPool, load_codet_pools
 from cosplay_core.benchmarks.check_replay import CheckJudge
 from cosplay_core.benchmarks.humaneval import HumanEvalProblem, load_humaneval
 from cosplay_core.compare import outcome_matches
 from cosplay_core.config import RunConfig
+from cosplay_core.equal_budget import score_baselines as score_selectors
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.players.pool import PoolPlayer, input_key
 from cosplay_core.problem import ProblemError
+from cosplay_core.records import BenchResult, Reading, score_splits
 from cosplay_core.run import Run
 from cosplay_core.sandbox import Executor, Isolation, Job, Limits, Outcome, Program
 from cosplay_core.sandbox.protocol import ExecutorLike
@@ -125,21 +128,6 @@ def codet_pass1(gt, passes, counts=None, variant: str = "released") -> float:
     matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
     ranking = selectors.rank_codet(selectors.Evidence(matrix, counts), variant)  # type: ignore[arg-type]
     return metrics.tie_shared_pass1(ranking.top, gt)
-
-
-def score_selectors(gt, passes, counts, signatures: list[tuple], inputs: int, seed: int = 0) -> dict:
-    """Every baseline of the selector table on one problem's pools: {name: {"code", "correct", "pass1", "tied"}},
-    `pass1` tie-shared (the share of GT-correct codes in the selector's top group), `tied` that group's size.
-    Without signature inputs (`inputs` 0) the signature selectors see empty signatures: nothing tells codes apart."""
-    gt = np.asarray(gt, dtype=bool)
-    matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
-    counts = list(counts) if counts is not None else [1] * matrix.shape[1]
-    evidence = selectors.Evidence(matrix, counts, [tuple(s) for s in signatures] if inputs else [()] * len(gt), seed)
-    out: dict[str, dict] = {}
-    for name, ranking in selectors.rank_all(evidence, "initial").items():
-        out[name] = {"code": ranking.choice, "correct": bool(gt[ranking.choice]),
-                     "pass1": metrics.tie_shared_pass1(ranking.top, gt), "tied": len(ranking.top)}
-    return out
 
 
 def pool_size_curve(gt, passes, counts, task_id: str, seed: int) -> dict:
@@ -529,7 +517,7 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
                         progress: Callable[[int, int, dict], None] | None = None,
                         executor: Executor | None = None, time_limit_s: float = 0.1,
                         config: RunConfig | None = None, seeds: list[int] | None = None,
-                        split: str = "all", cache: str | Path | None = None) -> dict:
+                        split: str = "all", cache: str | Path | None = None) -> BenchResult:
     """The HumanEval x CodeT benchmark (module docstring); returns `aggregate_seeds` of the per-problem records.
 
     `problems_path`: HumanEval-format JSONL (its `check` is the ground truth); `pools_folder`: CodeT-format pools
@@ -540,7 +528,8 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
     back, not recomputed. `progress(done, total, record)` is called after each problem. `config`: CoSPlay's run
     settings (default RunConfig(); its seed is replaced). `time_limit_s`: per UT input (CodeT's 0.1 s). `cache`: a
     folder keeping steps (a) and (b) by content hash (`execute_pools`), shared by every --out and seed. Raises
-    ProblemError for unreadable data and ValueError for bad arguments or an `out` holding other settings.
+    ProblemError for unreadable data and ValueError for bad arguments or an `out` holding other settings. The
+    result is also written to `out/result.<split>.json`.
     """
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
@@ -611,74 +600,54 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
         executing.shutdown(cancel_futures=True)
         if own_executor:
             executor.close()
-    result = aggregate_seeds({k: [r[k] for r in by_problem] for k in seeds})
-    result["split"] = split
-    result["settings"] = dict(asdict(base), seeds=seeds)
-    result["executed"] = executor.executions - before
-    result["wall_s"] = round(time.perf_counter() - started, 2)
-    result["reused"] = len(stored)
+    result = aggregate_seeds({k: [r[k] for r in by_problem] for k in seeds}, split)
+    result = replace(result, wall_s=round(time.perf_counter() - started, 2),
+                     details=dict(result.details, settings=dict(asdict(base), seeds=seeds),
+                                  executed=executor.executions - before, reused=len(stored)))
     if out_dir is not None:
-        (out_dir / f"result.{split}.json").write_text(json.dumps(result, indent=2) + "\n")
+        _write_atomically(out_dir / f"result.{split}.json", result.to_dict())
     return result
 
 
-def aggregate_seeds(records_by_seed: dict[int, list[dict]]) -> dict:
-    """`aggregate_codet` of the first seed's records (the analyses), with every selector's figures over all seeds:
-    `bon`, `pass1` (tie-shared) and `equal_budget` (tie-shared pass@1 on what CoSPlay saw) as `metrics.spread`
-    dicts (mean and std over seeds, bootstrap 95% interval over problems), `ut_accuracy` the mean over seeds; UT
-    accuracy at the start and the end of self-play over the same problems (those where both are defined)."""
+def _reading(name: str, entry: dict) -> Reading:
+    """One selector's entry of a per-problem record as the result counts it (random: its expectation)."""
+    correct = entry["pass1"] if name == "random" else None if entry["correct"] is None else float(entry["correct"])
+    return Reading(correct, entry.get("pass1"), (entry.get("equal_budget") or {}).get("pass1"),
+                   entry.get("ut_accuracy"), int(entry.get("executions", 0)))
+
+
+def aggregate_seeds(records_by_seed: dict[int, list[dict]], split: str = "all") -> BenchResult:
+    """The benchmark's result (`records.BenchResult`, the format `cosplay bench` writes too): per split and selector,
+    `accuracy` (chosen code GT-correct), `pass1` (tie-shared) and `equal_budget_pass1` (tie-shared, on what CoSPlay
+    saw) as mean and std over seeds with a bootstrap 95% interval over problems; UT accuracy; CoSPlay's UT accuracy
+    at the start and the end of self-play over the same problems. A problem counts where it has no failure in every
+    seed. `details`: the first seed's analyses (`aggregate_codet`)."""
     seeds = list(records_by_seed)
-    first = aggregate_codet(records_by_seed[seeds[0]])
-    tasks = [r["problem"] for r in records_by_seed[seeds[0]]]
+    first = records_by_seed[seeds[0]]
     by_task = {k: {r["problem"]: r for r in records if "error" not in r} for k, records in records_by_seed.items()}
-    scored = [t for t in tasks if all(t in by_task[k] for k in seeds)]
-
-    def values(name: str, read: Callable[[dict], float | None]) -> list[list[float | None]]:
-        return [[read(by_task[k][t]["selectors"][name]) if name in by_task[k][t]["selectors"] else None
-                 for k in seeds] for t in scored]
-
-    def verdict(entry: dict | None) -> float | None:
-        return None if entry is None or entry.get("correct") is None else float(entry["correct"])
-
-    claims = {}
-    for name in SELECTORS:
-        claims[name] = {
-            "bon": metrics.spread(values(name, lambda e: e["pass1"] if name == "random" else verdict(e))).to_dict(),
-            "pass1": metrics.spread(values(name, lambda e: e.get("pass1"))).to_dict(),
-            "equal_budget": metrics.spread(values(name, lambda e: (e.get("equal_budget") or {}).get("pass1")))
-            .to_dict(),
-            "ut_accuracy": _mean([aggregate_codet(records_by_seed[k])["selectors"][name]["ut_accuracy"]
-                                  for k in seeds]),
-            "executions": first["selectors"][name]["executions"],
-        }
-    start, end = metrics.paired_spreads([[(by_task[k][t]["cosplay"]["ut_accuracy_initial"],
-                                           by_task[k][t]["cosplay"]["ut_accuracy"]) for k in seeds] for t in scored])
-    first["claims"] = {"seeds": seeds, "problems": len(scored), "selectors": claims,
-                       "ut_accuracy_start": start.to_dict(),
-                       "ut_accuracy_end": end.to_dict()}
-    return first
+    scored = [r["problem"] for r in first if all(r["problem"] in by_task[k] for k in seeds)]
+    readings = {t: {k: {name: _reading(name, entry) for name, entry in by_task[k][t]["selectors"].items()}
+                    for k in seeds} for t in scored}
+    ut_start_end = {t: {k: (by_task[k][t]["cosplay"]["ut_accuracy_initial"], by_task[k][t]["cosplay"]["ut_accuracy"])
+                        for k in seeds} for t in scored}
+    ok = [r for r in first if "error" not in r]
+    return BenchResult(pipeline="humaneval_codet", split=split, seeds=seeds, problems=len(first), scored=len(ok),
+                       failed=len(first) - len(ok), splits=score_splits(readings, seeds, split, SELECTORS, ut_start_end),
+                       wall_s=round(sum(r.get("wall_s", 0.0) for r in ok), 2),
+                       errors=[f"{r['problem']}: {r['error']}" for r in first if "error" in r],
+                       details=aggregate_codet(first))
 
 
-def _mean(values) -> float | None:
-    values = [v for v in values if v is not None]
-    return float(statistics.mean(values)) if values else None
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(statistics.mean(present)) if present else None
 
 
 def aggregate_codet(records: list[dict]) -> dict:
-    """Per selector over the problems: `bon` (chosen code GT-correct), `pass1` (ties shared, CodeT's reading),
-    `ut_accuracy` (CURE's, over problems with a GT-correct code), `executions`; plus the analyses."""
+    """The analyses of one seed's records beside the selectors' scores: the oracle (some recorded code correct), the
+    pools (UTs, inputs, UT accuracy, outcome statuses), ground-truth executions, CodeT by pool size, CoSPlay's
+    self-play diagnostics and CodeT's published figures (`reference`)."""
     ok = [r for r in records if "error" not in r]
-    table = {}
-    for name in SELECTORS:
-        entries = [r["selectors"][name] for r in ok if name in r.get("selectors", {})]
-        table[name] = {
-            "bon": _mean([e["pass1"] if name == "random" else (None if e["correct"] is None else float(e["correct"]))
-                          for e in entries]),
-            "pass1": _mean([e["pass1"] for e in entries]),
-            "ut_accuracy": _mean([e["ut_accuracy"] for e in entries]),
-            "executions": int(sum(e["executions"] for e in entries)),
-            "problems": len(entries),
-        }
     oracle = _mean([float("1" in r["gt"]) for r in ok])
     mixed = sum(1 for r in ok if "1" in r["gt"] and "0" in r["gt"])
     sizes: dict[str, dict] = {}
@@ -715,8 +684,7 @@ def aggregate_codet(records: list[dict]) -> dict:
                                        for n in baseline_names},
     }
     return {
-        "problems": len(records), "scored": len(ok), "failed": len(records) - len(ok),
-        "selectors": table, "oracle": oracle, "problems_with_correct_and_wrong": mixed,
+        "oracle": oracle, "problems_with_correct_and_wrong": mixed,
         "pool": {"tests": int(sum(r["tests"] for r in ok)), "inputs": int(sum(r["inputs"] for r in ok)),
                  "dropped_tests": int(sum(r["dropped_tests"] for r in ok)),
                  "problems_without_tests": sum(1 for r in ok if not r["tests"]),
@@ -727,11 +695,10 @@ def aggregate_codet(records: list[dict]) -> dict:
         "pool_sizes": {size: {k: _mean(v) for k, v in slot.items()} for size, slot in sizes.items()},
         "cosplay": diagnostics,
         "reference": dict(CODET_REFERENCE),
-        "errors": [f"{r['problem']}: {r['error']}" for r in records if "error" in r],
     }
 
 
-def _sum_dicts(dicts) -> dict:
+def _sum_dicts(dicts: Iterable[dict[str, int]]) -> dict[str, int]:
     total: dict[str, int] = {}
     for d in dicts:
         for k, v in d.items():
@@ -743,72 +710,32 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{100 * value:.{digits}f}%"
 
 
-def format_claims(result: dict) -> list[str]:
-    """Every selector's figures over the seeds: mean ± std over seeds [bootstrap 95% interval over problems]."""
-    claims = result.get("claims")
-    if not claims:
-        return []
-    seeds = claims["seeds"]
-    lines = [f"{'selector':<30} {'BoN acc.':>26} {'pass@1 (ties shared)':>26} {'equal budget pass@1':>26} "
-             f"{'UT acc.':>8} {'executions':>11}"]
-    for name, row in claims["selectors"].items():
-        cells = [metrics.format_spread(metrics.Spread(**row[key])) for key in ("bon", "pass1", "equal_budget")]
-        lines.append(f"{LABELS.get(name, name):<30} {cells[0]:>26} {cells[1]:>26} {cells[2]:>26} "
-                     f"{_pct(row['ut_accuracy']):>8} {row['executions']:>11}")
-    start, end = (metrics.Spread(**claims[k]) for k in ("ut_accuracy_start", "ut_accuracy_end"))
-    lines.append(f"{claims['problems']} problems of split {result.get('split', 'all')}, seeds "
-                 f"{', '.join(str(k) for k in seeds)}: mean{' ± std over seeds' if len(seeds) > 1 else ''} "
-                 "[bootstrap 95% interval over problems]. pass@1 shares ties evenly (the share of correct codes in "
-                 "the selector's top group, CodeT's reading); equal budget: every baseline on the codes and UTs "
-                 "CoSPlay's run drew (signatures on its stage-3 inputs).")
-    lines.append(f"CoSPlay UT accuracy over the same {start.problems} problems: start "
-                 f"{metrics.format_spread(start)} -> end {metrics.format_spread(end)}")
-    return lines + [""]
-
-
-def claims_markdown(result: dict) -> str:
-    """The figures over seeds as a Markdown table (README's measured section is pasted from it)."""
-    claims = result["claims"]
-    lines = ["| selector | accuracy (ties to lowest index) | pass@1 (ties shared) | equal-budget pass@1 | UT accuracy "
-             "| executions |", "| --- | --- | --- | --- | --- | --- |"]
-    for name, row in claims["selectors"].items():
-        cells = [metrics.format_spread(metrics.Spread(**row[key])) for key in ("bon", "pass1", "equal_budget")]
-        lines.append(f"| {LABELS.get(name, name)} | {cells[0]} | {cells[1]} | {cells[2]} | {_pct(row['ut_accuracy'])} "
-                     f"| {row['executions']:,} |")
-    return "\n".join(lines)
-
-
-def format_codet_table(result: dict) -> str:
-    """The benchmark's table over seeds (when there is one), the first seed's table and the comparison with CodeT's
-    figures, as text."""
+def format_codet_table(result: BenchResult) -> str:
+    """The benchmark's table (`bench.format_claims`: every split, every selector over the seeds) and the comparison
+    with CodeT's figures and the first seed's analyses, as text."""
     lines = format_claims(result)
-    seed = (result.get("claims") or {}).get("seeds", [None])[0]
-    if lines:
-        lines.append(f"Seed {seed} alone:")
-    lines.append(f"{'selector':<30} {'BoN acc.':>9} {'pass@1':>8} {'UT acc.':>8} {'executions':>11}")
-    for name, row in result["selectors"].items():
-        lines.append(f"{LABELS.get(name, name):<30} {_pct(row['bon']):>9} {_pct(row['pass1']):>8} "
-                     f"{_pct(row['ut_accuracy']):>8} {row['executions']:>11}")
-    reference = result.get("reference", CODET_REFERENCE)
-    codet = result["selectors"].get("codet_released", {}).get("pass1")
-    random_pick = result["selectors"].get("random", {}).get("pass1")
-    lines.append("")
-    lines.append(f"BoN acc.: share of the {result['scored']} problems whose chosen code passes HumanEval's check "
-                 "(ties to the lowest index); pass@1: ties shared evenly, as CodeT reports it.")
+    lines.append("accuracy: share of problems whose chosen code passes HumanEval's check (ties to the lowest index); "
+                 "pass@1 shares ties evenly, as CodeT reports it; equal budget: every baseline on the codes and UTs "
+                 "CoSPlay's run drew (signatures on its stage-3 inputs).")
+    details = result.details
+    reference = details.get("reference", CODET_REFERENCE)
+    table = result.main.selectors
+    codet = table["codet_released"].pass1.mean if "codet_released" in table else None
+    random_pick = table["random"].pass1.mean if "random" in table else None
     if codet is not None:
         lines.append(f"CodeT (released score) pass@1 here {100 * codet:.2f} vs published {reference['codet_paper']} "
                      f"({100 * codet - reference['codet_paper']:+.2f}) and vs CodeT's released code re-run on these "
                      f"files {reference['codet_released_rerun']} ({100 * codet - reference['codet_released_rerun']:+.2f})")
     if random_pick is not None:
         lines.append(f"random pick here {100 * random_pick:.2f} vs CodeT's re-run {reference['random_rerun']}")
-    if result.get("oracle") is not None:
-        lines.append(f"oracle (some recorded code correct): {_pct(result['oracle'])}; "
-                     f"{result.get('problems_with_correct_and_wrong', '?')} problems have correct and wrong codes")
-    sizes = result.get("pool_sizes") or {}
+    if details.get("oracle") is not None:
+        lines.append(f"seed {result.seeds[0]}: oracle (some recorded code correct): {_pct(details['oracle'])}; "
+                     f"{details.get('problems_with_correct_and_wrong', '?')} problems have correct and wrong codes")
+    sizes = details.get("pool_sizes") or {}
     if sizes:
         lines.append("CodeT (released) pass@1 / oracle by pool size (codes x UT samples): " + "; ".join(
             f"{size} {_pct(v['codet_released'])} / {_pct(v['oracle'])}" for size, v in sizes.items()))
-    diag = result.get("cosplay") or {}
+    diag = details.get("cosplay") or {}
     if diag.get("outcomes"):
         lines.append("CoSPlay self-play outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(diag["outcomes"].items()))
                      + f"; UT accuracy initial {_pct(diag['ut_accuracy_initial'])} -> final "
@@ -819,11 +746,11 @@ def format_codet_table(result: dict) -> str:
         lines.append(f"CoSPlay replay: {usage['code_draws']} codes drawn ({usage['fresh_draws']} fresh draws for "
                      f"repairs, {usage['wrapped_code_draws']} after the pool ran out), {usage['test_draws']} UT inputs "
                      f"drawn ({usage['wrapped_test_draws']} after the pool ran out)")
-    tail = f"{result['problems']} problems ({result['failed']} failed)"
-    if "wall_s" in result:
-        tail += f"; wall time {result['wall_s']} s; {result.get('executed', 0)} sandbox executions in this call"
-        if result.get("reused"):
-            tail += f" ({result['reused']} problem records read back from --out)"
+    tail = f"{result.problems} problems ({result.failed} failed)"
+    if "executed" in details:
+        tail += f"; wall time {result.wall_s} s; {details['executed']} sandbox executions in this call"
+        if details.get("reused"):
+            tail += f" ({details['reused']} problem records read back from --out)"
     lines.append(tail)
-    lines += [f"failed: {e}" for e in result.get("errors", [])]
+    lines += [f"failed: {e}" for e in result.errors]
     return "\n".join(lines)
