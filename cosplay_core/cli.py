@@ -14,11 +14,17 @@ import os
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
 from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT, Policies, RunConfig
 from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder, write_json_atomic
 from cosplay_core.problem import load_json_value
-from cosplay_core.sandbox import Executor, Job, Limits, Program
+from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program
+
+if TYPE_CHECKING:  # imported where they are used: `cosplay exec` never loads the run's modules
+    from cosplay_core.bench import ProblemRef
+    from cosplay_core.distributed import RayRunner
+    from cosplay_core.session import BackboneSettings
 
 
 class UsageError(Exception):
@@ -26,7 +32,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one clear line instead of usage + message
+    def error(self, message: str) -> NoReturn:  # one clear line instead of usage + message
         raise UsageError(f"{message} (see `cosplay {self.prog.split(' ', 1)[-1]} --help`)"
                          if " " in self.prog else f"{message} (see `cosplay --help`)")
 
@@ -47,7 +53,7 @@ def _read_source(path: str, what: str) -> str:
 _FLAGS = {"time_limit_s": "--time-limit", "memory_mb": "--memory-mb"}
 
 
-def _limits(args) -> Limits:
+def _limits(args: argparse.Namespace) -> Limits:
     try:
         return Limits(time_limit_s=args.time_limit, memory_mb=args.memory_mb)
     except ValueError as exc:
@@ -57,7 +63,7 @@ def _limits(args) -> Limits:
         raise UsageError(message) from None
 
 
-def _decode_input(text: str, io: str, where: str):
+def _decode_input(text: str, io: str, where: str) -> Any:
     if io == "stdin":
         return text
     try:
@@ -69,7 +75,7 @@ def _decode_input(text: str, io: str, where: str):
     return value
 
 
-def _program(source: str, io: str, entry_point, where: str) -> Program:
+def _program(source: str, io: str, entry_point: object, where: str) -> Program:
     if entry_point is not None and not isinstance(entry_point, str):
         raise UsageError(f"{where}: entry_point must be a string (a function name or Class().method)")
     if not _is_unicode(source):
@@ -96,7 +102,7 @@ BATCH_MIN_INPUTS = 8
 BATCH_MAX_INPUT_BYTES = 64 << 10
 
 
-def _use_batch(io: str, inputs, asked: bool | None, where: str) -> bool:
+def _use_batch(io: str, inputs: Sequence[Any], asked: bool | None, where: str) -> bool:
     """Whether to run one program's inputs in one child: as `asked` (True/False), or by default when the program is
     function-mode with at least BATCH_MIN_INPUTS inputs, each at most BATCH_MAX_INPUT_BYTES of JSON."""
     if asked is None:
@@ -162,11 +168,11 @@ def _jobs_from_file(path: str, default_limits: Limits, batch: bool | None) -> li
 _NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
-def _finite(value):
+def _finite(value: Any) -> Any:
     """`value` with every NaN or infinite float replaced by "NaN", "Infinity" or "-Infinity" (strict JSON has no
     such numbers). Works without recursion: a program's value may be nested as deeply as the sandbox allows."""
     root = [value]
-    todo = [(root, 0)]
+    todo: list[tuple[Any, Any]] = [(root, 0)]  # (a list, an index) or (a dict, a key)
     while todo:
         container, key = todo.pop()
         item = container[key]
@@ -181,7 +187,7 @@ def _finite(value):
     return root[0]
 
 
-def _outcome_json(outcome) -> dict:
+def _outcome_json(outcome: Outcome) -> dict:
     """An outcome as the strict JSON object of `cosplay exec`'s output (README, Command line) (`json.dumps` of it never fails and never writes NaN)."""
     data = outcome.to_dict()
     try:
@@ -194,7 +200,7 @@ def _outcome_json(outcome) -> dict:
     return data
 
 
-def _job_line(job_id: str, row) -> str:
+def _job_line(job_id: str, row: list[Outcome]) -> str:
     """A job's output line; its values encoded once, unless one needs `_outcome_json`'s care (NaN, too deep)."""
     try:
         return json.dumps({"id": job_id, "results": [o.to_dict() for o in row]}, allow_nan=False)
@@ -202,7 +208,7 @@ def _job_line(job_id: str, row) -> str:
         return json.dumps({"id": job_id, "results": [_outcome_json(o) for o in row]})
 
 
-def _print_human(programs: list[str], rows) -> None:
+def _print_human(programs: list[str], rows: list[list[Outcome]]) -> None:
     for name, row in zip(programs, rows):
         print(name)
         for number, outcome in enumerate(row, 1):
@@ -216,7 +222,7 @@ def _warn_isolation(executor: Executor) -> None:
         print(f"cosplay: warning: sandbox: {warning}", file=sys.stderr)
 
 
-def cmd_exec(args) -> int:
+def cmd_exec(args: argparse.Namespace) -> int:
     if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be from 1 to {MAX_WORKERS}")
     limits = _limits(args)
@@ -256,7 +262,7 @@ def _executor(workers: int | None = None) -> Executor:
     return executor
 
 
-def cmd_check(args) -> int:
+def cmd_check(args: argparse.Namespace) -> int:
     from cosplay_core.check import check_problem
     from cosplay_core.problem import ProblemError, load_problem
 
@@ -278,7 +284,7 @@ def cmd_check(args) -> int:
     return status
 
 
-def _run_config(args) -> RunConfig:
+def _run_config(args: argparse.Namespace) -> RunConfig:
     try:
         policies = Policies().including(*args.with_policy).without(*args.no)
         return RunConfig(codes=args.codes, tests=args.tests, rounds=args.rounds, inputs=args.inputs, votes=args.votes,
@@ -295,7 +301,7 @@ _RUN_FLAGS = ("codes", "tests", "rounds", "inputs", "votes", "hints", "seed", "r
               "trusted_min_support")
 
 
-def _backbone(args):
+def _backbone(args: argparse.Namespace) -> BackboneSettings:
     from cosplay_core.players.sim import SimSkills
     from cosplay_core.session import BackboneSettings
 
@@ -336,7 +342,7 @@ def _say(message: str) -> None:
     print(f"cosplay: {message}", file=sys.stderr)
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from cosplay_core.models.base import ModelConfigError
     from cosplay_core.problem import ProblemError
     from cosplay_core.run import RunError, RunInterrupted
@@ -401,7 +407,7 @@ def _problem_reference(reference: str) -> str:
     return str(sample) if sample else reference
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from cosplay_core.export import ExportError, export_rows, write_jsonl
 
     try:
@@ -447,7 +453,7 @@ def cmd_app(streamlit_args: list[str]) -> int:
 
 
 @contextmanager
-def _holding(out: Path, flag: str = "--out"):
+def _holding(out: Path, flag: str = "--out") -> Iterator[None]:
     """Holds the output folder `out` (made if missing, removed again if left empty) while the block runs; exit 2
     with one line when another live run holds it."""
     if out.exists():
@@ -483,7 +489,7 @@ def _print_run_summary(summary: dict, out: Path) -> None:
     print(f"trace and summary: {out}")
 
 
-def _bench_pool(args, config) -> int:
+def _bench_pool(args: argparse.Namespace, config: RunConfig) -> int:
     """`cosplay bench FILE --model pool:<folder>`: the HumanEval x CodeT benchmark over recorded pools."""
     from cosplay_core.bench import ProgressBar
     from cosplay_core.experiments.codet_bench import format_codet_table, run_codet_benchmark
@@ -513,14 +519,14 @@ def _bench_pool(args, config) -> int:
     return 0
 
 
-def _bench_seeds(args) -> list[int]:
+def _bench_seeds(args: argparse.Namespace) -> list[int]:
     """`--seed S --seeds N`: the seeds S, S+1, ..., S+N-1."""
     if args.seeds < 1:
         raise UsageError("--seeds must be at least 1")
     return list(range(args.seed, args.seed + args.seeds))
 
 
-def cmd_bench(args) -> int:
+def cmd_bench(args: argparse.Namespace) -> int:
     from cosplay_core.datasets import resolve_dataset
 
     args.dataset = resolve_dataset(args.dataset)  # a dataset name (humaneval) is its converted data in the cache
@@ -540,7 +546,8 @@ def cmd_bench(args) -> int:
         return _bench_problems(args, config, backbone, out)
 
 
-def _bench_problems(args, config, backbone, out: Path | None) -> int:
+def _bench_problems(args: argparse.Namespace, config: RunConfig, backbone: BackboneSettings,
+                    out: Path | None) -> int:
     """`cosplay bench` over problem folders or a benchmark file, with `out` held by this process."""
     from cosplay_core.bench import ProgressBar, aggregate_seeds, format_table, in_split, list_problems, run_benchmark
     from cosplay_core.problem import ProblemError
@@ -589,7 +596,7 @@ def _bench_problems(args, config, backbone, out: Path | None) -> int:
 
 
 @contextmanager
-def _ray_runner(args, calls_per_minute: dict):
+def _ray_runner(args: argparse.Namespace, calls_per_minute: dict) -> Iterator[RayRunner | None]:
     """A `distributed.RayRunner` on the Ray that `--ray [ADDRESS]` names, connected for the block (None without
     --ray); exit 2 with one line when Ray is missing or cannot be reached."""
     if args.ray is None:
@@ -599,8 +606,9 @@ def _ray_runner(args, calls_per_minute: dict):
         return
     from cosplay_core.distributed import RayRunner, RayUnavailable, check_cpus, check_rates, ray_session
 
-    for flag, check, value in (("--cpus-per-problem", check_cpus, args.cpus_per_problem),
-                               ("--calls-per-minute", check_rates, calls_per_minute)):
+    checks: tuple[tuple[str, Callable[[Any], None], Any], ...] = (
+        ("--cpus-per-problem", check_cpus, args.cpus_per_problem), ("--calls-per-minute", check_rates, calls_per_minute))
+    for flag, check, value in checks:
         try:
             check(value)
         except ValueError as exc:
@@ -612,7 +620,7 @@ def _ray_runner(args, calls_per_minute: dict):
         raise UsageError(str(exc)) from None
 
 
-def cmd_sweep(args) -> int:
+def cmd_sweep(args: argparse.Namespace) -> int:
     from cosplay_core.bench import ProgressBar
     from cosplay_core.problem import ProblemError
     from cosplay_core.sweep import (SweepError, format_sweep_table, load_sweep, run_cells_locally, run_cells_on_ray,
@@ -649,7 +657,7 @@ def cmd_sweep(args) -> int:
     return 0
 
 
-def _check_backbone_on(ref, backbone, executor) -> None:
+def _check_backbone_on(ref: ProblemRef, backbone: BackboneSettings, executor: Executor) -> None:
     """Fails fast (exit 2) on an unknown model or a missing key, before any problem runs."""
     from cosplay_core.players.registry import make_player
     from cosplay_core.models.base import ModelConfigError
@@ -664,7 +672,7 @@ def _check_backbone_on(ref, backbone, executor) -> None:
         raise UsageError(str(exc)) from None
 
 
-def _add_run_settings(parser) -> None:
+def _add_run_settings(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="sim", help="sim (offline simulation), pool:<folder>, anthropic:<model>, "
                                                        "openai:<model> (default: sim)")
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server (vLLM, Ollama, llama.cpp)")
@@ -697,7 +705,7 @@ def _add_run_settings(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON only")
 
 
-def _add_ray_options(parser) -> None:
+def _add_ray_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                         help="run each problem as a Ray task (pip install .[ray]): a local Ray without ADDRESS, a "
                              "cluster with auto or HOST:PORT")
@@ -792,7 +800,7 @@ def build_parser(only_exec: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
-def _data_errors() -> tuple[type, ...]:
+def _data_errors() -> tuple[type[Exception], ...]:
     """DataError, where its module was imported (only then can one have been raised): `exec` never imports it."""
     cache = sys.modules.get("cosplay_core.datasets.cache")
     return (cache.DataError,) if cache is not None else ()
@@ -809,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         return args.handler(args)
-    except (UsageError, *_data_errors()) as exc:
+    except (UsageError,) + _data_errors() as exc:
         print(f"cosplay: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
