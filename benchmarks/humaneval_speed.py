@@ -1,6 +1,6 @@
 """How long the whole default HumanEval x CodeT benchmark takes, cold: wall time, CPU time, and the comparison.
 
-    python benchmarks/humaneval_speed.py [--limit N] [--jobs J] [--seed N] [--against DIR] [--json]
+    python benchmarks/humaneval_speed.py [--limit N] [--jobs J] [--workers W] [--seed N] [--against DIR] [--json]
     python benchmarks/humaneval_speed.py --profile [--limit N] [--every K]
 
 Runs `run_codet_benchmark` (benchmarks/humaneval_codet.py's run: ground truth, the pass matrix, every selector and
@@ -176,14 +176,16 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="the first N problems only")
     parser.add_argument("--jobs", type=int, default=2, metavar="J", help="problems evaluated at a time (default 2)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=None, metavar="W",
+                        help="sandbox servers at a time (default: one per core)")
     parser.add_argument("--against", default=None, metavar="DIR",
                         help="compare every execution with this folder of execute_pools results")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument("--profile", action="store_true", help="time steps (a) and (b) per problem instead")
     parser.add_argument("--every", type=int, default=1, metavar="K", help="with --profile: every K-th problem")
     args = parser.parse_args()
-    if args.jobs < 1 or args.every < 1 or (args.limit is not None and args.limit < 1):
-        print("humaneval_speed: --jobs, --every and --limit must be at least 1", file=sys.stderr)
+    if min(n for n in (args.jobs, args.every, args.workers, args.limit) if n is not None) < 1:
+        print("humaneval_speed: --jobs, --workers, --every and --limit must be at least 1", file=sys.stderr)
         return 2
     if args.against is not None and not Path(args.against).is_dir():
         print(f"humaneval_speed: --against {args.against}: no such folder", file=sys.stderr)
@@ -195,7 +197,7 @@ def main() -> int:
     load_before = _load()
     clock = CpuClock()
     started = time.perf_counter()
-    executor = Executor()
+    executor = Executor(workers=args.workers)
     try:
         result = run_codet_benchmark(DATA / "problems.jsonl.gz", DATA, limit=args.limit, jobs=args.jobs,
                                      seed=args.seed, executor=executor, cache=kept.name if kept else None)
@@ -210,7 +212,7 @@ def main() -> int:
     problems = result["problems"] if isinstance(result, dict) else result.problems
     figures = {"problems": problems, "executed": executor.executions,
                "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_clock": clock.method,
-               "cores": os.cpu_count(), "load_before": load_before, "load_after": _load(),
+               "cores": os.cpu_count(), "workers": executor.workers, "load_before": load_before, "load_after": _load(),
                "sandbox": executor.isolation.method, "target_s": TARGET_S}
     status = 0
     if kept is not None:
@@ -225,7 +227,7 @@ def main() -> int:
     print(f"\nHumanEval x CodeT, cold, seed {args.seed}: {figures['problems']} problems, every selector, "
           f"{figures['executed']:,} executions")
     print(f"wall {figures['wall_s']} s, CPU {figures['cpu_s']} s ({clock.method}) on {figures['cores']} cores, "
-          f"sandbox {figures['sandbox']}; load average (1, 5, 15 min) before {load_before}, after "
+          f"{figures['workers']} sandbox servers ({figures['sandbox']}); load average (1, 5, 15 min) before {load_before}, after "
           f"{figures['load_after']}; target for all 164 problems: under {TARGET_S} s wall")
     for what, figure in REFERENCES:
         print(f"  compare: {what}: {figure}")
