@@ -468,7 +468,7 @@ class Evidence:
     UT once), `signatures` on random inputs (None: none were run), and the `seed` of a random pick."""
 
     passes: np.ndarray
-    counts: Optional[Sequence[int]] = None
+    counts: Optional[Sequence[int] | np.ndarray] = None
     signatures: Optional[Sequence[Signature]] = None
     seed: int = 0
 
