@@ -79,6 +79,12 @@ class CpuClock:
     def used(self) -> float:
         return self.seconds() - self.start
 
+    def __enter__(self) -> "CpuClock":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         """Leaves the cgroup and removes it (once every process in it has ended)."""
         if self.group is None:
@@ -126,7 +132,11 @@ def compare_executed(ours: Path, theirs: Path) -> tuple[int, list[str]]:
 
 def profile(limit: int | None, every: int) -> int:
     """Steps (a) and (b) of every `every`-th problem, one after another, each phase timed alone."""
-    clock = CpuClock()
+    with CpuClock() as clock:
+        return _profile(clock, limit, every)
+
+
+def _profile(clock: CpuClock, limit: int | None, every: int) -> int:
     settings = CodetBenchSettings()
     problems = load_humaneval(DATA / "problems.jsonl.gz")[::every][:limit]
     pools = load_codet_pools(DATA, limit=settings.test_limit, truncation=settings.truncation)
@@ -167,7 +177,6 @@ def profile(limit: int | None, every: int) -> int:
     print(f"{len(problems)} problems ({clock.method}): ground truth {totals['gt']:.1f} s CPU, of which "
           f"{totals['gt_timeouts']:.1f} s in calls that hit a limit; pass matrix {totals['matrix']:.1f} s CPU, of "
           f"which {totals['matrix_timeouts']:.1f} s in cells that hit the 0.1 s limit; load {_load()}")
-    clock.close()
     return 0
 
 
@@ -195,20 +204,19 @@ def main() -> int:
 
     kept = tempfile.TemporaryDirectory(prefix="cosplay-speed-") if args.against else None
     load_before = _load()
-    clock = CpuClock()
-    started = time.perf_counter()
-    executor = Executor(workers=args.workers)
-    try:
-        result = run_codet_benchmark(DATA / "problems.jsonl.gz", DATA, limit=args.limit, jobs=args.jobs,
-                                     seed=args.seed, executor=executor, cache=kept.name if kept else None)
-    except (ProblemError, ValueError) as exc:
-        print(f"humaneval_speed: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        executor.close()
-    wall = time.perf_counter() - started
-    cpu = clock.used()
-    clock.close()
+    with CpuClock() as clock:
+        started = time.perf_counter()
+        executor = Executor(workers=args.workers)
+        try:
+            result = run_codet_benchmark(DATA / "problems.jsonl.gz", DATA, limit=args.limit, jobs=args.jobs,
+                                         seed=args.seed, executor=executor, cache=kept.name if kept else None)
+        except (ProblemError, ValueError) as exc:
+            print(f"humaneval_speed: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            executor.close()
+        wall = time.perf_counter() - started
+        cpu = clock.used()
     problems = result["problems"] if isinstance(result, dict) else result.problems
     figures = {"problems": problems, "executed": executor.executions,
                "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_clock": clock.method,
