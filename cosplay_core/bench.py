@@ -252,7 +252,7 @@ def format_table(result: BenchResult) -> str:
     """The benchmark's table as text: every split's figures, then cost and failures."""
     lines = format_claims(result)
     lines.append("accuracy: the chosen code (ties to the lowest index) passes the ground truth; pass@1 shares ties "
-                 "evenly (CodeT's reading); equal budget: every baseline on the distinct codes and UTs CoSPlay's run "
+                 "evenly (CodeT's reading); equal budget: every baseline on the codes and UTs CoSPlay's run "
                  "saw; baselines otherwise on the stage-1 pools")
     usage = result.usage
     lines.append(f"{result.problems} problems ({result.scored} with ground truth, {result.failed} failed); "

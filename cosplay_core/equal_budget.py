@@ -1,5 +1,5 @@
-"""Every baseline at CoSPlay's budget: the selector table restricted to the distinct codes and UTs a CoSPlay run saw
-(its pools at every step), scored against ground truth. The HumanEval benchmark and `cosplay bench` both score
+"""Every baseline at CoSPlay's budget: the selector table restricted to the codes and UTs a CoSPlay run saw (its
+pools at every step), scored against ground truth. The HumanEval benchmark and `cosplay bench` both score
 with `score_baselines`; `run_equal_budget` gathers what a `Run` saw and executes the pairs its matrix never ran."""
 
 from __future__ import annotations
@@ -41,25 +41,28 @@ def _key(*values: Any) -> str:
 
 def run_equal_budget(problem: Problem, recorder: RecordingExecutor, ground_truth: GroundTruth,
                      history: Iterable[Snapshot], inputs: Sequence[Any], seed: int) -> dict[str, Any] | None:
-    """Every baseline on what a finished run saw: each distinct code and each distinct used UT of any of its steps
-    (`history`, first seen first), signatures on its stage-3 `inputs`. Pairs the run executed are answered from its
-    `recorder`; the others are executed (counted in `executions`, apart from the run's own). None without ground
-    truth or without a code and a UT. {"codes", "tests", "signature_inputs", "executions", "selectors": {name: {"code",
-    "correct", "pass1", "tied"}}}, `code` an index into the distinct codes."""
+    """Every baseline on what a finished run saw: each code it held at any step (`history`; a slot's every version,
+    so that a program drawn twice counts twice, as the HumanEval benchmark keeps duplicates as drawn) and each
+    distinct used UT (a slot's every input and expected output), first seen first; signatures on its stage-3
+    `inputs`. Pairs the run executed are answered from its `recorder`; the others are executed (counted in
+    `executions`, apart from the run's own). None without ground truth or without a code and a UT.
+    {"codes", "distinct_codes", "tests", "signature_inputs", "executions", "selectors": {name: {"code", "correct",
+    "pass1", "tied"}}}, `code` an index into the codes in the order first seen."""
     if not ground_truth.available:
         return None
-    codes: dict[str, str] = {}
+    codes: dict[tuple[int, int], str] = {}
     tests: dict[str, tuple[Any, Any]] = {}
     for snapshot in history:
         for code in snapshot.codes:
-            codes.setdefault(code.source, code.source)
+            codes.setdefault((code.id, code.version), code.source)
         for test in snapshot.tests:
-            tests.setdefault(_key(test.input, test.expected), (test.input, test.expected))
+            tests.setdefault(_key(test.id, test.input, test.expected), (test.input, test.expected))
     if not codes or not tests:
         return None
     before = recorder.executed
-    matrix = ExecutionMatrix(cast(Executor, recorder), problem.io, problem.entry_point, problem.limits(), problem.comparison)
-    sources = list(codes)
+    matrix = ExecutionMatrix(cast(Executor, recorder), problem.io, problem.entry_point, problem.limits(),
+                             problem.comparison)
+    sources = list(codes.values())
     for i, source in enumerate(sources):
         matrix.set_code(i, source)
     for j, (test_input, expected) in enumerate(tests.values()):
@@ -70,5 +73,6 @@ def run_equal_budget(problem: Problem, recorder: RecordingExecutor, ground_truth
         [()] * len(sources)
     correct = ground_truth.codes_correct(sources)
     scored = score_baselines(correct, matrix.snapshot().passes, None, signatures, len(inputs), seed)
-    return {"codes": len(sources), "tests": len(tests), "signature_inputs": len(inputs),
+    return {"codes": len(sources), "distinct_codes": len(set(sources)), "tests": len(tests),
+            "signature_inputs": len(inputs),
             "executions": recorder.executed - before, "selectors": scored}

@@ -84,8 +84,9 @@ def test_a_real_runs_summary_is_a_run_summary_with_the_equal_budget_when_asked(e
     typed = RunSummary.from_dict(budgeted)
     assert typed.gt.cosplay_correct is not None and typed.gt.codes_total == 5
     budget = typed.equal_budget
-    seen_codes = {c.source for snapshot in run.history for c in snapshot.codes}
-    assert budget is not None and budget["codes"] == len(seen_codes) and budget["tests"] >= 1
+    held = {(c.id, c.version): c.source for snapshot in run.history for c in snapshot.codes}  # every version
+    assert budget is not None and budget["codes"] == len(held) >= 5 and budget["tests"] >= 5
+    assert budget["distinct_codes"] == len(set(held.values()))
     assert set(budget["selectors"]) >= {"random", "bon", "codet", "codet_released", "mbr_exec"}
     for entry in budget["selectors"].values():
         assert 0 <= entry["code"] < budget["codes"] and 0.0 <= entry["pass1"] <= 1.0
