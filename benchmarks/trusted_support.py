@@ -78,7 +78,7 @@ def one_run(problem, player, config: RunConfig, executor: Executor, truth: Groun
     finally:
         run.close()
     return {"problem": problem.slug, "seed": config.seed, "support": config.trusted_min_support,
-            "bon_cluster": summary["gt"]["bon_cluster"], "bon": summary["gt"]["bon"],
+            "bon_cluster": summary["gt"]["cosplay_correct"], "bon": summary["gt"]["bon_correct"],
             "ut_accuracy": summary["gt"]["ut_accuracy"], "ut_accuracy_initial": summary["gt"]["ut_accuracy_initial"],
             "tests_unused": summary["tests_unused"], "rounds": len(summary["rounds"]),
             "fixes": fix_steps(run, config)}

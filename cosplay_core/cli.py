@@ -479,7 +479,7 @@ def _print_run_summary(summary: dict, out: Path) -> None:
     if gt["codes_total"]:
         verdict = {True: "correct", False: "WRONG", None: "-"}
         ut = "-" if gt["ut_accuracy"] is None else f"{100 * gt['ut_accuracy']:.0f}%"
-        print(f"ground truth: selected code {verdict[gt['bon_cluster']]}; BoN {verdict[gt['bon']]}; "
+        print(f"ground truth: selected code {verdict[gt['cosplay_correct']]}; BoN {verdict[gt['bon_correct']]}; "
               f"{gt['codes_correct']}/{gt['codes_total']} codes correct; UT accuracy {ut}")
         for name, entry in summary["baselines"].items():
             print(f"  baseline {name:<16} code {entry['code_id']:>3}  {verdict[entry.get('gt_correct')]}")

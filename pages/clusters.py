@@ -38,7 +38,7 @@ if current is not None:
                 for name, entry in current.summary["baselines"].items()]
         gt = current.summary["gt"]
         rows.insert(0, {"selector": LABELS["cosplay"], "code": (current.summary.get("selected") or {}).get("code_id"),
-                        "ground truth": verdict[gt.get("bon_cluster")]})
+                        "ground truth": verdict[gt.get("cosplay_correct", gt.get("bon_cluster"))]})
         if not ground_truth_shown():
             rows = [{k: v for k, v in row.items() if k != "ground truth"} for row in rows]
             st.caption("Which of these picks is correct is ground truth, hidden now (the header's toggle shows it).")

@@ -460,7 +460,7 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
     tied_correct = [verdict_of.get(run.codes[c].source, False) for c in tied]
     if not any(final_correct):
         outcome = "no_correct_code_in_pool"
-    elif gt["bon_cluster"]:
+    elif gt["cosplay_correct"]:
         outcome = "correct"
     elif not any(tied_correct):
         outcome = "no_correct_code_at_top"
@@ -468,7 +468,8 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
         outcome = "wrong_cluster"
     initial = run.initial or {}
     return {
-        "selected": selection.code_id if selection else None, "correct": gt["bon_cluster"], "bon": gt["bon"],
+        "selected": selection.code_id if selection else None, "correct": gt["cosplay_correct"],
+        "bon": gt["bon_correct"],
         "ut_accuracy": gt["ut_accuracy"], "ut_accuracy_initial": gt["ut_accuracy_initial"],
         "codes_correct": gt["codes_correct"], "codes_total": gt["codes_total"],
         "initial_codes_correct": sum(verdict_of.get(s, False) for s in initial.get("codes", [])),
@@ -476,7 +477,7 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
         "clusters": len(selection.clusters) if selection else 0, "outcome": outcome,
         "rounds": len(summary["rounds"]), "executions": summary["executions"],
         "baselines_16": {name: entry.get("gt_correct") for name, entry in summary["baselines"].items()},
-        "pass1": gt.get("pass1_cluster"), "pass1_bon": gt.get("pass1_bon"),
+        "pass1": gt.get("cosplay_pass1"), "pass1_bon": gt.get("bon_pass1"),
         "usage": player.usage.to_dict(), "fallback": replay.fallback_executions,
         # what the run saw, for the equal-budget baselines (the replay's draws, in order; PoolPlayer keeps them)
         "seen": {"codes": player.drawn_programs(),
