@@ -658,7 +658,7 @@ def _watch(pid, pidfd, report_w, baseline):
         waited, status = _reap(pid)
         if waited:
             return status
-        _write_all(report_w, b"c %.3f\n" % _tree_cpu(pid, baseline))
+        _write_all(report_w, b"c %.3f %.3f\n" % _tree_usage(pid, baseline))
 
 
 def _reap(pid):
@@ -674,18 +674,22 @@ def _reap(pid):
             return True, status
 
 
-def _tree_cpu(pid, baseline):
-    """CPU seconds used so far by the input's processes: finished ones we reaped, plus every live one."""
-    total = _children_cpu() - baseline
+def _tree_usage(pid, baseline):
+    """(CPU seconds used so far by the input's processes: finished ones we reaped, plus every live one; seconds the
+    live ones have waited for a CPU while runnable, the kernel's run-queue delay, which is the machine's load and not
+    the program's doing: the wall-clock backstop does not count it)."""
+    total, waited = _children_cpu() - baseline, 0.0
     pids = [name for name in os.listdir("/proc") if name.isdigit() and name != "1"] if NAMESPACES else [str(pid)]
     for name in pids:
         try:
             with open(f"/proc/{name}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
             total += sum(int(f) for f in fields[11:15]) / CLK_TCK  # utime stime cutime cstime
+            with open(f"/proc/{name}/schedstat", "rb") as handle:  # on-CPU ns, run-queue wait ns, slices
+                waited += int(handle.read().split()[1]) / 1e9
         except (OSError, ValueError, IndexError):
             pass
-    return total
+    return total, waited
 
 
 def _kill_the_rest(pid):
@@ -783,6 +787,9 @@ class Supervision:
         self.report = None
         self.setup_error = None
         self.killed = None  # "timeout", "wall", "output_limit" or "garbled", when the runner ended the program
+        self.waited = 0.0  # seconds the program's processes waited for a CPU while runnable (the zygote's reports)
+        self.reported_at = None  # when the zygote's last CPU report came
+        self.past_backstop_at = None  # when the backstop was first found passed (it acts on a report after that)
         self.ended_at = None
 
     def kill(self, reason):
@@ -823,13 +830,24 @@ class Supervision:
         if self.killed is None:
             if self.cpu > cpu_limit:
                 self.kill("timeout")
-            elif now >= wall_deadline:
+            elif self._past_backstop(now, wall_deadline):
                 self.kill("wall")
         if self.ended_at is None and (self.report is not None or self.setup_error is not None or self.killed):
             self.ended_at = now
         if self.ended_at is not None and now > self.ended_at + DRAIN_S:
             return False
-        return self.step(min(0.05, max(0.001, wall_deadline - now)))
+        return self.step(min(0.05, max(0.001, wall_deadline + self.waited - now)))
+
+    def _past_backstop(self, now, wall_deadline):
+        """True once the wall-clock backstop is passed by time the program could have run: the time its processes
+        waited for a CPU on a busy machine does not count (so a verdict does not depend on the load), and the
+        backstop acts only on a CPU report that came after it was passed (the zygote, starved too, may be late)."""
+        if now - self.waited < wall_deadline:
+            self.past_backstop_at = None
+            return False
+        if self.past_backstop_at is None:
+            self.past_backstop_at = now
+        return self.reported_at is None or self.reported_at > self.past_backstop_at
 
     def step(self, timeout_s):
         """Waits up to `timeout_s` for something to happen and handles it; False once everything is closed."""
@@ -891,7 +909,9 @@ class Supervision:
             self._watch_outputs()
             try:
                 if line.startswith(b"c "):
-                    self.cpu = float(line[2:])
+                    cpu, waited = line[2:].split()
+                    self.cpu, self.waited = float(cpu), max(self.waited, float(waited))
+                    self.reported_at = time.monotonic()
                 elif line.startswith(b"r "):
                     self.report = json.loads(line[2:])
                     self.cpu = float(self.report["cpu_s"])
@@ -987,7 +1007,8 @@ def _verdict(watch, limits, function_mode):
     if watch.killed == "wall":
         return "timeout", (f"sandbox: stopped by the wall-clock backstop after "
                            f"{limits['time_limit_s'] * limits['wall_time_factor'] + 1:g} s (the program waited or "
-                           f"slept; it had used {watch.cpu:.2f} s of CPU)")
+                           f"slept; it had used {watch.cpu:.2f} s of CPU; time spent waiting for a busy CPU is not "
+                           f"counted)")
     if watch.killed == "timeout" or watch.cpu > limits["time_limit_s"]:
         return "timeout", None
     if watch.report is None:
@@ -1069,13 +1090,13 @@ def _batch_round(source, setup, inputs, first, channel, budget_left):
     stdin = b"%d\n" % len(source) + source + json.dumps(inputs[first:]).encode()
     watch = Supervision(pidfd, fds, limits, stdin, True)
     watch.caps[fds["result"]] = 1 << 62  # records are checked one by one below
-    current, input_started, input_cpu_start = first, time.monotonic(), 0.0
+    current, input_started, input_cpu_start, input_waited_start = first, time.monotonic(), 0.0, 0.0
     records = bytearray()
     caps = (limits["value_limit_bytes"], limits["output_limit_bytes"] + 1, limits["stderr_limit_bytes"])
     while current < len(inputs):
         if budget_left is not None and watch.cpu > budget_left:
             watch.kill("timeout")
-        wall_deadline = input_started + per_input * limits["wall_time_factor"] + 1.0
+        wall_deadline = input_started + input_waited_start + per_input * limits["wall_time_factor"] + 1.0
         alive = watch.follow(input_cpu_start + per_input, wall_deadline)
         records += watch.take(fds["result"])
         while current < len(inputs):
@@ -1107,7 +1128,7 @@ def _batch_round(source, setup, inputs, first, channel, budget_left):
                 current = len(inputs)
                 break
             channel.send_result(result)
-            current, input_started, input_cpu_start = current + 1, now, watch.cpu
+            current, input_started, input_cpu_start, input_waited_start = current + 1, now, watch.cpu, watch.waited
         if watch.killed or not alive:
             break
     if current == len(inputs):  # every result is in: the process is finished after the harness has them

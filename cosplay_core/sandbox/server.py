@@ -9,6 +9,7 @@ starts a fresh runner.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -212,25 +213,28 @@ class SandboxServer:
 
     # ---- reading frames ----
 
-    def _fill(self, deadline: float, what: str) -> None:
+    def _fill(self, deadline: float, stall: float, what: str) -> None:
+        """Reads what the runner sent; ServerDied once `deadline` has passed, counting on from when the machine's CPU
+        stall total was `stall`: time the machine's tasks spent waiting for a CPU moves the deadline on, so that a
+        runner late only because the machine is busy is not declared dead (its own backstop does the same)."""
         fd = self.proc.stdout.fileno()
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ServerDied("timeout", f"the runner did not answer in time ({what}); it was stopped")
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            raise ServerDied("timeout", f"the runner did not answer in time ({what}); it was stopped")
+        while True:
+            remaining = deadline + (cpu_stall_s() - stall) - time.monotonic()
+            if remaining <= 0:
+                raise ServerDied("timeout", f"the runner did not answer in time ({what}); it was stopped")
+            if select.select([fd], [], [], remaining)[0]:
+                break
         chunk = os.read(fd, 1 << 20)
         if not chunk:
             raise ServerDied("error", self._death_note())
         self._buffer += chunk
 
     def _read_header(self, timeout_s: float, kind: str) -> dict:
-        deadline = time.monotonic() + timeout_s
+        deadline, stall = time.monotonic() + timeout_s, cpu_stall_s()
         while b"\n" not in self._buffer:
             if len(self._buffer) > MAX_HEADER:
                 raise ServerDied("error", "the runner sent an oversized frame; the server was replaced")
-            self._fill(deadline, kind)
+            self._fill(deadline, stall, kind)
         end = self._buffer.index(b"\n")
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
@@ -244,9 +248,9 @@ class SandboxServer:
         return header
 
     def _read_payload(self, size: int, timeout_s: float) -> bytes:
-        deadline = time.monotonic() + timeout_s
+        deadline, stall = time.monotonic() + timeout_s, cpu_stall_s()
         while len(self._buffer) < size:
-            self._fill(deadline, "payload")
+            self._fill(deadline, stall, "payload")
         data = bytes(self._buffer[:size])
         del self._buffer[:size]
         return data
@@ -324,6 +328,27 @@ class SandboxServer:
 
 
 MAX_INT_DIGITS = 1_000_000
+
+
+@functools.cache
+def _pressure_fd() -> int:
+    """An open descriptor on the kernel's CPU pressure file, or -1 where there is none."""
+    try:
+        return os.open("/proc/pressure/cpu", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return -1
+
+
+def cpu_stall_s() -> float:
+    """Seconds during which some task on this machine waited for a CPU (the `some` total of /proc/pressure/cpu);
+    0.0 where the kernel does not tell. Only differences between two readings mean anything."""
+    fd = _pressure_fd()
+    if fd < 0:
+        return 0.0
+    try:
+        return int(os.pread(fd, 256, 0).split(b"\n", 1)[0].rsplit(b"total=", 1)[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _load_value(data: bytes):
