@@ -44,9 +44,12 @@ run: $(RUN_STAMP)
 
 # Everything, tests/test_package.py included: it builds the wheel (sdist first, as `python -m build` does), installs
 # it in a fresh venv outside the checkout and checks `cosplay app` and `cosplay run weighted_jobs` there.
+# Two workers (pytest-xdist), each taking a whole test file at a time, so that a file's module fixtures (one app
+# server, one browser, one set of runs) start once; TEST_WORKERS=0 runs the suite in this process alone.
+TEST_WORKERS ?= 2
 test: system-deps install-dev
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The wheel in dist/ (the app and the sample problems inside it; `pip install dist/*.whl`, then `cosplay app`).
 wheel: install-dev
