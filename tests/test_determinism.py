@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import SAMPLES
 from cosplay_core.config import RunConfig
 from cosplay_core.ground_truth import GroundTruth
@@ -41,30 +43,31 @@ def differences(a, b, path="") -> list[str]:
     return [] if a == b else [f"{path}: {str(a)[:80]} != {str(b)[:80]}"]
 
 
-def run_events(out_dir) -> tuple[list[dict], dict]:
-    """A fresh sim run of weighted_jobs, on an executor of its own (no outcome cached from another run)."""
-    problem = load_problem(SAMPLES / "weighted_jobs")
-    with Executor(workers=2) as executor:
-        run = Run(problem, SimPlayer(problem, executor, seed=CONFIG.seed), CONFIG, executor, out_dir)
-        try:
-            run.run_to_end()
-        finally:
-            run.close()
-        counters = run.counters()
+def trace_events(out_dir) -> list[dict]:
+    """The raw events of a run's trace, without their timing fields."""
     events, warnings = read_raw_events(out_dir)
     assert not warnings
-    return [without_timing(e) for e in events], counters
+    return [without_timing(e) for e in events]
 
 
-def test_same_seed_same_trace_events_quiet_and_beside_cpu_hogs(tmp_path):
-    quiet, _ = run_events(tmp_path / "quiet")
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory) -> Path:
+    """The folder of one finished small sim run of weighted_jobs, for the tests that only read its trace."""
+    out = tmp_path_factory.mktemp("whole")
+    finished_run(load_problem(SAMPLES / "weighted_jobs"), out)
+    return out
+
+
+def test_same_seed_same_trace_events_quiet_and_beside_cpu_hogs(whole, tmp_path):
+    quiet = trace_events(whole)
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
-        loaded, counters = run_events(tmp_path / "loaded")
+        counters = finished_run(load_problem(SAMPLES / "weighted_jobs"), tmp_path / "loaded").counters()
     finally:
         for hog in hogs:
             hog.kill()
             hog.wait()
+    loaded = trace_events(tmp_path / "loaded")
     assert [e["type"] for e in quiet] == [e["type"] for e in loaded]
     for number, (a, b) in enumerate(zip(quiet, loaded)):
         assert a == b, f"event {number} ({a['type']} {a.get('name', '')}): {differences(a, b)[:5]}"
@@ -99,15 +102,15 @@ def small_run(problem, executor, out_dir=None, recorded=None, sim_executor=None)
                GroundTruth(problem, sim_executor or executor), recorded=recorded)
 
 
-def finished_trace(problem, out_dir: Path):
-    """The trace of the small sim run, run to its end on an executor of its own."""
+def finished_run(problem, out_dir: Path) -> Run:
+    """The small sim run, run to its end on an executor of its own (no outcome cached from another run)."""
     with Executor(workers=2) as executor:
         run = small_run(problem, executor, out_dir)
         try:
             run.run_to_end()
         finally:
             run.close()
-    return read_trace(out_dir)
+    return run
 
 
 def cut_after_step(trace_path: Path, last_step: int) -> None:
@@ -121,9 +124,9 @@ def cut_after_step(trace_path: Path, last_step: int) -> None:
     trace_path.write_text("".join(kept))
 
 
-def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp_path):
+def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(whole, tmp_path):
     problem = load_problem(SAMPLES / "weighted_jobs")
-    trace = finished_trace(problem, tmp_path / "whole")
+    trace = read_trace(whole)
     recorded = trace.outcomes()
     final = trace.of_type("step")[-1]
     assert final["name"] == "select" and recorded
@@ -135,7 +138,7 @@ def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp
 
     partial = tmp_path / "partial"
     partial.mkdir()
-    shutil.copy(tmp_path / "whole" / "trace.jsonl", partial / "trace.jsonl")
+    shutil.copy(whole / "trace.jsonl", partial / "trace.jsonl")
     cut_after_step(partial / "trace.jsonl", 12)  # in stage 2
     before = set(read_trace(partial).outcomes())
     with Executor(workers=2) as real:
@@ -153,9 +156,9 @@ def test_every_verdict_is_in_the_trace_and_a_resumed_run_executes_none_again(tmp
     assert summary == expected
 
 
-def test_a_replay_from_a_trace_executes_no_recorded_pair_and_gives_the_same_run(tmp_path):
+def test_a_replay_from_a_trace_executes_no_recorded_pair_and_gives_the_same_run(whole, tmp_path):
     problem = load_problem(SAMPLES / "weighted_jobs")
-    trace = finished_trace(problem, tmp_path / "first")
+    trace = read_trace(whole)
     with Executor(workers=2) as real:
         guarded = GuardedExecutor(real, set(trace.outcomes()))
         replay = small_run(problem, guarded, tmp_path / "replay", recorded=trace.outcomes(), sim_executor=real)
