@@ -16,13 +16,11 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
-from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT, Policies, RunConfig
-from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder, write_json_atomic
-from cosplay_core.problem import load_json_value
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program
 
-if TYPE_CHECKING:  # imported where they are used: `cosplay exec` never loads the run's modules
+if TYPE_CHECKING:  # imported where they are used: `cosplay exec` loads the sandbox and nothing of the run's
     from cosplay_core.bench import ProblemRef
+    from cosplay_core.config import RunConfig
     from cosplay_core.distributed import RayRunner
     from cosplay_core.session import BackboneSettings
 
@@ -64,6 +62,8 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _decode_input(text: str, io: str, where: str) -> Any:
+    from cosplay_core.problem import load_json_value
+
     if io == "stdin":
         return text
     try:
@@ -130,6 +130,8 @@ def _job_limits(record: dict, default: Limits, where: str) -> Limits:
 
 
 def _jobs_from_file(path: str, default_limits: Limits, batch: bool | None) -> list[tuple[str, Job]]:
+    from cosplay_core.problem import load_json_value
+
     jobs = []
     text = _read_source(path, "jobs file")
     for number, line in enumerate(text.splitlines(), 1):
@@ -285,6 +287,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _run_config(args: argparse.Namespace) -> RunConfig:
+    from cosplay_core.config import Policies, RunConfig
+
     try:
         policies = Policies().including(*args.with_policy).without(*args.no)
         return RunConfig(codes=args.codes, tests=args.tests, rounds=args.rounds, inputs=args.inputs, votes=args.votes,
@@ -344,6 +348,7 @@ def _say(message: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from cosplay_core.models.base import ModelConfigError
+    from cosplay_core.outdir import write_json_atomic
     from cosplay_core.problem import ProblemError
     from cosplay_core.run import RunError, RunInterrupted
     from cosplay_core.datasets import resolve_problem as data_problem
@@ -456,6 +461,8 @@ def cmd_app(streamlit_args: list[str]) -> int:
 def _holding(out: Path, flag: str = "--out") -> Iterator[None]:
     """Holds the output folder `out` (made if missing, removed again if left empty) while the block runs; exit 2
     with one line when another live run holds it."""
+    from cosplay_core.outdir import LOCK_NAME, FolderBusy, hold_folder
+
     if out.exists():
         _output_folder(out)  # a file, or a folder we cannot write in: one line
     try:
@@ -550,6 +557,7 @@ def _bench_problems(args: argparse.Namespace, config: RunConfig, backbone: Backb
                     out: Path | None) -> int:
     """`cosplay bench` over problem folders or a benchmark file, with `out` held by this process."""
     from cosplay_core.bench import ProgressBar, aggregate_seeds, format_table, in_split, list_problems, run_benchmark
+    from cosplay_core.outdir import write_json_atomic
     from cosplay_core.problem import ProblemError
 
     try:
@@ -673,6 +681,8 @@ def _check_backbone_on(ref: ProblemRef, backbone: BackboneSettings, executor: Ex
 
 
 def _add_run_settings(parser: argparse.ArgumentParser) -> None:
+    from cosplay_core.config import DEFAULT_TRUSTED_MIN_SUPPORT
+
     parser.add_argument("--model", default="sim", help="sim (offline simulation), pool:<folder>, anthropic:<model>, "
                                                        "openai:<model> (default: sim)")
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server (vLLM, Ollama, llama.cpp)")

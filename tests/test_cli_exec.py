@@ -260,3 +260,16 @@ def test_nan_and_infinity_are_written_as_strict_json(tmp_path):
     human = run_cli("exec", program, "--io", "function", "--entry-point", "f", "--input-file",
                     write(tmp_path, "b.json", "[2]"))
     assert human.returncode == 0 and '["NaN", "Infinity", "-Infinity"' in human.stdout
+
+
+def test_exec_imports_the_sandbox_and_none_of_the_runs_modules(tmp_path):
+    """`cosplay exec` starts on the sandbox's modules alone: not numpy, plotly, models, players or the run's."""
+    jobs = write(tmp_path, "jobs.jsonl", json.dumps(FUNCTION_JOB) + "\n")
+    code = ("import sys; from cosplay_core.cli import main; status = main(['exec', '--jobs', sys.argv[1], '--json']); "
+            "print(status, ' '.join(sorted(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, jobs], capture_output=True, text=True, cwd=ROOT)
+    status, *loaded = done.stderr.split("\n")[-2].split()
+    assert status == "0" and "cosplay_core.sandbox" in loaded, done.stderr
+    for name in ("numpy", "plotly", "cosplay_core.models", "cosplay_core.players", "cosplay_core.config",
+                 "cosplay_core.outdir", "cosplay_core.run", "cosplay_core.session", "cosplay_core.datasets"):
+        assert name not in loaded, name

@@ -238,6 +238,8 @@ def _batched(job: Job) -> bool:
 
 def _shut_down(pool: ThreadPoolExecutor, servers: list[SandboxServer]) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
+    for server in servers:  # every runner winds down at once, rather than each after the one before
+        server.hang_up()
     for server in list(servers):
         server.close()
     servers.clear()

@@ -295,13 +295,19 @@ class SandboxServer:
         """Stops the runner and everything it started, and removes its scratch folder and cgroups."""
         self._stop()
 
-    def _stop(self) -> None:
-        self._loaded = False
+    def hang_up(self) -> None:
+        """Closes the runner's request pipe, on which it winds down by itself; a `close` after it waits less. (An
+        executor hangs up on all its servers first, so that they wind down together.)"""
         if self.proc is not None:
             try:
                 self.proc.stdin.close()
             except OSError:
                 pass
+
+    def _stop(self) -> None:
+        self._loaded = False
+        if self.proc is not None:
+            self.hang_up()
             try:
                 self.proc.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
