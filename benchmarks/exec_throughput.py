@@ -11,7 +11,8 @@ isolation costs: the same trivial pool with fresh tmpfs folders and IPC namespac
 program (the default) and without them (one set of namespaces per server, folders emptied between inputs), in ms
 of a worker per pair, and (d) the CPU time per pair of the whole process tree on (a) (harness, runner, zygotes and
 program processes, server start-up included), in a cpuacct cgroup where one is writable: unlike the rates, it
-does not move with the machine's load.
+does not move with the machine's load, then (e) what that CPU is made of: server start and stop, each program's
+load, each input; and each input's CPU split by process (harness, runner, program zygote, program process).
 """
 
 from __future__ import annotations
@@ -102,6 +103,80 @@ def cpu_per_pair(programs, inputs, limits, repeat) -> tuple[float, bool]:
     return watch.cpu / (repeat * len(programs) * len(inputs)) * 1000, watch._group is not None
 
 
+def cpu_parts(repeat: int) -> dict[str, float]:
+    """Milliseconds of CPU (whole process tree) of (a)'s pieces, medians of `repeat` rounds: two servers' start and
+    stop (each running one one-input program), a program's load on a started server (its zygote, its compile) and
+    an input of a loaded program; all in one cpuacct group where one is writable."""
+    from evalplus_compare import Stopwatch
+
+    programs, inputs = trivial_pool()
+    limits = Limits(time_limit_s=2.0)
+    parts: dict[str, list[float]] = {"servers": [], "program": [], "input": []}
+    with Stopwatch() as watch:
+        for round_number in range(repeat):
+            tagged = [Program(p.source + f"# {round_number}\n") for p in programs]
+            before = watch.cpu_so_far()
+            with Executor(workers=2, cache=False) as executor:
+                executor.run_jobs([Job(p, tuple(inputs[:1]), limits) for p in tagged[:2]])
+            parts["servers"].append(watch.cpu_so_far() - before)
+            with Executor(workers=2, cache=False) as executor:
+                executor.run_jobs([Job(p, tuple(inputs[:1]), limits) for p in tagged[:2]])
+                before = watch.cpu_so_far()
+                executor.run_jobs([Job(p, tuple(inputs[:1]), limits) for p in tagged[2:]])
+                loads = watch.cpu_so_far() - before
+                before = watch.cpu_so_far()
+                many = tuple(f"{i} {i * 3}\n" for i in range(SIZE * 8))
+                executor.run_jobs([Job(p, many, limits) for p in tagged[:2]])
+                parts["input"].append((watch.cpu_so_far() - before) / (2 * len(many)))
+            parts["program"].append(loads / (len(tagged) - 2) - parts["input"][-1])
+    medians = {name: statistics.median(values) * 1000 for name, values in parts.items()}
+    medians["servers"] -= 2 * (medians["program"] + medians["input"])
+    return medians
+
+
+def cpu_by_process(count: int = 400) -> dict[str, float]:
+    """Milliseconds of CPU per input of one loaded trivial program on one server, by process: the harness (this
+    process), the runner, the program zygote and the program processes (reaped by the zygote: its children's time),
+    from /proc/<pid>/stat (clock ticks: hence `count` inputs)."""
+    from cosplay_core.sandbox import SandboxServer, detect
+
+    def descendants(root: int) -> list[int]:
+        parents = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    parents[int(name)] = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    pass
+        line, todo = [], [root]
+        while todo:
+            children = [pid for pid, parent in parents.items() if parent == todo[-1]]
+            todo = children[-1:]
+            line += children[-1:]
+        return line  # bubblewrap's child the runner, its child the root zygote, its child the program zygote
+
+    def ticks(pid: int) -> list[int]:
+        return [int(f) for f in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:15]]
+
+    programs, inputs = trivial_pool()
+    with SandboxServer(detect()) as server:
+        server.load(programs[0], Limits(time_limit_s=2.0))
+        server.run_batch(inputs[:2], batch=False)
+        assert server.proc is not None
+        chain = descendants(server.proc.pid)[-3:]
+        if len(chain) != 3:
+            return {}
+        before, harness = {pid: ticks(pid) for pid in chain}, os.times()
+        server.run_batch([f"{i} {i}\n" for i in range(count)], batch=False)
+        after, done = {pid: ticks(pid) for pid in chain}, os.times()
+    scale = 1000 / os.sysconf("SC_CLK_TCK") / count
+    runner, _, zygote = chain
+    return {"harness": (done.user + done.system - harness.user - harness.system) * 1000 / count,
+            "runner": sum(after[runner][:2]) * scale - sum(before[runner][:2]) * scale,
+            "program zygote": sum(after[zygote][:2]) * scale - sum(before[zygote][:2]) * scale,
+            "program processes": sum(after[zygote][2:]) * scale - sum(before[zygote][2:]) * scale}
+
+
 def measure(name, programs, inputs, limits, repeat) -> tuple[float, float]:
     pairs = len(programs) * len(inputs)
     ours = statistics.median(sandboxed(programs, inputs, limits) for _ in range(repeat))
@@ -141,6 +216,17 @@ def main() -> int:
           f"1,000 pairs/s on {os.cpu_count()} cores needs under {os.cpu_count():.0f} ms; naive {naive_ms:.2f} ms "
           f"(its interpreters alone): x{naive_ms / cpu_ms:.1f} less CPU per pair, a figure the machine's load "
           f"moves less than the rates")
+    parts = cpu_parts(args.repeat)
+    pairs = SIZE * SIZE
+    print(f"(e) (d) in pieces: two servers' start and stop {parts['servers']:.1f} ms ({parts['servers'] / pairs:.2f} "
+          f"ms a pair), a program's load {parts['program']:.2f} ms ({parts['program'] * SIZE / pairs:.2f} ms a pair), "
+          f"an input {parts['input']:.2f} ms: with no start-up at all, a pair costs {parts['input']:.2f} ms "
+          f"against the {os.cpu_count():.0f} ms that 1,000 pairs/s allows")
+    by_process = cpu_by_process()
+    if by_process:
+        print("    an input's CPU by process: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in by_process.items())
+              + " (a program process is a forked Python: its own work plus the copy-on-write faults of the "
+              "zygote's pages it touches)")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} (the rates above are wall-clock)")
     print(f"targets: >= 1000 pairs/s on (a): {'met' if rate >= 1000 else 'NOT met'} ({rate:.0f}); "
           f">= 15x naive: {'met' if min(trivial_speedup, real_speedup) >= 15 else 'NOT met'} "
