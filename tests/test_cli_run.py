@@ -264,6 +264,9 @@ DAMAGES = [
     (lambda text: text[: len(text) // 2], "truncated"),
     (lambda text: "[" * 100_000, "a JSON value nested too deeply to read"),
     (lambda text: "[1, 2]\n", "expected a JSON object"),
+    (lambda text: json.dumps(dict(json.loads(text), version=99)),
+     "a run summary of version 99, newer than this CoSPlay Studio reads (up to 2): update CoSPlay Studio"),
+    (lambda text: json.dumps(dict(json.loads(text), gt="all right")), "a summary whose 'gt' is str, not an object"),
 ]
 
 
