@@ -309,6 +309,8 @@ class BenchResult:
             return _from_version1(data)
         kind = "bench result"
         pipeline = _typed(data, "pipeline", kind, str, required=True)
+        if pipeline not in PIPELINES:
+            raise RecordError(f"a bench result of an unknown pipeline '{pipeline}' (known: {', '.join(PIPELINES)})")
         split = _typed(data, "split", kind, str, required=True)
         splits = _typed(data, "splits", kind, dict, required=True)
         if split not in splits:

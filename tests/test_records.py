@@ -149,6 +149,7 @@ def test_a_bench_result_round_trips_and_keeps_version_1s_keys():
     ({"version": 2, "pipeline": "bench", "split": "all", "splits": {"all": {"selectors": {"x": 1}}}},
      "selector 'x' is int, not an object"),
     ({"problems": 2}, "without its 'selectors'"),
+    ({"version": 2, "pipeline": "mystery", "split": "all", "splits": {}}, "unknown pipeline 'mystery'"),
     ("[]", "must be a JSON object, not str"),
 ])
 def test_a_malformed_or_newer_bench_result_is_refused_in_one_line(data, message, tmp_path):
