@@ -23,7 +23,6 @@ at least 1.5x evalplus's inputs/s, with full isolation and no mismatch; when it 
 from __future__ import annotations
 
 import argparse
-import compileall
 import dataclasses
 import json
 import os
@@ -285,14 +284,20 @@ def summarise(tasks, watches: dict[str, list[Stopwatch]], found: dict[str, set[s
 
 
 def precompile(folder: str) -> str:
-    """Makes the command start as an installed one does, with its modules' bytecode already compiled (`pip install`
-    compiles it; evalplus's is, in site-packages): where this environment stops Python from writing bytecode
-    (PYTHONDONTWRITEBYTECODE), every `cosplay exec` would compile cosplay's modules again (~50 ms of CPU). The
-    bytecode goes to `folder` (PYTHONPYCACHEPREFIX for the commands this script starts). Returns what it did."""
+    """Makes the command start as an installed one does, with the bytecode of every module it imports already
+    compiled (`pip install` compiles it; evalplus's is, in site-packages): where this environment stops Python from
+    writing bytecode (PYTHONDONTWRITEBYTECODE), every `cosplay exec` would compile cosplay's modules again. One run of
+    the command on an empty jobs file, allowed to write, puts the bytecode of all it imports (cosplay's modules and
+    the standard library's alike: with a prefix, Python looks for every module's bytecode there) in `folder`, the
+    PYTHONPYCACHEPREFIX of the commands this script starts. Returns what it did."""
     if not (sys.flags.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE")):
         return "compiled and kept by Python as usual"
-    sys.pycache_prefix = folder
-    compileall.compile_dir(str(ROOT / "cosplay_core"), quiet=1)
+    empty = Path(folder) / "empty.jsonl"
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    empty.write_text("")
+    writing = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(cosplay_command() + ["exec", "--jobs", str(empty), "--json"], capture_output=True,
+                   env=dict(writing, PYTHONPYCACHEPREFIX=folder), check=True)
     os.environ["PYTHONPYCACHEPREFIX"] = folder
     return (f"precompiled into {folder}, as an installed package has it (PYTHONDONTWRITEBYTECODE is set here, so "
             "Python would compile cosplay's modules at every start)")
