@@ -3,7 +3,8 @@ bench`, `result.<split>.json` of the HumanEval benchmark), with `to_dict`/`from_
 
 `from_dict` reads every version up to the current one, unversioned files of before included (version 1), and
 refuses a newer version or a malformed record with `RecordError`, one line. Summary version 2 renamed four ground
-truth keys to names that say what they mean (`GT_RENAMED`); it writes the old names too, for one version.
+truth keys to names that say what they mean (`GT_RENAMED`); it writes the old names too, because `bon` and
+`bon_cluster` are keys of the `summary.json` contract (DESIGN.md) that other tools read: they stay.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from cosplay_core.outdir import MalformedFile, read_json_file
 
 SUMMARY_VERSION = 2  # 1: unversioned (before this module); 2: versioned, gt renamed (old names written too)
 BENCH_VERSION = 2  # 1: unversioned bench.json / result.<split>.json; 2: one format for both pipelines
-# summary version 1's gt names -> version 2's (both written by version 2; the old ones go in version 3)
+# summary version 1's gt names -> version 2's (both written: the old ones are the summary contract's keys)
 GT_RENAMED = {"bon_cluster": "cosplay_correct", "bon": "bon_correct", "pass1_cluster": "cosplay_pass1",
               "pass1_bon": "bon_pass1"}
 PIPELINES = ("bench", "humaneval_codet")  # `cosplay bench`, the HumanEval x CodeT benchmark
@@ -81,7 +82,7 @@ class GroundTruthScores:
     codes_total: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The new names, then the old ones (`GT_RENAMED`) for readers of version 1."""
+        """The new names, then the old ones (`GT_RENAMED`), which the summary contract names."""
         values = asdict(self)
         return values | {old: values[new] for old, new in GT_RENAMED.items()}
 
