@@ -9,6 +9,7 @@ from cosplay_core.problem import INPUT_KINDS, Problem, decode_generated_input, g
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome
 
 GENERATOR_SEEDS = (0, 1, 2)
+WRONG_CHUNK = 3  # ground-truth tests a wrong solution runs on at a time, until a chunk shows it failing
 
 
 def _describe(outcome: Outcome, expected: Any, io: str) -> str:
@@ -44,18 +45,18 @@ def check_problem(problem: Problem, executor: Executor | None = None) -> list[st
     inputs = tuple(t.input for t in problem.tests)
     seeds_kinds = [(seed, kind) for kind in INPUT_KINDS for seed in GENERATOR_SEEDS]
     generator_limits = Limits(time_limit_s=max(10.0, problem.time_limit_s), output_limit_bytes=64 << 20)
-    jobs = [Job(problem.program(reference), inputs, limits)]
-    jobs += [Job(problem.program(w.source), inputs, limits) for w in problem.wrong]
-    jobs.append(Job(generator_program(problem), tuple([seed, kind] for seed, kind in seeds_kinds), generator_limits))
-    reference_row, *wrong_rows, generated = executor.run_jobs(jobs)
+    jobs = [Job(problem.program(reference), inputs, limits),
+            Job(generator_program(problem), tuple([seed, kind] for seed, kind in seeds_kinds), generator_limits)]
+    reference_row, generated = executor.run_jobs(jobs)
+    passing = _wrong_passing_every_test(problem, executor, limits)
 
     for number, (test, outcome) in enumerate(zip(problem.tests, reference_row), 1):
         if not outcome_matches(test.output, outcome, problem.io, problem.comparison):
             failures.append(f"{name}: reference fails test {number}: {_describe(outcome, test.output, problem.io)}")
-    for wrong, row in zip(problem.wrong, wrong_rows):
+    for number, wrong in enumerate(problem.wrong):
         if not wrong.bug:
             failures.append(f"{name}: wrong/{wrong.name}.py does not start with a comment naming its bug")
-        if all(outcome_matches(t.output, o, problem.io, problem.comparison) for t, o in zip(problem.tests, row)):
+        if number in passing:
             failures.append(f"{name}: wrong/{wrong.name}.py passes every ground-truth test")
 
     generated_inputs = []
@@ -74,3 +75,19 @@ def check_problem(problem: Problem, executor: Executor | None = None) -> list[st
                 failures.append(f"{name}: reference does not run on gen.py's {kind!r} input (seed {seed}): "
                                 f"{_describe(outcome, '', problem.io)}")
     return failures
+
+
+def _wrong_passing_every_test(problem: Problem, executor: Executor, limits: Limits) -> set[int]:
+    """The positions in `problem.wrong` of the solutions that pass every ground-truth test. Each runs on the tests
+    WRONG_CHUNK at a time and stops after the first chunk it fails: one failure is all a wrong solution owes, and a
+    too-slow one would otherwise spend the whole time limit on every large test."""
+    programs = [problem.program(w.source) for w in problem.wrong]
+    passing = list(range(len(programs)))
+    for start in range(0, len(problem.tests), WRONG_CHUNK):
+        if not passing:
+            break
+        chunk = problem.tests[start:start + WRONG_CHUNK]
+        rows = executor.run_jobs([Job(programs[i], tuple(t.input for t in chunk), limits) for i in passing])
+        passing = [i for i, row in zip(passing, rows)
+                   if all(outcome_matches(t.output, o, problem.io, problem.comparison) for t, o in zip(chunk, row))]
+    return set(passing)
