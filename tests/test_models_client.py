@@ -319,7 +319,7 @@ def test_cancellation_cancels_the_call_and_frees_its_slot(fake_server):
     async def scenario():
         async with client:
             task = asyncio.create_task(client.complete(PROMPT, GenerateConfig(timeout_s=60)))
-            for _ in range(500):
+            for _ in range(3000):  # up to 30 s on a loaded machine; ends once the server has the request
                 if fake_server.requests:
                     break
                 await asyncio.sleep(0.01)
@@ -335,7 +335,7 @@ def test_cancellation_cancels_the_call_and_frees_its_slot(fake_server):
     assert completion.text
     assert records[0]["error"]["type"] == "cancelled"
     # the server saw the client hang up on the cancelled request
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while fake_server.requests[0].answer != "abandoned" and time.monotonic() < deadline:
         time.sleep(0.02)
     assert fake_server.requests[0].answer == "abandoned"

@@ -34,7 +34,7 @@ def run(executor, source, inputs=("",), limits=FAST, io="stdin", entry_point=Non
 
 def assert_clean(executor, token=None):
     """No runner or child left, no process carrying `token`, and the harness still runs programs."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30  # a margin for a loaded machine: the loop ends once nothing is left
     while time.monotonic() < deadline and (sandbox_leftovers() or (token and processes_with(token))):
         time.sleep(0.05)
     assert sandbox_leftovers() == []
