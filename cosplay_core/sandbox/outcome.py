@@ -17,7 +17,7 @@ class Program:
     io: str = "stdin"
     entry_point: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.io not in ("stdin", "function"):
             raise ValueError(f"io must be 'stdin' or 'function', not {self.io!r}")
         if self.io == "function" and not self.entry_point:
@@ -54,7 +54,7 @@ class Limits:
     isolate_inputs: bool = True
     batch_time_limit_s: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, (low, high) in _BOUNDS.items():
             value = getattr(self, name)
             if value is None and name == "batch_time_limit_s":
