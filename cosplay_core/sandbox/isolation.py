@@ -32,6 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 SANDBOX_UID = 65534  # nobody, inside the sandbox and on the host
 DEFAULT_PACKAGES = ("sortedcontainers",)  # what judges ship to programs; see `package_folders`
@@ -265,7 +266,9 @@ def package_folders(names: tuple[str, ...]) -> tuple[Path, ...]:
             spec = None
         if spec is None or not spec.origin and not spec.submodule_search_locations:
             raise ValueError(f"package {name!r} is allowed in the sandbox but not installed (pip install {name})")
-        path = Path(list(spec.submodule_search_locations)[0] if spec.submodule_search_locations else spec.origin)
+        origin = list(spec.submodule_search_locations)[0] if spec.submodule_search_locations else spec.origin
+        assert origin is not None, "a spec without search locations has an origin (checked above)"
+        path = Path(origin)
         found.append(path.resolve())
         libs = path.parent / f"{name}.libs"
         if libs.is_dir():
@@ -354,7 +357,7 @@ class Cgroups:
 
 def _kill_cgroups(folders: list[Path]) -> None:
     for _ in range(50):
-        pids = set()
+        pids: set[int] = set()
         for folder in folders:
             try:
                 pids.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
@@ -504,7 +507,7 @@ def program_env(home: str) -> dict[str, str]:
 
 def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_bytes: int,
                  packages: tuple[str, ...], source: str | None = None, argv: list[str] | None = None,
-                 stdout=subprocess.PIPE, stderr=None) -> subprocess.Popen:
+                 stdout: int | IO[bytes] = subprocess.PIPE, stderr: int | IO[bytes] | None = None) -> subprocess.Popen:
     """Starts `source` (the runner, by default: its compiled code goes first on stdin) under `isolation`, its stdin
     and stdout the control channel.
 
@@ -556,6 +559,7 @@ def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_by
             os.close(info_r)
             os.close(block_w)
     if source is None:
+        assert proc.stdin is not None, "the runner's stdin is a pipe (Popen above)"
         try:  # a runner that could not start shows as a closed channel on the first request
             proc.stdin.write(_runner_code())
             proc.stdin.flush()
