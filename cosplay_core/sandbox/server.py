@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import IO, Any
 
 from cosplay_core.sandbox.isolation import (DEFAULT_PACKAGES, SANDBOX_UID, Cgroups, Isolation, remove_tree,
                                             start_runner, sweep_stale, switches_user)
@@ -60,13 +61,13 @@ class SandboxServer:
         self._memory_bytes: int | None = None
         self._stack_mb: int | None = None
         self._buffer = bytearray()
-        self._stderr_file = None
+        self._stderr_file: IO[bytes] | None = None
         self.restarts = 0
 
     def __enter__(self) -> "SandboxServer":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def load(self, program: Program, limits: Limits) -> None:
@@ -88,13 +89,14 @@ class SandboxServer:
             except ServerDied:
                 self._stop()
 
-    def run(self, program_input) -> Outcome:
+    def run(self, program_input: Any) -> Outcome:
         """Runs one input of the loaded program (a stdin string, or the list of arguments in function mode)."""
         return self.run_batch([program_input], batch=False)[0]
 
     def run_batch(self, inputs: list, batch: bool = True) -> list[Outcome]:
         """Outcomes of the loaded program on `inputs`; with `batch`, a function-mode program's inputs run one
         after another in one program process (see `Limits.isolate_inputs`), else each in fresh processes."""
+        assert self.program is not None, "a server runs the program that load() gave it"
         outcomes: list[Outcome | None] = [None] * len(inputs)
         todo = []
         for position, item in enumerate(inputs):
@@ -129,6 +131,7 @@ class SandboxServer:
             elif self.compile_error is not None:
                 return [Outcome("error", stderr=self.compile_error) for _ in inputs]
             limits = self.limits
+            assert self.program is not None and limits is not None, "a server runs the program that load() gave it"
             # The request goes right behind the load (the runner answers a program that does not compile with
             # an error per input): one round trip less per program.
             if batch:
@@ -164,6 +167,7 @@ class SandboxServer:
             self.scratch = Path(tempfile.mkdtemp(prefix=f"cosplay-scratch-{os.getpid()}-", dir=self.scratch_root))
             if switches_user(self.isolation):  # programs run as nobody: the working folder is theirs
                 os.chown(self.scratch, SANDBOX_UID, SANDBOX_UID)
+        assert self.limits is not None, "start() or load() sets the limits the runner starts under"
         memory = self._memory_for(self.limits)
         self.cgroups = Cgroups.create(self.isolation, self.limits.max_processes, memory)
         self._stack_mb = self.limits.stack_mb
@@ -183,6 +187,8 @@ class SandboxServer:
 
     def _send_load(self) -> None:
         """Sends the loaded program to the runner; its answer is read by `_read_ready`."""
+        assert self.program is not None and self.limits is not None, "a program is sent after load() gave it"
+        assert self.cgroups is not None, "the runner (and its cgroups) started before a load is sent"
         memory = self._memory_for(self.limits)
         if memory != self._memory_bytes:
             self.cgroups.set_limits(self.limits.max_processes, memory)
@@ -205,6 +211,7 @@ class SandboxServer:
 
     def _send(self, header: dict, payload: bytes = b"") -> None:
         header = dict(header, size=len(payload))
+        assert self.proc is not None and self.proc.stdin is not None, "frames go to a started runner's stdin pipe"
         try:
             self.proc.stdin.write(json.dumps(header).encode() + b"\n" + payload)
             self.proc.stdin.flush()
@@ -217,6 +224,7 @@ class SandboxServer:
         """Reads what the runner sent; ServerDied once `deadline` has passed, counting on from when the machine's CPU
         stall total was `stall`: time the machine's tasks spent waiting for a CPU moves the deadline on, so that a
         runner late only because the machine is busy is not declared dead (its own backstop does the same)."""
+        assert self.proc is not None and self.proc.stdout is not None, "frames come from a started runner's stdout"
         fd = self.proc.stdout.fileno()
         while True:
             remaining = deadline + (cpu_stall_s() - stall) - time.monotonic()
@@ -258,8 +266,9 @@ class SandboxServer:
     def _read_result(self, timeout_s: float) -> Outcome:
         header = self._read_header(timeout_s, "result")
         limits = self.limits
+        assert limits is not None, "results come for the program that load() gave"
         status, sizes = header.get("status"), header.get("sizes")
-        times = [header.get("time_s"), header.get("cpu_s")]
+        times: list[Any] = [header.get("time_s"), header.get("cpu_s")]  # JSON, checked below
         caps = [limits.output_limit_bytes, limits.stderr_limit_bytes + 4096, limits.value_limit_bytes]
         if (status not in STATUSES or not isinstance(sizes, list) or len(sizes) != 3
                 or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes)
@@ -285,6 +294,8 @@ class SandboxServer:
     def _death_note(self) -> str:
         note = "the runner ended unexpectedly while running this input"
         try:
+            if self._stderr_file is None:  # no runner started yet
+                raise ValueError
             self._stderr_file.seek(0)
             tail = self._stderr_file.read()[-400:].decode("utf-8", "replace").strip()
         except (OSError, AttributeError, ValueError):
@@ -299,6 +310,7 @@ class SandboxServer:
         """Closes the runner's request pipe, on which it winds down by itself; a `close` after it waits less. (An
         executor hangs up on all its servers first, so that they wind down together.)"""
         if self.proc is not None:
+            assert self.proc.stdin is not None, "start_runner pipes the runner's stdin"
             try:
                 self.proc.stdin.close()
             except OSError:
@@ -317,6 +329,7 @@ class SandboxServer:
             except OSError:
                 pass
             self.proc.wait()
+            assert self.proc.stdout is not None, "start_runner pipes the runner's stdout"
             self.proc.stdout.close()
             self.proc = None
         if self._stderr_file is not None:
@@ -357,7 +370,7 @@ def cpu_stall_s() -> float:
         return 0.0
 
 
-def _load_value(data: bytes):
+def _load_value(data: bytes) -> Any:
     """A result's JSON value; integers longer than Python's default 4,300 digits too (a slower parse, only then)."""
     try:
         return json.loads(data)
@@ -382,13 +395,13 @@ def _append(text: str, note: str) -> str:
     return f"{text}\n{note}" if text.strip() else note
 
 
-def _input_bytes(program_input, io: str) -> bytes:
+def _input_bytes(program_input: Any, io: str) -> bytes:
     if io == "stdin":
         return program_input.encode("utf-8")
     return json.dumps(program_input).encode()
 
 
-def _unsendable(program_input, io: str) -> str | None:
+def _unsendable(program_input: Any, io: str) -> str | None:
     """Why an input cannot be given to a program (it is then not run), or None."""
     if io == "stdin":
         if not isinstance(program_input, str):
