@@ -15,7 +15,7 @@ import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 from cosplay_core.sandbox.isolation import DEFAULT_PACKAGES, Isolation, detect, package_folders
 from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
@@ -37,13 +37,13 @@ class Job:
     limits: Limits = field(default_factory=Limits)
 
 
-def pair_key(program: Program, program_input, limits: Limits) -> str:
+def pair_key(program: Program, program_input: Any, limits: Limits) -> str:
     """A content hash of everything that decides an execution's outcome: the SHA-256 of the compact, key-sorted
     JSON of `[source, io, entry_point, input, limits]`."""
     return pair_keys(program, [program_input], limits)[0]
 
 
-def pair_keys(program: Program, inputs, limits: Limits) -> list[str]:
+def pair_keys(program: Program, inputs: Iterable[Any], limits: Limits) -> list[str]:
     """`pair_key` of each input, with the program and limits encoded and hashed once."""
     encode = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"))
     head = hashlib.sha256(f"[{encode(program.source)},{encode(program.io)},{encode(program.entry_point)},".encode())
@@ -95,7 +95,7 @@ class Executor:
     def __enter__(self) -> "Executor":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -123,7 +123,7 @@ class Executor:
                 return
         server.close()
 
-    def run(self, program: Program, inputs, limits: Limits | None = None) -> list[Outcome]:
+    def run(self, program: Program, inputs: Iterable[Any], limits: Limits | None = None) -> list[Outcome]:
         """Outcomes of `program` on each input, in order."""
         return self.run_jobs([Job(program, tuple(inputs), limits or Limits())])[0]
 
@@ -228,7 +228,7 @@ def _small(outcome: Outcome) -> bool:
     return budget > 0
 
 
-def _input_text(item) -> str:
+def _input_text(item: Any) -> str:
     return item if isinstance(item, str) else json.dumps(item, sort_keys=True)
 
 
