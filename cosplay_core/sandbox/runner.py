@@ -41,6 +41,8 @@ This file uses the standard library only and imports nothing from the project: i
 cannot be read.
 """
 
+from __future__ import annotations
+
 import builtins
 import ctypes
 import gc
@@ -51,12 +53,17 @@ import re
 import resource
 import select
 import signal
-import _signal
+import _signal  # type: ignore[import-not-found]  # typeshed has no stub for the C module behind signal
 import socket
 import sys
 import time
 import traceback
 import types
+
+# mypy reads the block (it takes a TYPE_CHECKING name as true); the runner never imports typing for it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 CONTROL_IN = 3
 CONTROL_OUT = 4
@@ -85,18 +92,18 @@ class SetupError(Exception):
     """The runner could not build an input's isolation (reported to the harness, never a program's fault)."""
 
 
-def _check(result, what):
+def _check(result: int, what: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
         raise SetupError(f"{what}: {os.strerror(errno)}")
 
 
-def _prctl(option, arg=0):
+def _prctl(option: int, arg: int = 0) -> int:
     return _libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
                        ctypes.c_ulong(0))
 
 
-def _mount(source, target, fstype, flags, data):
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
     _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
                        ctypes.c_ulong(flags), data and data.encode()), f"mount {target}")
 
@@ -107,18 +114,18 @@ def _mount(source, target, fstype, flags, data):
 class Channel:
     """Frames on the control descriptors: a JSON header line, then `size` raw bytes."""
 
-    def __init__(self, fd_in, fd_out):
+    def __init__(self, fd_in: int, fd_out: int) -> None:
         self.fd_in, self.fd_out = fd_in, fd_out
         self.buffer = bytearray()
 
-    def _fill(self):
+    def _fill(self) -> bool:
         chunk = os.read(self.fd_in, 1 << 20)
         if not chunk:
             return False
         self.buffer += chunk
         return True
 
-    def read(self):
+    def read(self) -> tuple[dict[str, Any], bytes] | None:
         """(header, payload), or None when the harness has closed the channel."""
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_HEADER or not self._fill():
@@ -134,17 +141,17 @@ class Channel:
         del self.buffer[:size]
         return header, payload
 
-    def send(self, header, *blobs):
+    def send(self, header: dict[str, Any], *blobs: bytes) -> None:
         _write_all(self.fd_out, json.dumps(header).encode() + b"\n" + b"".join(blobs))
 
-    def send_result(self, result):
+    def send_result(self, result: dict[str, Any]) -> None:
         out, err, value = result.pop("stdout"), result.pop("stderr"), result.pop("value")
         result["kind"] = "result"
         result["sizes"] = [len(out), len(err), -1 if value is None else len(value)]
         self.send(result, out, err, value or b"")
 
 
-def _write_file(path, data):
+def _write_file(path: str, data: bytes) -> None:
     """Writes `data` to a (proc) file, quietly: without the io module, which costs a forked process dear."""
     try:
         fd = os.open(path, os.O_WRONLY)
@@ -156,7 +163,7 @@ def _write_file(path, data):
         pass
 
 
-def _write_all(fd, data):
+def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
@@ -165,7 +172,7 @@ def _write_all(fd, data):
 # ---- values --------------------------------------------------------------------------------------------------
 
 
-def _jsonable(value, depth=0):
+def _jsonable(value: Any, depth: int = 0) -> Any:
     """The program's return value as a JSON value: tuples become lists, sets sorted lists, dict keys strings."""
     if depth > 200:
         raise ValueError("the return value is nested more than 200 levels deep")
@@ -186,7 +193,7 @@ def _jsonable(value, depth=0):
     raise TypeError(f"a return value of type {type(value).__name__} is not a JSON value")
 
 
-def _encode_value(value):
+def _encode_value(value: Any) -> bytes:
     try:
         sys.set_int_max_str_digits(0)  # a long int is a valid value; its conversion costs the program's own CPU
     except AttributeError:
@@ -195,7 +202,7 @@ def _encode_value(value):
     return text.encode("utf-8", "surrogatepass")
 
 
-def _resolve_entry_point(namespace, entry_point):
+def _resolve_entry_point(namespace: dict[str, Any], entry_point: str) -> Any:
     """`name` is a function of the module; `Class().method` instantiates Class and takes the bound method."""
     if "()." not in entry_point:
         if entry_point not in namespace:
@@ -226,7 +233,7 @@ class _FilterProgram(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
 
 
-def _drop_bounding_set():
+def _drop_bounding_set() -> bool:
     """Empties the capability bounding set (once: the root zygote does it for every process forked from it, which
     keeps its effective capabilities); whether it is empty. Where it cannot be emptied (not root), no capability
     could be gained from it either: True when none is left but those the process could never use."""
@@ -239,7 +246,7 @@ def _drop_bounding_set():
     return BOUNDING_EMPTY or os.getuid() != 0
 
 
-def _drop_privileges():
+def _drop_privileges() -> None:
     """The sandbox's unprivileged user (the host's `nobody`) where this process can switch to it (it is root in
     its user namespace), every capability gone for good (bounding set, ambient set, effective/permitted/inheritable),
     no_new_privs, and the seccomp filter. What a fork inherits and never gets back (no_new_privs, the filter, an
@@ -265,14 +272,14 @@ def _drop_privileges():
         _install_no_new_privs_and_filter()
 
 
-def _install_no_new_privs_and_filter():
+def _install_no_new_privs_and_filter() -> None:
     _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
     if _SECCOMP is not None:
         _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(_SECCOMP[0]), ctypes.c_ulong(0),
                            ctypes.c_ulong(0)), "seccomp")
 
 
-def _lock_zygote():
+def _lock_zygote() -> None:
     """In the root zygote, once: no_new_privs, the seccomp filter, an empty ambient set and an empty inheritable
     set, which every zygote and program process forked from it inherits for good (no zygote executes anything, and
     the filter refuses nothing a zygote does). Sets ZYGOTE_LOCKED only when all of it held and no securebit would
@@ -305,7 +312,7 @@ _SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3
 CLONE_NEWUSER = 0x10000000
 
 
-def _seccomp_program():
+def _seccomp_program() -> tuple[_FilterProgram, ctypes.Array[_Filter]] | None:
     """The seccomp filter described above, built once (the program process only installs it), or None on an
     architecture it does not know."""
     machine = os.uname().machine
@@ -314,7 +321,8 @@ def _seccomp_program():
     arch, keyrings, unshare, clone, clone3 = _SYSCALLS[machine]
     load, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
     # (code, true label, false label, k); labels are resolved to relative jumps below
-    code = [(load, None, None, 4), (jeq, None, "allow", arch), (load, None, None, 0)]
+    code: list[tuple[int, str | None, str | None, int]] = [(load, None, None, 4), (jeq, None, "allow", arch),
+                                                           (load, None, None, 0)]
     if machine == "x86_64":
         code.append((jge, "refuse", None, 0x40000000))
     code += [(jeq, "refuse", None, number) for number in keyrings]
@@ -324,7 +332,7 @@ def _seccomp_program():
     code += [(load, None, None, 16), (jset, "refuse", "allow", CLONE_NEWUSER), (ret, None, None, 0x7FFF0000),
              (ret, None, None, 0x00050000 | 1), (ret, None, None, 0x00050000 | 38)]
 
-    def offset(at, label):
+    def offset(at: int, label: str | None) -> int:
         return 0 if label is None else labels[label] - at - 1
 
     filters = (_Filter * len(code))(*[_Filter(op, offset(i, t), offset(i, f), k)
@@ -336,7 +344,7 @@ _SECCOMP = _seccomp_program()
 _NO_CAPABILITIES = (ctypes.byref(_CapHeader(0x20080522, 0)), ctypes.byref((_CapData * 2)()))  # built once
 
 
-def _set_limits(limits, cpu_seconds):
+def _set_limits(limits: dict[str, Any], cpu_seconds: float) -> None:
     cpu = max(1, math.ceil(cpu_seconds)) + 1  # a per-process backstop; the tree's time is watched by its zygote
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_size_bytes"],) * 2)
@@ -346,7 +354,7 @@ def _set_limits(limits, cpu_seconds):
         resource.setrlimit(resource.RLIMIT_AS, (limits["address_space_bytes"],) * 2)
 
 
-def _install_site_builtins():
+def _install_site_builtins() -> None:
     """What `site` adds to builtins (exit, quit, help, copyright, credits, license): the runner starts without site."""
     try:
         import _sitebuiltins
@@ -361,7 +369,7 @@ def _install_site_builtins():
         pass
 
 
-def _become_program(setup, pipes, cpu_seconds, namespaces):
+def _become_program(setup: dict[str, Any], pipes: tuple[int, ...], cpu_seconds: float, namespaces: bool) -> None:
     """In the program process: its pipes on fds 0-3, nothing else open, no privileges, its limits set. Any failure
     ends the process with EXIT_SETUP_FAILED (reported as the sandbox's fault)."""
     stdin_r, stdout_w, stderr_w, result_w = pipes
@@ -388,7 +396,7 @@ def _become_program(setup, pipes, cpu_seconds, namespaces):
         os._exit(EXIT_SETUP_FAILED)
 
 
-def _flush_streams():
+def _flush_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -396,23 +404,23 @@ def _flush_streams():
             pass
 
 
-def _program_namespace(function_mode):
+def _program_namespace(function_mode: bool) -> dict[str, Any]:
     """The globals of a real module, registered in sys.modules (as `__main__` for a stdin program), so that
     pickling (multiprocessing) and `sys.modules[__name__]` work as in a plain interpreter."""
     name = "__cosplay_program__" if function_mode else "__main__"
     module = types.ModuleType(name)
     module.__file__ = "solution.py"
-    module.__builtins__ = builtins
+    module.__dict__["__builtins__"] = builtins  # what a module's globals hold (typeshed lists no such attribute)
     sys.modules[name] = module
     return module.__dict__
 
 
-def _read_request():
+def _read_request() -> Any:
     """In function mode, the arguments (or a batch's inputs) arrive as JSON on stdin; stdin is then empty."""
     return json.loads(_read_stdin())
 
 
-def _read_stdin():
+def _read_stdin() -> bytes:
     """All of stdin; stdin is then empty."""
     chunks = []
     while True:
@@ -426,13 +434,14 @@ def _read_stdin():
     return b"".join(chunks)
 
 
-def _program_one(code, setup):
+def _program_one(code: types.CodeType | None, setup: dict[str, Any]) -> NoReturn:
     """Runs the program on one input (stdin on fd 0, or JSON arguments read from it first). Never returns."""
     exit_code = 0
     function_mode = setup["io"] == "function"
     try:
-        arguments = _read_request() if function_mode else None
+        arguments = _read_request() if function_mode else []
         namespace = _program_namespace(function_mode)
+        assert code is not None, "a program zygote that runs single inputs holds a compiled program"
         exec(code, namespace)
         if function_mode:
             func = _resolve_entry_point(namespace, setup["entry_point"])
@@ -458,7 +467,7 @@ def _program_one(code, setup):
     _exit_like_python(exit_code)
 
 
-def _exit_like_python(exit_code):
+def _exit_like_python(exit_code: int) -> NoReturn:
     """Runs atexit handlers and flushes the streams, as the interpreter does at exit, then ends the process."""
     try:
         import atexit
@@ -470,7 +479,7 @@ def _exit_like_python(exit_code):
     os._exit(exit_code)
 
 
-def _program_traceback(exc):
+def _program_traceback(exc: BaseException) -> str:
     """The program's part of a traceback, as text: the runner's own frames are noise to a reader."""
     try:
         tb = exc.__traceback__
@@ -481,14 +490,14 @@ def _program_traceback(exc):
         return type(exc).__name__
 
 
-def _print_program_traceback(exc):
+def _print_program_traceback(exc: BaseException) -> None:
     try:
         sys.stderr.write(_program_traceback(exc))
     except BaseException:
         pass
 
 
-def _join_threads():
+def _join_threads() -> None:
     """Waits for the program's non-daemon threads, as the interpreter would at exit."""
     threading = sys.modules.get("threading")
     if threading is not None:
@@ -498,7 +507,7 @@ def _join_threads():
             pass
 
 
-def _program_batch(code, setup):
+def _program_batch(code: types.CodeType | None, setup: dict[str, Any]) -> NoReturn:
     """Runs the module once, then the entry point on each input of the batch (read from stdin), back to back. Each
     call's result goes on the result pipe as one record: a header line `<kind> <value> <stdout> <stderr>` (kind `v`
     a value, `o` a value over the cap, `e` an error, `m` a memory error, `M` the module failed; then the three
@@ -542,26 +551,27 @@ def _program_batch(code, setup):
 class _Capture:
     """Sends what the program prints during one call to files of its own (memfds), read back after the call."""
 
-    def __init__(self, limits):
+    def __init__(self, limits: dict[str, Any]) -> None:
         self.files = (os.memfd_create("stdout"), os.memfd_create("stderr"))
         self.pipes = (os.dup(1), os.dup(2))
         self.caps = (limits["output_limit_bytes"] + 1, limits["stderr_limit_bytes"])
 
-    def start(self):
+    def start(self) -> None:
         _flush_streams()
         os.dup2(self.files[0], 1)
         os.dup2(self.files[1], 2)
 
-    def stop(self):
+    def stop(self) -> tuple[bytes, ...]:
         _flush_streams()
         os.dup2(self.pipes[0], 1)
         os.dup2(self.pipes[1], 2)
         return tuple(self._take(fd, cap) for fd, cap in zip(self.files, self.caps))
 
     @staticmethod
-    def _take(fd, cap):
+    def _take(fd: int, cap: int) -> bytes:
         size = min(os.fstat(fd).st_size, cap)
-        chunks, offset = [], 0
+        chunks: list[bytes] = []
+        offset = 0
         while offset < size:
             chunk = os.pread(fd, size - offset, offset)
             if not chunk:
@@ -573,14 +583,14 @@ class _Capture:
         return b"".join(chunks)
 
 
-def _write_record(kind, data, out=b"", err=b""):
+def _write_record(kind: str, data: bytes, out: bytes = b"", err: bytes = b"") -> None:
     _write_all(RESULT_FD, f"{kind} {len(data)} {len(out)} {len(err)}\n".encode() + data + out + err)
 
 
 # ---- the program zygote's side of an input ------------------------------------------------------------------------
 
 
-def _enter_program_namespaces():
+def _enter_program_namespaces() -> None:
     """With namespaces, once per program zygote (PID 1 of the program's PID namespace), before it has a program:
     new mount, IPC and UTS namespaces and a /proc of this PID namespace (the input folders come with the program,
     whose limits size them)."""
@@ -589,7 +599,7 @@ def _enter_program_namespaces():
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
 
 
-def _mount_input_folders(scratch_mb, replace):
+def _mount_input_folders(scratch_mb: int, replace: bool) -> None:
     """Fresh tmpfs folders capped at `scratch_mb` for the working folder, /tmp and /dev/shm; with `replace`, the
     previous input's are detached first and dropped whole, however deep, chmod-ed or full they were."""
     calls = _INPUT_MOUNTS.get(scratch_mb)
@@ -605,7 +615,7 @@ def _mount_input_folders(scratch_mb, replace):
             _check(-1, f"mount {folder}")
 
 
-def _fresh_input_state(scratch_mb):
+def _fresh_input_state(scratch_mb: int) -> None:
     """With namespaces, between two inputs (every process of the first is gone): a fresh IPC namespace (no SysV
     object or message queue left), the hostname back, fresh folders."""
     _check(_libc.unshare(CLONE_NEWIPC), "unshare")
@@ -613,7 +623,7 @@ def _fresh_input_state(scratch_mb):
     _mount_input_folders(scratch_mb, replace=True)
 
 
-def _fork_program(code, setup, fds, request):
+def _fork_program(code: types.CodeType | None, setup: dict[str, Any], fds: list[int], request: dict[str, Any]) -> int:
     """Forks an input's program process; returns its pid. The zygote keeps only the report pipe of the five."""
     pipes = tuple(fds[:4])
     if NAMESPACES:  # every input's program is PID 2 (its leftovers are gone): no count survives from input to input
@@ -629,7 +639,7 @@ def _fork_program(code, setup, fds, request):
     return pid
 
 
-def _finish_input(pid, pidfd, report_w, baseline):
+def _finish_input(pid: int, pidfd: int, report_w: int, baseline: float) -> None:
     """Follows an input's program process until it ends (reporting the tree's CPU time on `report_w`), kills
     whatever it left, reports how it ended and closes `report_w`."""
     try:
@@ -642,12 +652,12 @@ def _finish_input(pid, pidfd, report_w, baseline):
         os.close(report_w)
 
 
-def _children_cpu():
+def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def _watch(pid, pidfd, report_w, baseline):
+def _watch(pid: int, pidfd: int, report_w: int, baseline: float) -> int:
     """Waits for the program process, reporting the tree's CPU time every CPU_SAMPLE_S; returns its wait status."""
     ready = [pidfd]
     while True:
@@ -661,20 +671,21 @@ def _watch(pid, pidfd, report_w, baseline):
         _write_all(report_w, b"c %.3f %.3f\n" % _tree_usage(pid, baseline))
 
 
-def _reap(pid):
-    """Reaps finished processes (orphans too, inside our namespace); (True, status) once `pid` has ended."""
+def _reap(pid: int) -> tuple[bool, int]:
+    """Reaps finished processes (orphans too, inside our namespace); (True, status) once `pid` has ended, else
+    (False, 0)."""
     while True:
         try:
             waited, status = os.waitpid(-1 if NAMESPACES else pid, os.WNOHANG)
         except ChildProcessError:
             return True, 0
         if waited == 0:
-            return False, None
+            return False, 0
         if waited == pid:
             return True, status
 
 
-def _tree_usage(pid, baseline):
+def _tree_usage(pid: int, baseline: float) -> tuple[float, float]:
     """(CPU seconds used so far by the input's processes: finished ones we reaped, plus every live one; seconds the
     live ones have waited for a CPU while runnable, the kernel's run-queue delay, which is the machine's load and not
     the program's doing: the wall-clock backstop does not count it)."""
@@ -692,7 +703,7 @@ def _tree_usage(pid, baseline):
     return total, waited
 
 
-def _kill_the_rest(pid):
+def _kill_the_rest(pid: int) -> None:
     """Kills every process the program left: in our own namespace, all of them (we are its PID 1); without one, its
     process group. Returns once they are all reaped."""
     if NAMESPACES:
@@ -718,7 +729,8 @@ def _kill_the_rest(pid):
 # ---- the runner: one input, or a batch ------------------------------------------------------------------------
 
 
-def _spawn_input(zygote, cpu_seconds, batch, setup=None, stdin_data=None):
+def _spawn_input(zygote: ZygoteLink, cpu_seconds: float, batch: bool, setup: dict[str, Any] | None = None,
+                 stdin_data: bytes | None = None) -> tuple[Any, ...]:
     """Has a zygote fork an input's program process (the batch zygote, for the program `setup` describes); returns
     (a pidfd of it, the runner's pipe ends). With `stdin_data`, the first 64 KiB of it are in the stdin pipe before
     the process exists and the zygote's answer is not waited for: the pidfd is None (`Supervision` takes it from the
@@ -757,7 +769,8 @@ class Supervision:
     """The runner's side of one program process: feeds stdin, drains the pipes under their caps, follows the CPU
     reports, enforces the CPU limit and the wall-clock backstop, and collects how the program ended."""
 
-    def __init__(self, pidfd, fds, limits, stdin_data, function_mode, zygote=None):
+    def __init__(self, pidfd: int | None, fds: dict[str, int], limits: dict[str, Any], stdin_data: bytes | memoryview,
+                 function_mode: bool, zygote: ZygoteLink | None = None) -> None:
         """`pidfd` None: the zygote (`zygote`) has yet to send it. With a zygote, the output pipes are read only
         once the zygote has reported a first CPU sample or the end (a quick program wakes the runner once: its
         output waits in the pipes; a longer one, or one that fills a pipe, is drained as it runs)."""
@@ -774,7 +787,7 @@ class Supervision:
         for fd in self.caps if self.watched else (fds["report"],):
             self.poller.register(fd, select.POLLIN)
         self.pending = memoryview(stdin_data)
-        self.stdin = fds["stdin"]
+        self.stdin: int | None = fds["stdin"]
         if self.pending:
             os.set_blocking(self.stdin, False)
             self._feed(0)  # most inputs fit in the pipe at once: no wait for the pipe to be writable
@@ -784,20 +797,20 @@ class Supervision:
         if self.stdin is not None:
             self.poller.register(self.stdin, select.POLLOUT)
         self.cpu = 0.0
-        self.report = None
-        self.setup_error = None
-        self.killed = None  # "timeout", "wall", "output_limit" or "garbled", when the runner ended the program
+        self.report: dict[str, Any] | None = None
+        self.setup_error: Any = None  # what the zygote said when it could not set up the input (JSON)
+        self.killed: str | None = None  # "timeout", "wall", "output_limit" or "garbled", when the runner ended it
         self.waited = 0.0  # seconds the program's processes waited for a CPU while runnable (the zygote's reports)
-        self.reported_at = None  # when the zygote's last CPU report came
-        self.past_backstop_at = None  # when the backstop was first found passed (it acts on a report after that)
-        self.ended_at = None
+        self.reported_at: float | None = None  # when the zygote's last CPU report came
+        self.past_backstop_at: float | None = None  # when the backstop was first found passed (acts on a later report)
+        self.ended_at: float | None = None
 
-    def kill(self, reason):
+    def kill(self, reason: str) -> None:
         if self.killed is None:
             self.killed = reason
         self._kill()
 
-    def _kill(self):
+    def _kill(self) -> None:
         """Kills the program process; its zygote then kills whatever it left and reports."""
         self._take_pidfd()
         if self.pidfd is None:  # the zygote ended: the kernel killed its namespace with it
@@ -807,7 +820,7 @@ class Supervision:
         except OSError:
             pass
 
-    def _take_pidfd(self):
+    def _take_pidfd(self) -> None:
         """The pidfd the zygote sent after forking (it sends it at once; None if the zygote ended)."""
         if self.zygote is not None:
             zygote, self.zygote = self.zygote, None
@@ -816,14 +829,14 @@ class Supervision:
             for fd in received[1:]:
                 os.close(fd)
 
-    def _watch_outputs(self):
+    def _watch_outputs(self) -> None:
         """Starts reading the output pipes (the first CPU sample, or the end, came)."""
         if not self.watched:
             self.watched = True
             for fd in (self.fds["stdout"], self.fds["stderr"], self.fds["result"]):
                 self.poller.register(fd, select.POLLIN)
 
-    def follow(self, cpu_limit, wall_deadline):
+    def follow(self, cpu_limit: float, wall_deadline: float) -> bool:
         """One round of supervision: enforces the CPU limit and the wall-clock backstop, then waits for what comes
         next; False once the program has ended and its pipes are drained (leftovers get DRAIN_S at most)."""
         now = time.monotonic()
@@ -838,7 +851,7 @@ class Supervision:
             return False
         return self.step(min(0.05, max(0.001, wall_deadline + self.waited - now)))
 
-    def _past_backstop(self, now, wall_deadline):
+    def _past_backstop(self, now: float, wall_deadline: float) -> bool:
         """True once the wall-clock backstop is passed by time the program could have run: the time its processes
         waited for a CPU on a busy machine does not count (so a verdict does not depend on the load), and the
         backstop acts only on a CPU report that came after it was passed (the zygote, starved too, may be late)."""
@@ -849,7 +862,7 @@ class Supervision:
             self.past_backstop_at = now
         return self.reported_at is None or self.reported_at > self.past_backstop_at
 
-    def step(self, timeout_s):
+    def step(self, timeout_s: float) -> bool:
         """Waits up to `timeout_s` for something to happen and handles it; False once everything is closed."""
         if not self.open and self.stdin is None:
             return False
@@ -860,7 +873,8 @@ class Supervision:
                 self._drain(fd)
         return True
 
-    def _feed(self, event):
+    def _feed(self, event: int) -> None:
+        assert self.stdin is not None, "stdin is fed only while its pipe is open"
         if not event & (select.POLLERR | select.POLLHUP):
             try:
                 self.pending = self.pending[os.write(self.stdin, self.pending[:1 << 16]):]
@@ -876,7 +890,7 @@ class Supervision:
             os.close(self.stdin)
             self.stdin = None
 
-    def _drain(self, fd):
+    def _drain(self, fd: int) -> None:
         try:
             chunk = os.read(fd, 1 << 16)
         except OSError:
@@ -898,7 +912,7 @@ class Supervision:
         if fd != self.fds["stderr"] and self.sizes[fd] > cap:
             self.kill("output_limit")
 
-    def _read_reports(self):
+    def _read_reports(self) -> None:
         buffer = self.data[self.fds["report"]]
         if len(buffer) > 4096 and b"\n" not in buffer:
             buffer.clear()  # the zygote writes short lines only
@@ -926,14 +940,14 @@ class Supervision:
                 self.open.discard(fd)
                 os.close(fd)
 
-    def take(self, fd):
+    def take(self, fd: int) -> bytes:
         """What was read from `fd` so far, emptied (its cap then counts from zero: batch inputs are capped each)."""
         data = bytes(self.data[fd])
         self.data[fd].clear()
         self.sizes[fd] = 0
         return data
 
-    def finish(self):
+    def finish(self) -> None:
         """Kills the program process (if still there), waits until its zygote has killed what it left and reported
         (the report pipe closes), and closes every pipe."""
         self._kill()
@@ -953,11 +967,13 @@ class Supervision:
             self.pidfd = None
 
 
-def _run_one(zygote, compile_error, setup, payload):
+def _run_one(zygote: ZygoteLink | None, compile_error: str | None, setup: dict[str, Any],
+             payload: bytes) -> dict[str, Any]:
     """Runs one input in fresh processes and returns its result record."""
     limits = setup["limits"]
     if compile_error is not None:
         return _result("error", stderr=compile_error)
+    assert zygote is not None, "a program that compiled has its zygote (_serve forks it before the first input)"
     function_mode = setup["io"] == "function"
     started = time.monotonic()
     _, fds, rest = _spawn_input(zygote, limits["time_limit_s"], batch=False, stdin_data=payload)
@@ -980,7 +996,7 @@ def _run_one(zygote, compile_error, setup, payload):
     return _result(status, stdout, stderr, value, elapsed, watch.cpu)
 
 
-def _with_note(stderr, note, status):
+def _with_note(stderr: bytes, note: str | None, status: str) -> bytes:
     """The program's stderr with the runner's note: an exit status only where the program said nothing itself."""
     if not note:
         return stderr
@@ -991,14 +1007,15 @@ def _with_note(stderr, note, status):
     return stderr + b"\n" + note.encode()
 
 
-def _result(status, stdout=b"", stderr=b"", value=None, time_s=0.0, cpu_s=0.0):
+def _result(status: str, stdout: bytes = b"", stderr: bytes | str = b"", value: bytes | None = None,
+            time_s: float = 0.0, cpu_s: float = 0.0) -> dict[str, Any]:
     if isinstance(stderr, str):
         stderr = stderr.encode("utf-8", "replace")
     return {"status": status, "stdout": stdout, "stderr": stderr, "value": value, "time_s": round(time_s, 6),
             "cpu_s": round(cpu_s, 6)}
 
 
-def _verdict(watch, limits, function_mode):
+def _verdict(watch: Supervision, limits: dict[str, Any], function_mode: bool) -> tuple[str, str | None]:
     """(status, a note for stderr or None) from how the program ended: never from what the program wrote."""
     if watch.setup_error is not None:
         return "error", f"sandbox: could not set up this input's isolation ({watch.setup_error})"
@@ -1038,7 +1055,7 @@ def _verdict(watch, limits, function_mode):
     return "ok", None
 
 
-def _describe_exit(exit_status):
+def _describe_exit(exit_status: int) -> str:
     if os.WIFSIGNALED(exit_status):
         try:
             name = signal.Signals(os.WTERMSIG(exit_status)).name
@@ -1056,7 +1073,8 @@ def _describe_exit(exit_status):
 RECORD_HEADER = re.compile(rb"([voemM]) (\d{1,12}) (\d{1,12}) (\d{1,12})\n")
 
 
-def _run_batch(source, compile_error, setup, inputs, channel):
+def _run_batch(source: bytes, compile_error: str | None, setup: dict[str, Any], inputs: list[Any],
+               channel: Channel) -> None:
     """Every input of a batch, in order, sent to the harness as each finishes: as few program processes as
     possible, a crash or overrun losing only the input it was on (the rest continue in a fresh process). A batch
     CPU budget, when set, ends the batch: inputs not yet run get `timeout` (CodeT's whole-suite limit)."""
@@ -1078,7 +1096,8 @@ def _run_batch(source, compile_error, setup, inputs, channel):
         spent += used
 
 
-def _batch_round(source, setup, inputs, first, channel, budget_left):
+def _batch_round(source: bytes, setup: dict[str, Any], inputs: list[Any], first: int, channel: Channel,
+                 budget_left: float | None) -> tuple[int, float]:
     """One program process over inputs[first:]; sends each input's result; returns (position to go on from, CPU
     seconds used)."""
     limits = setup["limits"]
@@ -1139,6 +1158,8 @@ def _batch_round(source, setup, inputs, first, channel, budget_left):
     if current < len(inputs):
         stdout = watch.take(fds["stdout"])[: limits["output_limit_bytes"]]
         stderr = watch.take(fds["stderr"])[: limits["stderr_limit_bytes"]]
+        status: str
+        note: str | None
         if watch.killed == "garbled":
             status, note = "error", "the program wrote something other than a result on the result channel"
         else:
@@ -1159,7 +1180,7 @@ _JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no per-cha
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-def _unreadable_value(data):
+def _unreadable_value(data: bytes) -> str | None:
     """Why a result's bytes cannot be handed to the harness (nested deeper than MAX_VALUE_DEPTH), or None: the
     harness then parses nothing deeper, whatever its own recursion limit."""
     brackets = _JSON_STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
@@ -1174,7 +1195,8 @@ def _unreadable_value(data):
     return None
 
 
-def _batch_result(kind, data, stdout, stderr, elapsed, cpu, limits):
+def _batch_result(kind: bytes, data: bytes, stdout: bytes, stderr: bytes, elapsed: float, cpu: float,
+                  limits: dict[str, Any]) -> dict[str, Any]:
     if len(stdout) > limits["output_limit_bytes"]:
         return _result("output_limit", stdout[: limits["output_limit_bytes"]], stderr[: limits["stderr_limit_bytes"]],
                        None, elapsed, cpu)
@@ -1195,7 +1217,7 @@ def _batch_result(kind, data, stdout, stderr, elapsed, cpu, limits):
 # ---- without namespaces: the working folder is emptied between inputs --------------------------------------------
 
 
-def _clean_workdir():
+def _clean_workdir() -> None:
     """Without per-input namespaces: kills what an input left (all but us, when this sandbox's PID namespace is
     ours alone) and empties the writable folders. With them, all of it went with the input's namespaces."""
     if NAMESPACES:
@@ -1212,7 +1234,7 @@ def _clean_workdir():
         remove_tree_contents(folder)
 
 
-def remove_tree_contents(root):
+def remove_tree_contents(root: str) -> None:
     """Removes everything below `root`, however deep, however its permissions were set, without recursion and
     without following links; never raises."""
     stack = [root]
@@ -1260,7 +1282,7 @@ def remove_tree_contents(root):
 # ---- main ------------------------------------------------------------------------------------------------------
 
 
-def _load(source):
+def _load(source: str) -> tuple[types.CodeType | None, str | None]:
     """Compiles a program; returns (code, compile_error)."""
     try:
         return compile(source, "solution.py", "exec", dont_inherit=True), None
@@ -1274,19 +1296,19 @@ def _load(source):
 class ZygoteLink:
     """The runner's end of a program zygote's socket: small JSON messages, with descriptors alongside."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
 
-    def ask(self, message, fds=()):
+    def ask(self, message: dict[str, Any], fds: list[int] | tuple[int, ...] = ()) -> tuple[Any, list[int]]:
         """Sends `message` (and `fds`); returns the reply and the descriptors that came with it."""
         self.tell(message, fds)
         return self.answer()
 
-    def tell(self, message, fds=()):
+    def tell(self, message: dict[str, Any], fds: list[int] | tuple[int, ...] = ()) -> None:
         """Sends `message` (and `fds`); its reply is for `answer`."""
         socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
 
-    def answer(self):
+    def answer(self) -> tuple[Any, list[int]]:
         """The next reply and the descriptors that came with it (SetupError if the zygote ended)."""
         data, received, _, _ = socket.recv_fds(self.sock, 1 << 16, 1)
         if not data:
@@ -1295,11 +1317,11 @@ class ZygoteLink:
             raise SetupError("the program's zygote ended")
         return json.loads(data), received
 
-    def close(self):
+    def close(self) -> None:
         self.sock.close()
 
 
-def _start_root_zygote():
+def _start_root_zygote() -> socket.socket:
     """Forks the root zygote before the runner has read anything, so that it and every process forked from it
     hold none of the inputs, outputs or programs that pass through the runner later."""
     runner_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -1316,7 +1338,7 @@ def _start_root_zygote():
     return runner_end
 
 
-def _root_zygote(sock):
+def _root_zygote(sock: socket.socket) -> NoReturn:
     """Forks a clean program zygote for each program the runner loads: with namespaces, PID 1 of a PID namespace
     of its own. Never returns."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps program zygotes at once
@@ -1341,7 +1363,7 @@ def _root_zygote(sock):
     os._exit(0)
 
 
-def _program_zygote(sock):
+def _program_zygote(sock: socket.socket) -> NoReturn:
     """Compiles one program, then runs each input the runner asks for in a fresh process forked from it (see
     `_fork_program`, `_finish_input`), one at a time. With namespaces it is PID 1 of the program's PID namespace:
     after each input it kills everything else in it and gives the next input fresh folders, IPC namespace and
@@ -1396,18 +1418,18 @@ def _program_zygote(sock):
     os._exit(0)
 
 
-def _recv_fds(sock, maxfds):
+def _recv_fds(sock: socket.socket, maxfds: int) -> tuple[bytes, list[int]]:
     """(message, descriptors) from a zygote socket: socket.recv_fds without its imports and array (a program
     zygote runs this between two forks, where every page written costs a fault)."""
     data, ancillary, _, _ = sock.recvmsg(1 << 16, socket.CMSG_SPACE(maxfds * 4))
-    fds = []
+    fds: list[int] = []
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds += memoryview(payload)[:len(payload) - len(payload) % 4].cast("i").tolist()
     return data, fds
 
 
-def _reap_all():
+def _reap_all() -> None:
     while True:
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:
@@ -1416,8 +1438,8 @@ def _reap_all():
             return
 
 
-def _read_all(fd):
-    chunks = []
+def _read_all(fd: int) -> bytes:
+    chunks: list[bytes] = []
     while True:
         chunk = os.read(fd, 1 << 20)
         if not chunk:
@@ -1425,7 +1447,7 @@ def _read_all(fd):
         chunks.append(chunk)
 
 
-def _fork_zygote(root):
+def _fork_zygote(root: socket.socket) -> socket.socket:
     """Has the root zygote fork a program zygote; returns the runner's end of its socket at once."""
     runner_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     socket.send_fds(root, [b"fork"], [zygote_end.fileno()])
@@ -1433,7 +1455,7 @@ def _fork_zygote(root):
     return runner_end
 
 
-def _load_program(root, setup, source):
+def _load_program(root: socket.socket, setup: dict[str, Any] | None, source: bytes) -> tuple[ZygoteLink, str | None]:
     """A fresh program zygote holding `source` compiled; returns (its link, compile_error)."""
     runner_end = _fork_zygote(root)
     zygote = ZygoteLink(runner_end)
@@ -1451,28 +1473,33 @@ def _load_program(root, setup, source):
     return zygote, reply["compile_error"]
 
 
-def _close_batch_zygote():
+def _close_batch_zygote() -> None:
     if BATCH_ZYGOTE[0] is not None:
         BATCH_ZYGOTE[0].close()
         KEEP_PIDS.discard(BATCH_ZYGOTE[1])
         BATCH_ZYGOTE[:] = [None, -1]
 
 
-def _batch_zygote():
+def _batch_zygote() -> ZygoteLink:
     """The server's batch zygote (started on first use): one zygote for every program's batches, since a batch
     runs in one process that compiles its program itself, which spares each program a zygote of its own."""
     if BATCH_ZYGOTE[0] is None:
-        link = ZygoteLink(_fork_zygote(ROOT_ZYGOTE_LINK[0]))
+        root = ROOT_ZYGOTE_LINK[0]
+        assert root is not None, "_serve starts the root zygote before any batch"
+        link = ZygoteLink(_fork_zygote(root))
         reply, _ = link.ask({"kind": "batch zygote"})
         BATCH_ZYGOTE[:] = [link, int(reply["pid"])]
         KEEP_PIDS.add(BATCH_ZYGOTE[1])
     return BATCH_ZYGOTE[0]
 
 
-def _serve(channel):
+def _serve(channel: Channel) -> None:
     root = _start_root_zygote()
     ROOT_ZYGOTE_LINK[:] = [root]
-    setup, source, zygote, compile_error = None, b"", None, "no program loaded"
+    setup: dict[str, Any] | None = None
+    source = b""
+    zygote: ZygoteLink | None = None
+    compile_error: str | None = "no program loaded"
     while True:
         frame = channel.read()
         if frame is None:
@@ -1487,6 +1514,8 @@ def _serve(channel):
             compile_error = _load(source.decode("utf-8", "surrogateescape"))[1]
             channel.send({"kind": "ready", "compile_error": compile_error})
             continue
+        if setup is None:  # the harness loads a program before its first input (this failed on setup[...] before)
+            raise SetupError(f"a {kind!r} request before any program was loaded")
         if kind in ("run", "runs") and zygote is None and compile_error is None:
             _close_batch_zygote()  # a server holds one zygote at a time besides the root
             zygote, compile_error = _load_program(root, setup, source)
@@ -1509,7 +1538,7 @@ def _serve(channel):
             channel.send({"kind": "end"})
 
 
-def main():
+def main() -> None:
     global NAMESPACES, WORKDIR, SWITCH_USER
     mode, packages = sys.argv[1], sys.argv[2]
     NAMESPACES = mode == "namespaces"
@@ -1550,11 +1579,11 @@ NAMESPACES = False
 WORKDIR = "."
 ROOT_ZYGOTE = -1
 SWITCH_USER = True  # programs run as the sandbox's user where the interpreter's files are readable by it
-KEEP_PIDS = set()  # the runner and its zygotes: what sweeping leftovers must spare
-ROOT_ZYGOTE_LINK = [None]  # the runner's end of the root zygote's socket
-BATCH_ZYGOTE = [None, -1]  # the batch zygote's link and pid, once started
-DEFERRED = []  # the supervision of a batch's last process, finished once the harness has its results
-_INPUT_MOUNTS = {}  # a zygote's tmpfs mount arguments, by size
+KEEP_PIDS: set[int] = set()  # the runner and its zygotes: what sweeping leftovers must spare
+ROOT_ZYGOTE_LINK: list[socket.socket | None] = [None]  # the runner's end of the root zygote's socket
+BATCH_ZYGOTE: list[Any] = [None, -1]  # the batch zygote's link and pid, once started
+DEFERRED: list[Supervision] = []  # the supervision of a batch's last process, finished once the harness has its results
+_INPUT_MOUNTS: dict[int, list[tuple[str, bytes, ctypes.c_ulong, bytes]]] = {}  # tmpfs mount arguments
 ZYGOTE_LOCKED = False  # the root zygote set no_new_privs, the filter, empty ambient and inheritable sets
 BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
 ORDER = sys.byteorder
