@@ -47,9 +47,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from cosplay_core import metrics, selectors
 from cosplay_core.bench import claims_markdown, format_claims
@@ -121,16 +122,17 @@ def matrix_limits(time_limit_s: float, n_inputs: int) -> Limits:
 # ---- selectors' tie-aware readings ------------------------------------------------------------------------------
 
 
-def codet_pass1(gt, passes, counts=None, variant: str = "released") -> float:
+def codet_pass1(gt: ArrayLike, passes: ArrayLike, counts: Sequence[int] | np.ndarray | None = None,
+                variant: selectors.CodeTVariant = "released") -> float:
     """CodeT's pass@1 for one problem as CodeT's released `agreement.py` and `evaluation.py` compute it: the share of
     GT-correct codes in the top group of `selectors.rank_codet` (the pool's pass@1 when no code passes any UT)."""
     gt = np.asarray(gt, dtype=bool)
     matrix = np.asarray(passes, dtype=bool).reshape(len(gt), -1)
-    ranking = selectors.rank_codet(selectors.Evidence(matrix, counts), variant)  # type: ignore[arg-type]
+    ranking = selectors.rank_codet(selectors.Evidence(matrix, counts), variant)
     return metrics.tie_shared_pass1(ranking.top, gt)
 
 
-def pool_size_curve(gt, passes, counts, task_id: str, seed: int) -> dict:
+def pool_size_curve(gt: ArrayLike, passes: ArrayLike, counts: Sequence[int], task_id: str, seed: int) -> dict:
     """CodeT (released score, pass@1) and the oracle (some code correct) on sub-pools, averaged over seeded draws:
     `k` of the 100 programs and `m` UT samples drawn by multiplicity (or all UTs). No execution: matrix slices."""
     gt = np.asarray(gt, dtype=bool)
@@ -149,7 +151,8 @@ def pool_size_curve(gt, passes, counts, task_id: str, seed: int) -> dict:
                 for j in rng.sample(occurrences, m):
                     sub_counts[j] += 1
             keep = np.flatnonzero(sub_counts > 0)
-            codet.append(codet_pass1(gt[rows], matrix[np.ix_(rows, keep)], sub_counts[keep], "released"))
+            sub_matrix = matrix[np.ix_(np.asarray(rows, dtype=int), keep)]
+            codet.append(codet_pass1(gt[rows], sub_matrix, sub_counts[keep], "released"))
             oracle.append(float(gt[rows].any()))
         curve[f"{k}x{'all' if m is None else m}"] = {"codet_released": statistics.mean(codet),
                                                      "oracle": statistics.mean(oracle)}
@@ -228,7 +231,7 @@ class _KnownGroundTruth(GroundTruth):
         self._code_verdicts.update(known)
         self._reference_outputs: dict[str, Outcome] = {}
 
-    def tests_correct(self, tests):
+    def tests_correct(self, tests: list[tuple[Any, Any]]) -> list[bool] | None:
         if not self.problem.reference:
             return None
         todo = [x for x, _ in tests if input_key(x) not in self._reference_outputs]
@@ -244,11 +247,11 @@ class _KnownGroundTruth(GroundTruth):
                 for x, expected in tests]
 
 
-def _signature_hash(entry) -> str | None:
+def _signature_hash(entry: object) -> str | None:
     return None if entry is None else hashlib.sha1(str(entry).encode()).hexdigest()[:12]
 
 
-def _bits(values) -> str:
+def _bits(values: Iterable[object]) -> str:
     return "".join("1" if v else "0" for v in values)
 
 
@@ -280,7 +283,8 @@ def _executed_key(problem: HumanEvalProblem, distinct: list[str], keys: list[str
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _read_executed(path: Path, distinct: list[str], keys: list[str]):
+def _read_executed(path: Path, distinct: list[str],
+                   keys: list[str]) -> tuple[dict[str, bool], dict[tuple[str, str], Outcome]] | None:
     """(verdict_of, table) from a cache file of `execute_pools`, or None when it is missing or unreadable."""
     try:
         with gzip.open(path, "rt", encoding="utf-8") as stream:
@@ -320,10 +324,11 @@ def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor
     path = None if cache is None else \
         Path(cache) / f"{_executed_key(problem, distinct, keys, settings, gt_limits, limits)}.json.gz"
     found = _read_executed(path, distinct, keys) if path is not None and path.exists() else None
+    table: dict[tuple[str, str], Outcome]
     if found is not None:
         verdict_of, table = found
     else:
-        table: dict[tuple[str, str], Outcome] = {}
+        table = {}
         with ThreadPoolExecutor(max_workers=1) as side:  # (b) queued at once, run beside (a)'s phases
             matrix = side.submit(executor.run_jobs, [Job(problem.program(c), tuple(inputs.values()), limits)
                                                      for c in distinct] if keys else [])
@@ -427,7 +432,7 @@ def evaluate_problem(problem: HumanEvalProblem, pool: CodetPool, executor: Execu
     }
 
 
-def _status_counts(outcomes) -> dict:
+def _status_counts(outcomes: Iterable[Outcome]) -> dict:
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
