@@ -140,11 +140,6 @@ def backbone_key(backbone: BackboneSettings) -> str:
     return f"{backbone.model.strip()}@{backbone.base_url}" if backbone.base_url else backbone.model.strip()
 
 
-def provider_of(model: str) -> str:
-    """The provider part of a backbone spec ("anthropic" for "anthropic:claude-...")."""
-    return model.strip().partition(":")[0]
-
-
 def check_cpus(cpus: float) -> None:
     """ValueError (one line) unless `cpus` is a share of one CPU (0 < cpus < 1) or a whole number of CPUs, as Ray
     takes them."""

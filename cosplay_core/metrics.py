@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -55,13 +55,6 @@ def ut_accuracy(gt_correct: ArrayLike, passes: ArrayLike) -> Optional[float]:
     if verdicts is None or verdicts.size == 0:
         return None
     return float(verdicts.mean())
-
-
-def aggregate_ut_accuracy(problems: Iterable[tuple[np.ndarray, np.ndarray]]) -> Optional[float]:
-    """Mean of `ut_accuracy` over the problems where it is defined (at least one GT-correct code);
-    None when it is defined for none. `problems` holds one `(gt_correct, passes)` pair per problem."""
-    values = [value for value in (ut_accuracy(c, p) for c, p in problems) if value is not None]
-    return float(np.mean(values)) if values else None
 
 
 def pool_pass_rate(gt_correct: ArrayLike) -> float:
@@ -155,21 +148,6 @@ def round_metrics(gt_correct: ArrayLike, passes: ArrayLike) -> RoundMetrics:
         spurious_couplings=len(spurious_couplings(correct, matrix)) if defined else None,
         ut_accuracy=ut_accuracy(correct, matrix),
     )
-
-
-def bon_accuracy(selected_indices: Sequence[int], gt_correct_per_problem: Sequence) -> float:
-    """Share of problems whose selected code is GT-correct (one selected index per problem, in the same order)."""
-    if len(selected_indices) != len(gt_correct_per_problem):
-        raise ValueError(f"{len(selected_indices)} selections for {len(gt_correct_per_problem)} problems")
-    if not selected_indices:
-        raise ValueError("there is no problem to score")
-    hits = []
-    for index, correct in zip(selected_indices, gt_correct_per_problem):
-        correct = _as_correct(correct)
-        if not 0 <= int(index) < correct.size:
-            raise ValueError(f"selected code {index} is outside a pool of {correct.size}")
-        hits.append(bool(correct[int(index)]))
-    return float(np.mean(hits))
 
 
 def tie_shared_pass1(top: Sequence[int], gt_correct: ArrayLike) -> float:

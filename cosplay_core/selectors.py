@@ -73,19 +73,6 @@ def select_random(n_codes: int, rng: random.Random) -> int:
     return rng.randrange(n_codes)
 
 
-def expected_random_accuracy(gt_correct: ArrayLike) -> float:
-    """The accuracy a random pick has in expectation: the share of GT-correct codes (the pool's pass@1)."""
-    correct = np.asarray(gt_correct, dtype=bool)
-    if correct.size == 0:
-        raise ValueError("there is no code in the pool")
-    return float(correct.mean())
-
-
-def select_bon(passes: ArrayLike) -> int:
-    """Best-of-N as CURE does it: the code that passes the most unit tests, ties to the lowest index."""
-    return int(np.argmax(_as_pass_matrix(passes).sum(axis=1)))
-
-
 # -- CodeT dual execution agreement -------------------------------------------------------------------------------
 
 CodeTVariant = Literal["paper", "released"]
@@ -136,17 +123,6 @@ def codet_consensus_sets(passes: ArrayLike, variant: CodeTVariant = "paper") -> 
     return sets
 
 
-def select_codet(passes: ArrayLike, variant: CodeTVariant = "paper") -> int:
-    """CodeT's choice: the highest-scoring consensus set (see `codet_consensus_sets` for the two score variants),
-    ties to the set whose lowest code index is lowest; within the set, its lowest code index.
-
-    When no code passes any test every set scores 0 and the choice is code 0.
-    """
-    sets = codet_consensus_sets(passes, variant)
-    best = max(sets, key=lambda s: (_codet_rank_key(len(s.tests), len(s.codes), variant), -s.codes[0]))
-    return best.codes[0]
-
-
 # -- output agreement: MBR-exec and AlphaCode-style clustering --------------------------------------------------
 
 
@@ -176,36 +152,12 @@ def mbr_exec_scores(signatures: Sequence[Signature], soft: bool = False) -> list
     return scores
 
 
-def select_mbr_exec(signatures: Sequence[Signature], soft: bool = False) -> int:
-    """MBR-exec's choice: the code that agrees most with the others (see `mbr_exec_scores`; hard by default).
-
-    Ties: a code that produced at least one output before one that produced none, then the lowest index.
-    """
-    table = _checked_signatures(signatures)
-    scores = mbr_exec_scores(table, soft=soft)
-    return min(range(len(table)), key=lambda i: (-scores[i], has_no_output(table[i]), i))
-
-
 def identical_output_clusters(signatures: Sequence[Signature]) -> list[list[int]]:
     """Codes grouped by identical signature (ERR entries included), clusters ordered by their lowest code index."""
     groups: dict[Signature, list[int]] = {}
     for code, signature in enumerate(_checked_signatures(signatures)):
         groups.setdefault(signature, []).append(code)
     return list(groups.values())
-
-
-def select_largest_output_cluster(signatures: Sequence[Signature]) -> int:
-    """AlphaCode-style choice: the lowest code index of the largest cluster of identical signatures.
-
-    Signatures with no output at all are left out unless no code produced any output. Ties between clusters of
-    equal size go to the cluster whose lowest code index is lowest.
-    """
-    table = _checked_signatures(signatures)
-    clusters = identical_output_clusters(table)
-    with_output = [cluster for cluster in clusters if not has_no_output(table[cluster[0]])]
-    eligible = with_output or clusters
-    best = max(eligible, key=lambda cluster: (len(cluster), -cluster[0]))
-    return best[0]
 
 
 # -- CoSPlay stage 3: output-consensus clusters ---------------------------------------------------------------------
@@ -490,7 +442,7 @@ def rank_random(evidence: Evidence) -> Ranking:
 
 
 def rank_bon(evidence: Evidence) -> Ranking:
-    """Best-of-N (CURE): codes grouped by pass count, most first; within a group by id (`select_bon`'s choice)."""
+    """Best-of-N (CURE): codes grouped by pass count, most first; within a group by id."""
     counts = evidence.pass_counts
     return _ranking_by_key([-int(c) for c in counts], scores=[float(c) for c in counts])
 
@@ -535,7 +487,7 @@ def _signatures_of(evidence: Evidence) -> list[Signature]:
 
 def rank_mbr_exec(evidence: Evidence) -> Ranking:
     """MBR-exec (soft, `mbr_exec_scores`): codes grouped by agreement, most first, codes with some output before
-    those with none; within a group by id (`select_mbr_exec`'s choice)."""
+    those with none; within a group by id."""
     table = _signatures_of(evidence)
     scores = mbr_exec_scores(table, soft=True)
     return _ranking_by_key([(-scores[i], has_no_output(table[i])) for i in range(len(table))],
@@ -544,7 +496,7 @@ def rank_mbr_exec(evidence: Evidence) -> Ranking:
 
 def rank_largest_cluster(evidence: Evidence) -> Ranking:
     """AlphaCode-style clusters of identical signatures by size, largest first, clusters of equal size in one group
-    (their codes by id); clusters with no output at all after those with some (`select_largest_output_cluster`)."""
+    (their codes by id); clusters with no output at all after those with some."""
     table = _signatures_of(evidence)
     keys: list[tuple[bool, int]] = [(False, 0)] * len(table)
     for cluster in identical_output_clusters(table):

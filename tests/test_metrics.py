@@ -9,8 +9,6 @@ from sklearn.metrics import roc_auc_score
 from cosplay_core.metrics import (
     Coupling,
     RoundMetrics,
-    aggregate_ut_accuracy,
-    bon_accuracy,
     pass_count_auc,
     pool_pass_rate,
     round_metrics,
@@ -19,7 +17,6 @@ from cosplay_core.metrics import (
     ut_correctness,
     wrong_uts,
 )
-from cosplay_core.selectors import select_bon, select_codet
 
 
 def matrix(rows: list[str]) -> np.ndarray:
@@ -54,17 +51,6 @@ def test_ut_metrics_are_undefined_without_a_correct_code():
     assert ut_accuracy(GT, np.zeros((4, 0), dtype=bool)) is None  # no unit tests
     assert wrong_uts(nobody, PASSES) == []
     assert spurious_couplings(nobody, PASSES) == []
-
-
-def test_aggregate_ut_accuracy_averages_over_problems_with_a_correct_code():
-    problems = [
-        (GT, PASSES),                                       # 0.2
-        (np.array([True, False]), matrix(["11", "01"])),    # 1.0
-        (np.array([False, False]), matrix(["11", "11"])),   # undefined: left out
-    ]
-    assert aggregate_ut_accuracy(problems) == pytest.approx(0.6)
-    assert aggregate_ut_accuracy(problems[2:]) is None
-    assert aggregate_ut_accuracy([]) is None
 
 
 def test_pool_pass_rate():
@@ -120,25 +106,6 @@ def test_round_metrics_without_a_correct_code():
     metrics = round_metrics(np.zeros(4, dtype=bool), PASSES)
     assert metrics.to_dict() == {"pool_pass_rate": 0.0, "pass_count_auc": None, "wrong_uts": None,
                                  "spurious_couplings": None, "ut_accuracy": None}
-
-
-def test_bon_accuracy():
-    assert bon_accuracy([0, 2, 1], [GT, GT, [False, True]]) == pytest.approx(2 / 3)
-    with pytest.raises(ValueError):
-        bon_accuracy([0], [GT, GT])
-    with pytest.raises(ValueError):
-        bon_accuracy([9], [GT])
-    with pytest.raises(ValueError):
-        bon_accuracy([], [])
-
-
-def test_bon_accuracy_separates_selectors_on_a_fooled_pool():
-    # A wrong code passes the most tests (BoN picks it); three correct codes agree (CodeT picks them).
-    passes = matrix(["10011", "11011", "11100", "11100", "11100", "00000"])
-    gt = np.array([False, False, True, True, True, False])
-    problems = [gt, gt]
-    assert bon_accuracy([select_bon(passes)] * 2, problems) == 0.0
-    assert bon_accuracy([select_codet(passes)] * 2, problems) == 1.0
 
 
 @pytest.mark.parametrize("seed", range(100))

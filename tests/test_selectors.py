@@ -16,19 +16,26 @@ from cosplay_core.selectors import (
     compatible,
     consensus_clusters,
     consensus_select,
+    Evidence,
     error_count,
-    expected_random_accuracy,
     has_no_output,
     identical_output_clusters,
     mbr_exec_scores,
-    select_bon,
-    select_codet,
-    select_largest_output_cluster,
-    select_mbr_exec,
+    rank_bon,
+    rank_codet,
+    rank_largest_cluster,
+    rank_mbr_exec,
     select_random,
 )
 
 E = None  # ERR
+
+
+def choice(rank, passes=None, signatures=None, **options) -> int:
+    """What selector `rank` (a `selectors.rank_*` of the selector table) picks: the first code of its first group."""
+    if passes is None:
+        passes = np.zeros((len(signatures), 0), dtype=bool)
+    return rank(Evidence(np.asarray(passes, dtype=bool), signatures=signatures), **options).choice
 
 
 def matrix(rows: list[str]) -> np.ndarray:
@@ -59,12 +66,11 @@ FOOLED_SIGNATURES = [
 
 
 def test_bon_is_fooled_where_agreement_based_selectors_are_right():
-    assert select_bon(FOOLED_PASSES) == 1 and not FOOLED_GT[1]
-    assert select_codet(FOOLED_PASSES, "paper") == 2
-    assert select_codet(FOOLED_PASSES, "released") == 2
-    assert select_largest_output_cluster(FOOLED_SIGNATURES) == 2
-    assert select_mbr_exec(FOOLED_SIGNATURES) == 2
-    assert select_mbr_exec(FOOLED_SIGNATURES, soft=True) == 2
+    assert choice(rank_bon, FOOLED_PASSES) == 1 and not FOOLED_GT[1]
+    assert choice(rank_codet, FOOLED_PASSES, variant="paper") == 2
+    assert choice(rank_codet, FOOLED_PASSES, variant="released") == 2
+    assert choice(rank_largest_cluster, signatures=FOOLED_SIGNATURES) == 2
+    assert choice(rank_mbr_exec, signatures=FOOLED_SIGNATURES) == 2
     assert FOOLED_GT[2]
 
 
@@ -79,19 +85,12 @@ def test_select_random_is_seeded_and_in_range():
         select_random(0, random.Random(0))
 
 
-def test_expected_random_accuracy_is_pool_pass_at_1():
-    assert expected_random_accuracy(np.array([True, False, False, True])) == 0.5
-    assert expected_random_accuracy([False]) == 0.0
-    with pytest.raises(ValueError):
-        expected_random_accuracy([])
-
-
 def test_bon_takes_top_pass_count_ties_to_lowest_index():
-    assert select_bon(matrix(["100", "110", "011", "010"])) == 1
-    assert select_bon(matrix(["000", "000"])) == 0
-    assert select_bon(np.zeros((3, 0), dtype=bool)) == 0
+    assert choice(rank_bon, matrix(["100", "110", "011", "010"])) == 1
+    assert choice(rank_bon, matrix(["000", "000"])) == 0
+    assert choice(rank_bon, np.zeros((3, 0), dtype=bool)) == 0
     with pytest.raises(ValueError):
-        select_bon(np.zeros((0, 3), dtype=bool))
+        choice(rank_bon, np.zeros((0, 3), dtype=bool))
 
 
 # -- CodeT ---------------------------------------------------------------------------------------------------------
@@ -111,33 +110,33 @@ def test_codet_sets_group_codes_with_identical_pass_patterns():
 def test_codet_variants_differ():
     # One code passing 3 tests vs four codes passing 1 test: paper 3*1 < 1*4, released 3*1 > 1*sqrt(4).
     passes = matrix(["1110", "0001", "0001", "0001", "0001"])
-    assert select_codet(passes, "paper") == 1
-    assert select_codet(passes, "released") == 0
-    assert select_codet(passes) == 1  # the paper's score is the default
+    assert choice(rank_codet, passes, variant="paper") == 1
+    assert choice(rank_codet, passes, variant="released") == 0
+    assert choice(rank_codet, passes) == 1  # the paper's score is the default
 
 
 def test_codet_tie_goes_to_set_with_lowest_code_index():
     # paper: {1, 3} x 2 tests = 4 ties {2} x 4 tests = 4; the set holding code 1 wins; code 0 passes nothing.
     passes = matrix(["000000", "110000", "001111", "110000"])
-    assert select_codet(passes, "paper") == 1
+    assert choice(rank_codet, passes, variant="paper") == 1
     # released: sqrt(8) * 1 test ties sqrt(2) * 2 tests exactly; compared without float rounding.
     eight_then_two = matrix(["001"] * 8 + ["110"] * 2)
     two_then_eight = matrix(["110"] * 2 + ["001"] * 8)
-    assert select_codet(eight_then_two, "released") == 0
-    assert select_codet(two_then_eight, "released") == 0
+    assert choice(rank_codet, eight_then_two, variant="released") == 0
+    assert choice(rank_codet, two_then_eight, variant="released") == 0
     late_pair = matrix(["001"] * 8 + ["110"] * 2)
     late_pair[[0, 9]] = late_pair[[9, 0]]  # code 0 now in the pair, code 9 in the eight
-    assert select_codet(late_pair, "released") == 0
+    assert choice(rank_codet, late_pair, variant="released") == 0
 
 
 def test_codet_when_no_code_passes_anything_takes_code_0():
-    assert select_codet(matrix(["000", "000"])) == 0
-    assert select_codet(matrix(["000", "000"]), "released") == 0
+    assert choice(rank_codet, matrix(["000", "000"])) == 0
+    assert choice(rank_codet, matrix(["000", "000"]), variant="released") == 0
 
 
 def test_codet_rejects_unknown_variant():
     with pytest.raises(ValueError):
-        select_codet(matrix(["1"]), "nope")
+        choice(rank_codet, matrix(["1"]), variant="nope")
 
 
 # -- MBR-exec and largest output cluster ---------------------------------------------------------------------------
@@ -153,17 +152,16 @@ NEAR_MISSES = [
 
 def test_mbr_hard_and_soft_differ():
     assert mbr_exec_scores(NEAR_MISSES) == [0, 0, 0, 1, 1]
-    assert select_mbr_exec(NEAR_MISSES) == 3
     assert mbr_exec_scores(NEAR_MISSES, soft=True) == [6, 6, 6, 4, 4]
-    assert select_mbr_exec(NEAR_MISSES, soft=True) == 0
+    assert choice(rank_mbr_exec, signatures=NEAR_MISSES) == 0
 
 
 def test_mbr_all_err_agrees_with_nothing_and_loses_ties():
     signatures = [(E, E), (E, E), ("a", "b")]
     assert mbr_exec_scores(signatures) == [0, 0, 0]
     assert mbr_exec_scores(signatures, soft=True) == [0, 0, 0]
-    assert select_mbr_exec(signatures) == 2
-    assert select_mbr_exec([(E, E), (E, E)]) == 0
+    assert choice(rank_mbr_exec, signatures=signatures) == 2  # ties: some output before none, then by id
+    assert choice(rank_mbr_exec, signatures=[(E, E), (E, E)]) == 0
 
 
 def test_mbr_shared_err_position_counts_in_hard_not_in_soft():
@@ -174,21 +172,21 @@ def test_mbr_shared_err_position_counts_in_hard_not_in_soft():
 
 def test_largest_output_cluster_rules():
     assert identical_output_clusters([("x",), ("a",), ("b",), ("a",), ("b",)]) == [[0], [1, 3], [2, 4]]
-    assert select_largest_output_cluster([("x",), ("a",), ("b",), ("a",), ("b",)]) == 1  # tie: lowest index
-    assert select_largest_output_cluster([("a",), ("b",), ("b",)]) == 1
+    assert choice(rank_largest_cluster, signatures=[("x",), ("a",), ("b",), ("a",), ("b",)]) == 1  # tie: lowest index
+    assert choice(rank_largest_cluster, signatures=[("a",), ("b",), ("b",)]) == 1
     # all-ERR signatures are left out while any code produced an output...
-    assert select_largest_output_cluster([(E,), (E,), (E,), ("a",), ("b",)]) == 3
+    assert choice(rank_largest_cluster, signatures=[(E,), (E,), (E,), ("a",), ("b",)]) == 3
     # ... and used when none did
-    assert select_largest_output_cluster([(E,), (E,)]) == 0
+    assert choice(rank_largest_cluster, signatures=[(E,), (E,)]) == 0
     # partial ERR is part of the signature
-    assert select_largest_output_cluster([("a", E), ("a", "b"), ("a", E)]) == 0
+    assert choice(rank_largest_cluster, signatures=[("a", E), ("a", "b"), ("a", E)]) == 0
 
 
 def test_signatures_of_different_lengths_are_rejected():
     with pytest.raises(ValueError):
-        select_mbr_exec([("a",), ("a", "b")])
+        choice(rank_mbr_exec, signatures=[("a",), ("a", "b")])
     with pytest.raises(ValueError):
-        select_largest_output_cluster([])
+        choice(rank_largest_cluster, signatures=[])
 
 
 # -- stage 3: compatibility and clusters ---------------------------------------------------------------------------
@@ -342,37 +340,35 @@ def test_random_pools_keep_the_invariants(seed):
     n_codes = passes.shape[0]
     pass_counts = passes.sum(axis=1)
 
-    for chosen in (select_bon(passes), select_codet(passes, "paper"), select_codet(passes, "released"),
-                   select_mbr_exec(signatures), select_mbr_exec(signatures, soft=True),
-                   select_largest_output_cluster(signatures), select_random(n_codes, random.Random(seed))):
+    for chosen in (choice(rank_bon, passes), choice(rank_codet, passes, variant="paper"), choice(rank_codet, passes, variant="released"),
+                   choice(rank_mbr_exec, signatures=signatures),
+                   choice(rank_largest_cluster, signatures=signatures), select_random(n_codes, random.Random(seed))):
         assert isinstance(chosen, int) and 0 <= chosen < n_codes
 
-    assert pass_counts[select_bon(passes)] == pass_counts.max()
+    assert pass_counts[choice(rank_bon, passes)] == pass_counts.max()
 
     for variant in ("paper", "released"):
         sets = codet_consensus_sets(passes, variant)
         assert sorted(c for s in sets for c in s.codes) == list(range(n_codes))
         best = max(s.score for s in sets)
-        chosen_set = next(s for s in sets if select_codet(passes, variant) in s.codes)
+        chosen_set = next(s for s in sets if choice(rank_codet, passes, variant=variant) in s.codes)
         assert chosen_set.score == pytest.approx(best)
-        assert select_codet(passes, variant) == chosen_set.codes[0]
+        assert choice(rank_codet, passes, variant=variant) == chosen_set.codes[0]
 
-    # Hard MBR-exec and the largest identical-output cluster are the same rule seen two ways.
-    assert select_mbr_exec(signatures) == select_largest_output_cluster(signatures)
     hard, soft = mbr_exec_scores(signatures), mbr_exec_scores(signatures, soft=True)
     assert all(s >= h for h, s in zip(hard, soft))
 
     candidates = [int(i) for i in np.flatnonzero(pass_counts == pass_counts.max())]
-    choice = consensus_select(signatures, pass_counts, candidates)
-    assert sorted(c for cluster in choice.clusters for c in cluster) == sorted(candidates)
-    for cluster in choice.clusters:
+    decision = consensus_select(signatures, pass_counts, candidates)
+    assert sorted(c for cluster in decision.clusters for c in cluster) == sorted(candidates)
+    for cluster in decision.clusters:
         assert all(compatible(signatures[a], signatures[b]) for a, b in itertools.combinations(cluster, 2))
         if len(cluster) > 1 and not all(has_no_output(signatures[c]) for c in cluster):
             assert not any(has_no_output(signatures[c]) for c in cluster)
-    assert choice.code in choice.clusters[choice.chosen_cluster]
-    assert len(choice.clusters[choice.chosen_cluster]) == max(len(c) for c in choice.clusters)
-    assert choice.reasons and all(isinstance(r, str) and r for r in choice.reasons)
+    assert decision.code in decision.clusters[decision.chosen_cluster]
+    assert len(decision.clusters[decision.chosen_cluster]) == max(len(c) for c in decision.clusters)
+    assert decision.reasons and all(isinstance(r, str) and r for r in decision.reasons)
 
     shuffled = list(candidates)
     random.Random(seed).shuffle(shuffled)
-    assert consensus_select(signatures, pass_counts, shuffled) == choice
+    assert consensus_select(signatures, pass_counts, shuffled) == decision
