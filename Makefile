@@ -49,6 +49,7 @@ run: $(RUN_STAMP)
 TEST_WORKERS ?= 2
 test: system-deps install-dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy  # cosplay_core, with the settings of pyproject.toml [tool.mypy]
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The wheel in dist/ (the app and the sample problems inside it; `pip install dist/*.whl`, then `cosplay app`).
@@ -67,4 +68,4 @@ check: install
 	$(PY) -m cosplay_core check sample_problems/*/
 
 clean:
-	rm -rf $(VENV) .pytest_cache .cosplay_cache build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .cosplay_cache build dist
