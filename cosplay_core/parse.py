@@ -29,7 +29,9 @@ _LANGUAGE_ALIASES = {
 
 
 @dataclass(frozen=True)
-class _Block:
+class Block:
+    """A fenced block of a model's answer."""
+
     language: str  # lower-cased first word of the info string, "" when none
     content: str
     complete: bool  # False for a final fence that was never closed
@@ -41,19 +43,20 @@ _INLINE_OPEN = re.compile(r"^(?P<prefix>.*:)[ \t]*(?P<fence>`{3,})(?P<info>[\w+#
 _LANGUAGE_WORDS = set().union(*_LANGUAGE_ALIASES.values()) | {"java", "c", "rust", "go", "bash", "sh", "text", "txt"}
 
 
-def _normalise(text: Any) -> str:
+def normalise(text: Any) -> str:
+    """A model's answer as text to scan: "" for anything but a string, at most the scanned length, newlines as \\n."""
     if not isinstance(text, str):
         return ""
     return text[:_MAX_SCAN_CHARS].replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _fenced_blocks(text: str) -> list[_Block]:
+def fenced_blocks(text: str) -> list[Block]:
     """Every fenced block (``` or ~~~, any indentation), in order; a final unclosed fence runs to the end.
 
     Also accepted: a fence opened at the end of a line of prose ending in a colon, a fence closed at the end of
     the block's last line (`print(x)```), and a language name alone on an untagged block's first line.
     """
-    blocks: list[_Block] = []
+    blocks: list[Block] = []
     lines = text.split("\n")
     i = 0
     while i < len(lines):
@@ -83,7 +86,7 @@ def _fenced_blocks(text: str) -> list[_Block]:
             j += 1
         if not language and len(body) > 1 and body[0].strip().lower() in _LANGUAGE_WORDS:
             language, body = body[0].strip().lower(), body[1:]
-        blocks.append(_Block(language, _dedent(body, indent), complete))
+        blocks.append(Block(language, _dedent(body, indent), complete))
         i = j + 1
     return blocks
 
@@ -168,13 +171,13 @@ def extract_code(text: str, language: str = "python") -> str | None:
     For other languages: the last complete candidate, else the longest.
     """
     try:
-        return _extract_code(_normalise(text), (language or "python").lower())
+        return _extract_code(normalise(text), (language or "python").lower())
     except Exception:  # a parser must never crash its caller
         return None
 
 
 def _extract_code(text: str, language: str) -> str | None:
-    blocks = _fenced_blocks(text)
+    blocks = fenced_blocks(text)
     tagged = [b for b in blocks if _matches_language(b.language, language) and b.content.strip()]
     untagged = [b for b in blocks if b.language == "" and b.content.strip()]
     if language != "python":
@@ -306,13 +309,13 @@ def extract_json(text: str) -> Any | None:
     (single quotes, tuples) are accepted. A JSON `null` is indistinguishable from nothing and gives None.
     """
     try:
-        return _extract_json(_normalise(text))
+        return _extract_json(normalise(text))
     except Exception:
         return None
 
 
 def _extract_json(text: str, *, embedded: bool = True) -> Any | None:
-    blocks = _fenced_blocks(text)
+    blocks = fenced_blocks(text)
     json_blocks = [b for b in blocks if b.language in _LANGUAGE_ALIASES["json"]]
     other_blocks = [b for b in blocks if b.language not in _LANGUAGE_ALIASES["json"]]
     for group in (json_blocks, other_blocks):
@@ -351,7 +354,7 @@ def extract_list(text: str) -> list[str]:
     """The items of a list in a completion: a JSON list (or a JSON object holding one list), else the items of a
     numbered or bulleted list (continuation lines joined). Empty items are dropped; [] when there is no list."""
     try:
-        return _extract_list(_normalise(text))
+        return _extract_list(normalise(text))
     except Exception:
         return []
 
@@ -489,7 +492,7 @@ def extract_io_blocks(text: str) -> list[tuple[str, str]]:
     on the following lines (up to a blank line) or in a fence; bold/heading decorations and "Sample"/"Example"
     prefixes are accepted. An input without an output is skipped. [] when there is none."""
     try:
-        values = _labelled_values(_normalise(text))
+        values = _labelled_values(normalise(text))
     except Exception:
         return []
     pairs: list[tuple[str, str]] = []
@@ -506,14 +509,14 @@ def extract_single_value(text: str) -> str | None:
     """A predicted output, stripped: the content of the last <output> tag, else the value of the last `Output:`
     label, else the content of the last fenced block, else the whole text. None for an empty completion."""
     try:
-        text = _normalise(text)
+        text = normalise(text)
         tags = _OUTPUT_TAG.findall(text)
         if tags:
             return _strip_inline(tags[-1])
         outputs = [value for kind, value in _labelled_values(text) if kind == "output"]
         if outputs:
             return outputs[-1].strip()
-        blocks = [b for b in _fenced_blocks(text) if b.content.strip()]
+        blocks = [b for b in fenced_blocks(text) if b.content.strip()]
         if blocks:
             return blocks[-1].content.strip()
         value = _strip_inline(text)

@@ -132,3 +132,13 @@ def test_the_core_never_imports_streamlit_or_the_pages():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             bad = [n for n in names if n.split(".")[0] in ("streamlit", "pages", "app")]
             assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_no_module_imports_another_module_s_private_names():
+    """A helper two modules share is public in the module that owns it (issue 11: the LM player took `parse`'s
+    private helpers)."""
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cosplay_core"):
+                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                assert not private, f"{path.relative_to(ROOT)} imports {private} from {node.module}"

@@ -42,7 +42,7 @@ from cosplay_core.models.base import (
 from cosplay_core.models.client import ModelClient
 from cosplay_core.models.sdk_adapter import public_url
 # parse.py's fence scanner is private there; it is the one fence grammar of the project, so it is reused here
-from cosplay_core.parse import _fenced_blocks, _normalise, extract_code, extract_list
+from cosplay_core.parse import fenced_blocks, normalise, extract_code, extract_list
 from cosplay_core.players.contract import EventSink, PlayerInfo, PlayerUsage, stage3_input_kinds
 from cosplay_core.problem import Problem, decode_generated_input
 from cosplay_core.sandbox import Executor, Limits, Outcome, Program
@@ -132,7 +132,7 @@ def _loads(text: str) -> tuple[bool, Any]:
 
 def _blocks(text: str) -> list:
     """The fenced blocks of a completion (parse.py's scanner: any fence shape, unclosed last fence included)."""
-    return _fenced_blocks(_normalise(text))
+    return fenced_blocks(normalise(text))
 
 
 def _answer_block(text: str, tag: str) -> str | None:
@@ -154,7 +154,7 @@ def _answer_json(text: str, accept: Callable[[Any], bool]) -> tuple[bool, Any]:
     examples, which must not pass for the answer; and JSON inside prose is never looked for."""
     blocks = _blocks(text)
     if not blocks:
-        ok, value = _loads(_normalise(text))
+        ok, value = _loads(normalise(text))
         return (True, value) if ok and accept(value) else (False, None)
     answer_tags = _JSON_LANGUAGES | {"output", "input"}
     for group in ([b for b in blocks if b.language in answer_tags],
