@@ -54,3 +54,22 @@ def test_a_starved_input_of_a_batch_keeps_its_verdict(executor, hogs):
                                                           isolate_inputs=False))
     assert [o.status for o in outcomes] == ["ok", "ok"]
     assert [o.value for o in outcomes] == [1, 2]
+
+
+def test_a_timeout_at_the_memory_cap_is_a_memory_limit():
+    """At the cap the kernel reclaims before it kills (the interpreter's own pages too), for as long as the cgroup's
+    other contents allow: the same program may run out of CPU first. The harness calls that a memory_limit."""
+    from cosplay_core.sandbox.outcome import Outcome
+    from cosplay_core.sandbox.server import _at_the_memory_cap
+
+    outcome = _at_the_memory_cap(Outcome("timeout", stderr="Traceback: ...", cpu_s=0.6))
+    assert outcome.status == "memory_limit" and outcome.cpu_s == 0.6
+    assert outcome.stderr.startswith("Traceback: ...\nsandbox: the program reached its memory cap")
+
+
+def test_a_program_over_the_memory_cap_is_a_memory_limit_every_time(executor):
+    program = Program("def f(n):\n    return len([0] * n)\n", "function", "f")
+    limits = Limits(time_limit_s=0.5, memory_mb=256, isolate_inputs=False)
+    for _ in range(3):
+        outcomes = executor.run(program, [[10], [10 ** 9], [20]], limits)
+        assert [o.status for o in outcomes] == ["ok", "memory_limit", "ok"]

@@ -345,6 +345,16 @@ class Cgroups:
                 pass
         return 0
 
+    def memory_cap_hits(self) -> int:
+        """How many times the memory cgroup's usage has reached its cap so far (`memory.failcnt`; 0 where there is
+        no memory cgroup)."""
+        for folder in self.folders:
+            try:
+                return int((folder / "memory.failcnt").read_text())
+            except (OSError, ValueError):
+                pass
+        return 0
+
     def kill_all(self) -> None:
         """Kills every process still in these cgroups (daemons that left the process group included)."""
         _kill_cgroups(self.folders)

@@ -9,6 +9,7 @@ starts a fresh runner.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -143,8 +144,14 @@ class SandboxServer:
                 self._send({"kind": "runs", "sizes": [len(b) for b in blobs]}, b"".join(blobs))
             if loading:
                 self._read_ready()
+            hits = self.cgroups.memory_cap_hits() if self.cgroups is not None else 0
             for _ in inputs:
-                outcomes.append(self._read_result(limits.wall_limit_s() + GRACE_S))
+                outcome = self._read_result(limits.wall_limit_s() + GRACE_S)
+                if self.cgroups is not None:
+                    hits, before = self.cgroups.memory_cap_hits(), hits
+                    if outcome.status == "timeout" and hits > before:
+                        outcome = _at_the_memory_cap(outcome)
+                outcomes.append(outcome)
             if batch or len(inputs) > 1:
                 self._read_header(GRACE_S, "end")
             return outcomes
@@ -347,6 +354,14 @@ class SandboxServer:
 
 
 MAX_INT_DIGITS = 1_000_000
+
+
+def _at_the_memory_cap(outcome: Outcome) -> Outcome:
+    """A timeout of an input that reached the memory cap is a `memory_limit`: at the cap the kernel reclaims what it
+    can (the interpreter's own pages included) before it kills, and how long that takes depends on what else the
+    cgroup holds, so the same program would otherwise end as one or the other."""
+    note = "sandbox: the program reached its memory cap (it ran out of time while the kernel reclaimed memory)"
+    return dataclasses.replace(outcome, status="memory_limit", stderr=_append(outcome.stderr, note))
 
 
 @functools.cache
