@@ -73,3 +73,21 @@ def test_a_program_over_the_memory_cap_is_a_memory_limit_every_time(executor):
     for _ in range(3):
         outcomes = executor.run(program, [[10], [10 ** 9], [20]], limits)
         assert [o.status for o in outcomes] == ["ok", "memory_limit", "ok"]
+
+
+def test_a_server_without_its_memory_cgroup_still_caps_memory(monkeypatch):
+    """When no memory cgroup can be made for a server (the kernel refuses one: too many, or a busy hierarchy), the
+    program runs under the address-space limit instead, never uncapped."""
+    from cosplay_core.sandbox import Executor, isolation
+
+    own_cgroup = isolation._own_cgroup
+    program = Program("def f(n):\n    return len([0] * n)\n", "function", "f")
+    with Executor(workers=1, cache=False) as executor:
+        if executor.isolation.memory_cap != "cgroup":
+            pytest.skip("no memory cgroups here: the address-space limit is the cap anyway")
+        # the machine has memory cgroups, but this server's cannot be made
+        monkeypatch.setattr(isolation, "_own_cgroup", lambda controller: None if controller == "memory"
+                            else own_cgroup(controller))
+        outcomes = executor.run(program, [[10], [10 ** 9], [20]],
+                                Limits(time_limit_s=0.5, memory_mb=256, isolate_inputs=False))
+    assert [o.status for o in outcomes] == ["ok", "memory_limit", "ok"]

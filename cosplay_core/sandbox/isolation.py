@@ -301,6 +301,7 @@ class Cgroups:
     """The per-server cgroup folders (if any), removed by `remove` once their processes are gone."""
 
     folders: list[Path]
+    memory_in_force: bool = False  # the memory cgroup exists and holds the cap last asked for
 
     @classmethod
     def create(cls, isolation: Isolation, max_pids: int, memory_bytes: int) -> "Cgroups":
@@ -318,7 +319,11 @@ class Cgroups:
         return cgroups
 
     def set_limits(self, max_pids: int, memory_bytes: int) -> None:
-        """Sets the process cap and the memory cap (memory and swap together, where swap is accounted)."""
+        """Sets the process cap and the memory cap (memory and swap together, where swap is accounted);
+        `memory_in_force` then says whether the kernel holds that memory cap (reading it back): it refuses to lower
+        a cap below what the cgroup holds, and a server may have no memory cgroup at all (one could not be made),
+        so the caller caps memory another way when it is False."""
+        self.memory_in_force = False
         for folder in self.folders:
             if (folder / "pids.max").exists():
                 (folder / "pids.max").write_text(str(max_pids))
@@ -333,6 +338,11 @@ class Cgroups:
                         path.write_text(str(memory_bytes))
                     except OSError:
                         pass  # no swap accounting: there is no swap to escape to then
+                try:
+                    held = int((folder / "memory.limit_in_bytes").read_text())
+                except (OSError, ValueError):
+                    held = -1
+                self.memory_in_force = 0 <= held <= memory_bytes + 4095  # the kernel rounds to a page
 
     def oom_kills(self) -> int:
         """How many processes the kernel has killed for memory in these cgroups so far (0 where not counted)."""

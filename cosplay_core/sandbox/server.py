@@ -201,8 +201,10 @@ class SandboxServer:
             self.cgroups.set_limits(self.limits.max_processes, memory)
             self._memory_bytes = memory
         limits = asdict(self.limits)
-        limits["memory_cgroup"] = self.isolation.memory_cap == "cgroup"
-        if self.isolation.memory_cap != "cgroup":
+        # The memory cgroup's cap where the kernel holds it; else (no memory cgroup could be made for this server,
+        # or the kernel refused the cap) the address-space limit, so that a program never runs uncapped.
+        limits["memory_cgroup"] = self.cgroups.memory_in_force
+        if not self.cgroups.memory_in_force:
             limits["address_space_bytes"] = self.limits.memory_mb * 1024 * 1024
         program = self.program
         setup = {"io": program.io, "entry_point": program.entry_point, "limits": limits}
