@@ -355,15 +355,24 @@ class Cgroups:
                 pass
         return 0
 
-    def memory_cap_hits(self) -> int:
-        """How many times the memory cgroup's usage has reached its cap so far (`memory.failcnt`; 0 where there is
-        no memory cgroup)."""
+    def reset_memory_peak(self) -> None:
+        """Starts a new peak of the memory cgroup's usage (`memory.max_usage_in_bytes`)."""
         for folder in self.folders:
             try:
-                return int((folder / "memory.failcnt").read_text())
-            except (OSError, ValueError):
+                (folder / "memory.max_usage_in_bytes").write_text("0")
+            except OSError:
                 pass
-        return 0
+
+    def reached_memory_cap(self) -> bool:
+        """Whether the memory cgroup's usage has reached its cap since the peak was last reset."""
+        for folder in self.folders:
+            try:
+                peak = int((folder / "memory.max_usage_in_bytes").read_text())
+                cap = int((folder / "memory.limit_in_bytes").read_text())
+            except (OSError, ValueError):
+                continue
+            return peak >= cap - (64 << 10)
+        return False
 
     def kill_all(self) -> None:
         """Kills every process still in these cgroups (daemons that left the process group included)."""

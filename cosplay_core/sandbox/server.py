@@ -144,13 +144,15 @@ class SandboxServer:
                 self._send({"kind": "runs", "sizes": [len(b) for b in blobs]}, b"".join(blobs))
             if loading:
                 self._read_ready()
-            hits = self.cgroups.memory_cap_hits() if self.cgroups is not None else 0
+            cgroups = self.cgroups if self.cgroups is not None and self.cgroups.memory_in_force else None
+            if cgroups is not None:
+                cgroups.reset_memory_peak()
             for _ in inputs:
                 outcome = self._read_result(limits.wall_limit_s() + GRACE_S)
-                if self.cgroups is not None:
-                    hits, before = self.cgroups.memory_cap_hits(), hits
-                    if outcome.status == "timeout" and hits > before:
+                if cgroups is not None and outcome.status == "timeout":
+                    if cgroups.reached_memory_cap():
                         outcome = _at_the_memory_cap(outcome)
+                    cgroups.reset_memory_peak()
                 outcomes.append(outcome)
             if batch or len(inputs) > 1:
                 self._read_header(GRACE_S, "end")
@@ -359,10 +361,11 @@ MAX_INT_DIGITS = 1_000_000
 
 
 def _at_the_memory_cap(outcome: Outcome) -> Outcome:
-    """A timeout of an input that reached the memory cap is a `memory_limit`: at the cap the kernel reclaims what it
-    can (the interpreter's own pages included) before it kills, and how long that takes depends on what else the
-    cgroup holds, so the same program would otherwise end as one or the other."""
-    note = "sandbox: the program reached its memory cap (it ran out of time while the kernel reclaimed memory)"
+    """A timeout of an input during which the server's memory reached its cap is a `memory_limit`: filling memory
+    up to the cap, and the kernel's reclaiming at the cap before it kills, take CPU time that grows with the
+    machine's load, so the same program would otherwise end as one or the other. (An earlier input of the same
+    request that touched the cap without being killed would make a later timeout a `memory_limit` too: both fail.)"""
+    note = "sandbox: the program reached its memory cap (it ran out of CPU time filling it)"
     return dataclasses.replace(outcome, status="memory_limit", stderr=_append(outcome.stderr, note))
 
 
