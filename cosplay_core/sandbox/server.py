@@ -64,6 +64,7 @@ class SandboxServer:
         self._buffer = bytearray()
         self._stderr_file: IO[bytes] | None = None
         self.restarts = 0
+        self._stall_at_request = cpu_stall_s()  # the machine's CPU stall when the current request began
 
     def __enter__(self) -> "SandboxServer":
         return self
@@ -122,6 +123,7 @@ class SandboxServer:
         one) and the input it was on gets an outcome that says so. A batch's later inputs then get `error` (not
         run); without batch, only the outcomes up to that input are returned."""
         outcomes: list[Outcome] = []
+        self._stall_at_request = cpu_stall_s()
         oom_kills = self.cgroups.oom_kills() if self.cgroups is not None else 0
         try:
             if self.proc is None:
@@ -171,6 +173,7 @@ class SandboxServer:
             return outcomes[:len(inputs)]
 
     def _start(self) -> None:
+        self._stall_at_request = cpu_stall_s()
         sweep_stale(self.scratch_root)
         if self.isolation.method != "bwrap":
             self.scratch = Path(tempfile.mkdtemp(prefix=f"cosplay-scratch-{os.getpid()}-", dir=self.scratch_root))
@@ -231,16 +234,18 @@ class SandboxServer:
 
     # ---- reading frames ----
 
-    def _fill(self, deadline: float, stall: float, what: str) -> None:
-        """Reads what the runner sent; ServerDied once `deadline` has passed, counting on from when the machine's CPU
-        stall total was `stall`: time the machine's tasks spent waiting for a CPU moves the deadline on, so that a
-        runner late only because the machine is busy is not declared dead (its own backstop does the same)."""
+    def _fill(self, deadline: float, what: str) -> None:
+        """Reads what the runner sent; ServerDied once `deadline` has passed by more than the time the machine's
+        tasks have spent waiting for a CPU since this request began (read only once the deadline is reached), so
+        that a runner late only because the machine is busy is not declared dead (its own backstop does the same)."""
         assert self.proc is not None and self.proc.stdout is not None, "frames come from a started runner's stdout"
         fd = self.proc.stdout.fileno()
         while True:
-            remaining = deadline + (cpu_stall_s() - stall) - time.monotonic()
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ServerDied("timeout", f"the runner did not answer in time ({what}); it was stopped")
+                remaining += cpu_stall_s() - self._stall_at_request
+                if remaining <= 0:
+                    raise ServerDied("timeout", f"the runner did not answer in time ({what}); it was stopped")
             if select.select([fd], [], [], remaining)[0]:
                 break
         chunk = os.read(fd, 1 << 20)
@@ -249,11 +254,11 @@ class SandboxServer:
         self._buffer += chunk
 
     def _read_header(self, timeout_s: float, kind: str) -> dict:
-        deadline, stall = time.monotonic() + timeout_s, cpu_stall_s()
+        deadline = time.monotonic() + timeout_s
         while b"\n" not in self._buffer:
             if len(self._buffer) > MAX_HEADER:
                 raise ServerDied("error", "the runner sent an oversized frame; the server was replaced")
-            self._fill(deadline, stall, kind)
+            self._fill(deadline, kind)
         end = self._buffer.index(b"\n")
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
@@ -267,9 +272,9 @@ class SandboxServer:
         return header
 
     def _read_payload(self, size: int, timeout_s: float) -> bytes:
-        deadline, stall = time.monotonic() + timeout_s, cpu_stall_s()
+        deadline = time.monotonic() + timeout_s
         while len(self._buffer) < size:
-            self._fill(deadline, stall, "payload")
+            self._fill(deadline, "payload")
         data = bytes(self._buffer[:size])
         del self._buffer[:size]
         return data
