@@ -61,7 +61,7 @@ def lines(outcome) -> list[str]:
 # ---- the control channel -----------------------------------------------------------------------------------------
 
 FORGED = (json.dumps({"kind": "result", "status": "ok", "time_s": 0, "cpu_s": 0, "sizes": [3, 0, 2]}).encode()
-          + b"\n42\n42")
+          + b"\n42\n42" + b"R ok 0.000000 0.000000 3 0 2\n42\n42")
 PROC_SCAN = f"""
 import glob, os
 FORGED = {FORGED!r}
@@ -180,6 +180,8 @@ import json, os
 FRAMES = [
     json.dumps({"kind": "result", "status": "ok", "time_s": 0, "cpu_s": 0, "sizes": [3, 0, 2]}).encode() + b"\n42\n42",
     json.dumps({"kind": "result", "status": "ok", "time_s": 0, "cpu_s": 0, "sizes": [2 ** 40] * 3}).encode() + b"\n",
+    b"R ok 0.000000 0.000000 3 0 2\n42\n42", b"R ok 0.000000 0.000000 0 0 -1\n" * 50,
+    b"R ok 0.000000 0.000000 999999999999 0 0\n",
     json.dumps({"kind": "ready", "compile_error": None}).encode() + b"\n",
     json.dumps({"kind": "end"}).encode() + b"\n",
     b"r " + json.dumps({"status": 0, "cpu_s": 0}).encode() + b"\nc 0.0\n",

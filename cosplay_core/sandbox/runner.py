@@ -2,12 +2,13 @@
 
 Started by the harness (server.py) as `python -I -S -c <this file's text> <mode> <packages dir>` inside the isolation
 that isolation.py builds. It speaks on two file descriptors that no program ever holds (the control channel, fds 3
-and 4), in frames of one JSON header line, optionally followed by a raw payload whose size the header states:
+and 4), in frames of one header line (JSON; a result's is a line of its own, below), optionally followed by a raw
+payload whose size the header states:
 
     harness -> runner   {"kind": "load", "setup": {"io", "entry_point", "limits"}, "size": n} + program source
     runner  -> harness  {"kind": "ready", "compile_error": str | null}
     harness -> runner   {"kind": "run", "size": n} + the input (stdin bytes, or the JSON array of arguments)
-    runner  -> harness  {"kind": "result", "status", "time_s", "cpu_s", "sizes": [out, err, value]} + the three
+    runner  -> harness  R <status> <time_s> <cpu_s> <out size> <err size> <value size or -1> (a line) + the three
     harness -> runner   {"kind": "runs", "sizes": [n1, n2, ...], "size": n} + the inputs, one after the other
     runner  -> harness  one "result" frame per input (each run as a "run" is), in order, then {"kind": "end"}
     harness -> runner   {"kind": "batch", "size": n} + the JSON list of argument arrays (function mode)
@@ -112,11 +113,12 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 
 class Channel:
-    """Frames on the control descriptors: a JSON header line, then `size` raw bytes."""
+    """Frames on the control descriptors: a header line (JSON, or a result line), then `size` raw bytes."""
 
     def __init__(self, fd_in: int, fd_out: int) -> None:
         self.fd_in, self.fd_out = fd_in, fd_out
         self.buffer = bytearray()
+        self.pending: list[bytes] = []  # frames held for one write
 
     def _fill(self) -> bool:
         chunk = os.read(self.fd_in, 1 << 20)
@@ -142,13 +144,27 @@ class Channel:
         return header, payload
 
     def send(self, header: dict[str, Any], *blobs: bytes) -> None:
-        _write_all(self.fd_out, json.dumps(header).encode() + b"\n" + b"".join(blobs))
+        self.pending += [json.dumps(header).encode(), b"\n", *blobs]
+        self.flush()
 
-    def send_result(self, result: dict[str, Any]) -> None:
-        out, err, value = result.pop("stdout"), result.pop("stderr"), result.pop("value")
-        result["kind"] = "result"
-        result["sizes"] = [len(out), len(err), -1 if value is None else len(value)]
-        self.send(result, out, err, value or b"")
+    def send_result(self, result: dict[str, Any], hold: bool = False) -> None:
+        """A result frame: the line `R <status> <time_s> <cpu_s> <stdout size> <stderr size> <value size, or -1>`,
+        then those bytes. With `hold`, it waits for `flush` (a batch's results that are ready together go to the
+        harness in one write, which it reads in one)."""
+        out, err, value = result["stdout"], result["stderr"], result["value"]
+        self.pending += [b"R %s %.6f %.6f %d %d %d\n" % (result["status"].encode(), max(result["time_s"], 0.0),
+                                                            max(result["cpu_s"], 0.0), len(out), len(err),
+                                                            -1 if value is None else len(value)),
+                         out, err, value or b""]
+        if not hold:
+            self.flush()
+
+    def flush(self) -> None:
+        """Writes every frame held so far."""
+        if self.pending:
+            data = b"".join(self.pending)
+            self.pending.clear()
+            _write_all(self.fd_out, data)
 
 
 def _write_file(path: str, data: bytes) -> None:
@@ -532,8 +548,8 @@ def _program_batch(code: types.CodeType | None, setup: dict[str, Any]) -> NoRetu
         _write_record("M", _program_traceback(exc).encode("utf-8", "replace"))
         os._exit(1)
     capture = _Capture(limits)
+    capture.start()
     for arguments in inputs:
-        capture.start()
         try:
             kind, data = "v", _encode_value(func(*arguments))
             if len(data) > limits["value_limit_bytes"]:
@@ -542,14 +558,17 @@ def _program_batch(code: types.CodeType | None, setup: dict[str, Any]) -> NoRetu
             kind, data = "m", b"MemoryError"
         except BaseException as exc:
             kind, data = "e", _program_traceback(exc).encode("utf-8", "replace")
-        out, err = capture.stop()
+        out, err = capture.take()
         _write_record(kind, data, out, err)
+    capture.stop()
     _join_threads()
     _exit_like_python(0)
 
 
 class _Capture:
-    """Sends what the program prints during one call to files of its own (memfds), read back after the call."""
+    """Sends what the program prints during its calls to files of its own (memfds), read back and emptied after
+    each call: each call's output is its own. Between `start` and `stop` (the calls of a batch) stdout and stderr
+    are those files (a call that printed nothing costs two fstat calls, not ten system calls)."""
 
     def __init__(self, limits: dict[str, Any]) -> None:
         self.files = (os.memfd_create("stdout"), os.memfd_create("stderr"))
@@ -561,15 +580,21 @@ class _Capture:
         os.dup2(self.files[0], 1)
         os.dup2(self.files[1], 2)
 
-    def stop(self) -> tuple[bytes, ...]:
+    def take(self) -> tuple[bytes, bytes]:
+        """What the last call printed on stdout and on stderr (each up to its cap); the files are emptied."""
+        _flush_streams()
+        return self._take(self.files[0], self.caps[0]), self._take(self.files[1], self.caps[1])
+
+    def stop(self) -> None:
         _flush_streams()
         os.dup2(self.pipes[0], 1)
         os.dup2(self.pipes[1], 2)
-        return tuple(self._take(fd, cap) for fd, cap in zip(self.files, self.caps))
 
     @staticmethod
     def _take(fd: int, cap: int) -> bytes:
         size = min(os.fstat(fd).st_size, cap)
+        if size == 0:  # nothing printed (a program that moves its own stdout's offset affects only its output)
+            return b""
         chunks: list[bytes] = []
         offset = 0
         while offset < size:
@@ -1143,11 +1168,12 @@ def _batch_round(source: bytes, setup: dict[str, Any], inputs: list[Any], first:
                                    limits)
             if kind == b"M":  # the module itself failed: so does every input
                 for _ in range(current, len(inputs)):
-                    channel.send_result(dict(result))
+                    channel.send_result(result)
                 current = len(inputs)
                 break
-            channel.send_result(result)
+            channel.send_result(result, hold=True)
             current, input_started, input_cpu_start, input_waited_start = current + 1, now, watch.cpu, watch.waited
+        channel.flush()
         if watch.killed or not alive:
             break
     if current == len(inputs):  # every result is in: the process is finished after the harness has them

@@ -1,8 +1,8 @@
 """The harness side of one program server: start the runner, feed it inputs, survive whatever a program does.
 
 Every frame from the runner is checked before it is believed: a header line of bounded size that must be a JSON
-object of the expected kind with fields of the expected types, then payloads whose sizes the header states and that
-must fit the limits. Anything else (a malformed, oversized or unexpected frame, a runner that dies or stops
+object of the expected kind with fields of the expected types (a result's: a line of fixed fields, `RESULT_LINE`),
+then payloads whose sizes the header states and that must fit the limits. Anything else (a malformed, oversized or unexpected frame, a runner that dies or stops
 answering) replaces the server: the input gets an `error` outcome with a one-line reason, and the next request
 starts a fresh runner.
 """
@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -29,6 +30,9 @@ from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
 STARTUP_TIMEOUT_S = 20.0
 GRACE_S = 5.0  # on top of the runner's own wall-clock backstop, before the harness stops waiting for it
 MAX_HEADER = 1 << 16
+# A result's header line: status, wall and CPU seconds, then the sizes of its stdout, stderr and value (-1: none).
+RESULT_LINE = re.compile(rb"R (%s) (\d{1,12}\.\d{6}) (\d{1,12}\.\d{6}) (\d{1,12}) (\d{1,12}) (-1|\d{1,12})"
+                         % "|".join(STATUSES).encode())
 
 
 class ServerDied(Exception):
@@ -253,15 +257,22 @@ class SandboxServer:
             raise ServerDied("error", self._death_note())
         self._buffer += chunk
 
-    def _read_header(self, timeout_s: float, kind: str) -> dict:
-        deadline = time.monotonic() + timeout_s
-        while b"\n" not in self._buffer:
-            if len(self._buffer) > MAX_HEADER:
-                raise ServerDied("error", "the runner sent an oversized frame; the server was replaced")
-            self._fill(deadline, kind)
-        end = self._buffer.index(b"\n")
+    def _read_line(self, timeout_s: float, kind: str) -> bytes:
+        """A frame's header line (at most MAX_HEADER bytes)."""
+        end = self._buffer.find(b"\n", 0, MAX_HEADER + 1)
+        if end < 0:
+            deadline = time.monotonic() + timeout_s
+            while end < 0:
+                if len(self._buffer) > MAX_HEADER:
+                    raise ServerDied("error", "the runner sent an oversized frame; the server was replaced")
+                self._fill(deadline, kind)
+                end = self._buffer.find(b"\n", 0, MAX_HEADER + 1)
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
+        return line
+
+    def _read_header(self, timeout_s: float, kind: str) -> dict:
+        line = self._read_line(timeout_s, kind)
         try:
             header = json.loads(line)
         except (ValueError, RecursionError):
@@ -272,30 +283,30 @@ class SandboxServer:
         return header
 
     def _read_payload(self, size: int, timeout_s: float) -> bytes:
-        deadline = time.monotonic() + timeout_s
-        while len(self._buffer) < size:
-            self._fill(deadline, "payload")
+        if len(self._buffer) < size:
+            deadline = time.monotonic() + timeout_s
+            while len(self._buffer) < size:
+                self._fill(deadline, "payload")
         data = bytes(self._buffer[:size])
         del self._buffer[:size]
         return data
 
     def _read_result(self, timeout_s: float) -> Outcome:
-        header = self._read_header(timeout_s, "result")
+        """A result frame: its line (RESULT_LINE, each field checked), then its stdout, stderr and value bytes."""
+        match = RESULT_LINE.fullmatch(self._read_line(timeout_s, "result"))
         limits = self.limits
         assert limits is not None, "results come for the program that load() gave"
-        status, sizes = header.get("status"), header.get("sizes")
-        times: list[Any] = [header.get("time_s"), header.get("cpu_s")]  # JSON, checked below
-        caps = [limits.output_limit_bytes, limits.stderr_limit_bytes + 4096, limits.value_limit_bytes]
-        if (status not in STATUSES or not isinstance(sizes, list) or len(sizes) != 3
-                or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes)
-                or not all(-1 <= s <= cap for s, cap in zip(sizes, caps)) or min(sizes[:2]) < 0
-                or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and t >= 0 for t in times)):
+        if match is None:
             raise ServerDied("error", "the runner sent a malformed result; the server was replaced")
-        stdout = self._read_payload(sizes[0], GRACE_S)
-        stderr = self._read_payload(sizes[1], GRACE_S)
-        value_bytes = self._read_payload(max(sizes[2], 0), GRACE_S) if sizes[2] >= 0 else None
-        text_out = stdout.decode("utf-8", "replace")
-        text_err = stderr.decode("utf-8", "replace")
+        out_size, err_size, value_size = int(match[4]), int(match[5]), int(match[6])
+        if (out_size > limits.output_limit_bytes or err_size > limits.stderr_limit_bytes + 4096
+                or value_size > limits.value_limit_bytes):
+            raise ServerDied("error", "the runner sent a malformed result; the server was replaced")
+        status = match[1].decode()
+        data = self._read_payload(out_size + err_size + max(value_size, 0), GRACE_S)
+        text_out = data[:out_size].decode("utf-8", "replace") if out_size else ""
+        text_err = data[out_size:out_size + err_size].decode("utf-8", "replace") if err_size else ""
+        value_bytes = data[out_size + err_size:] if value_size >= 0 else None
         value = None
         if value_bytes is not None and status == "ok":
             try:
@@ -304,8 +315,8 @@ class SandboxServer:
                 status, text_err = "error", _append(text_err, "the return value is nested too deeply to read")
             except ValueError:
                 status, text_err = "error", _append(text_err, "the result channel did not hold a JSON value")
-        return Outcome(status, stdout=text_out, value=value, stderr=text_err, time_s=float(times[0]),
-                       cpu_s=float(times[1]))
+        return Outcome(status, stdout=text_out, value=value, stderr=text_err, time_s=float(match[2]),
+                       cpu_s=float(match[3]))
 
     def _death_note(self) -> str:
         note = "the runner ended unexpectedly while running this input"
