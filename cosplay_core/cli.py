@@ -62,7 +62,7 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _decode_input(text: str, io: str, where: str) -> Any:
-    from cosplay_core.problem import load_json_value
+    from cosplay_core.jsonvalue import load_json_value
 
     if io == "stdin":
         return text
@@ -130,7 +130,7 @@ def _job_limits(record: dict, default: Limits, where: str) -> Limits:
 
 
 def _jobs_from_file(path: str, default_limits: Limits, batch: bool | None) -> list[tuple[str, Job]]:
-    from cosplay_core.problem import load_json_value
+    from cosplay_core.jsonvalue import load_json_value
 
     jobs = []
     text = _read_source(path, "jobs file")

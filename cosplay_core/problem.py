@@ -6,7 +6,6 @@ that names the file and what is wrong with it.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import stat
@@ -21,6 +20,7 @@ else:  # Python 3.10
     import tomli as tomllib
 
 from cosplay_core.compare import Comparison
+from cosplay_core.jsonvalue import MAX_JSON_DEPTH, load_json_value  # noqa: F401  (MAX_JSON_DEPTH: re-exported)
 from cosplay_core.sandbox.outcome import Limits, Program
 
 INPUT_KINDS = ("random", "edge", "large")
@@ -28,34 +28,6 @@ INPUT_KINDS = ("random", "edge", "large")
 
 class ProblemError(ValueError):
     """A problem that cannot be used as given; the message is one line naming the file."""
-
-
-MAX_JSON_DEPTH = 200  # as deep as a program's return value may be (the sandbox refuses deeper ones)
-
-
-def load_json_value(text: str) -> Any:
-    """The JSON value in `text`; ValueError with a one-line reason when it is not JSON or nests deeper than
-    MAX_JSON_DEPTH (a 100,000-deep value would otherwise end in RecursionError here or in whatever walks it)."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise ValueError(f"a JSON value nested deeper than {MAX_JSON_DEPTH} levels") from None
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise ValueError(f"a JSON value nested deeper than {MAX_JSON_DEPTH} levels")
-    return value
-
-
-def _depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value` (0 for a scalar), without recursion."""
-    deepest, todo = 0, [(value, 0)]
-    while todo:
-        item, depth = todo.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, depth + 1)
-            todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from cosplay_core.sandbox.isolation import DEFAULT_PACKAGES, Isolation, detect, package_folders
@@ -47,7 +47,7 @@ def pair_keys(program: Program, inputs: Iterable[Any], limits: Limits) -> list[s
     """`pair_key` of each input, with the program and limits encoded and hashed once."""
     encode = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"))
     head = hashlib.sha256(f"[{encode(program.source)},{encode(program.io)},{encode(program.entry_point)},".encode())
-    tail = f",{encode(asdict(limits))}]"
+    tail = f",{encode(limits.as_dict())}]"
     keys = []
     for item in inputs:
         digest = head.copy()

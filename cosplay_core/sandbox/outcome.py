@@ -70,6 +70,11 @@ class Limits:
         if not isinstance(self.isolate_inputs, bool):
             raise ValueError(f"isolate_inputs must be true or false, not {self.isolate_inputs!r}")
 
+    def as_dict(self) -> dict[str, Any]:
+        """The limits as a new dict, as `dataclasses.asdict` gives them (every field is a number, a bool or None,
+        so no copy is needed: a tenth of asdict's time, which a server pays per program)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
     def wall_limit_s(self, cpu_limit_s: float | None = None) -> float:
         """The wall-clock backstop for a CPU budget (the per-input limit by default)."""
         return (self.time_limit_s if cpu_limit_s is None else cpu_limit_s) * self.wall_time_factor + 1.0

@@ -19,7 +19,6 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
@@ -104,15 +103,16 @@ class SandboxServer:
         after another in one program process (see `Limits.isolate_inputs`), else each in fresh processes."""
         assert self.program is not None, "a server runs the program that load() gave it"
         outcomes: list[Outcome | None] = [None] * len(inputs)
+        payload = _batch_payload(inputs) if batch and self.program.io == "function" else None
         todo = []
         for position, item in enumerate(inputs):
-            refused = _unsendable(item, self.program.io)
+            refused = None if payload is not None else _unsendable(item, self.program.io)
             if refused is None:
                 todo.append(position)
             else:
                 outcomes[position] = Outcome("error", stderr=refused)
         if batch and len(todo) > 1:
-            results = self._request([inputs[p] for p in todo], batch=True)
+            results = self._request([inputs[p] for p in todo], batch=True, payload=payload)
         else:  # one request for them all; a runner that dies costs the input it was on, the rest go to a new one
             results = []
             while len(results) < len(todo):
@@ -121,11 +121,12 @@ class SandboxServer:
             outcomes[position] = outcome
         return outcomes  # type: ignore[return-value]
 
-    def _request(self, inputs: list, batch: bool) -> list[Outcome]:
+    def _request(self, inputs: list, batch: bool, payload: bytes | None = None) -> list[Outcome]:
         """Runs `inputs` (as one batch, or each in fresh processes) and returns their outcomes; never raises for
         what a program does: a runner that dies, hangs or misbehaves is stopped (the next request starts a fresh
         one) and the input it was on gets an outcome that says so. A batch's later inputs then get `error` (not
-        run); without batch, only the outcomes up to that input are returned."""
+        run); without batch, only the outcomes up to that input are returned. `payload`: a batch's inputs already
+        encoded, as the JSON list of `inputs`."""
         outcomes: list[Outcome] = []
         self._stall_at_request = cpu_stall_s()
         oom_kills = self.cgroups.oom_kills() if self.cgroups is not None else 0
@@ -142,7 +143,7 @@ class SandboxServer:
             # The request goes right behind the load (the runner answers a program that does not compile with
             # an error per input): one round trip less per program.
             if batch:
-                self._send({"kind": "batch"}, json.dumps(inputs).encode())
+                self._send({"kind": "batch"}, payload if payload is not None else json.dumps(inputs).encode())
             elif len(inputs) == 1:
                 self._send({"kind": "run"}, _input_bytes(inputs[0], self.program.io))
             else:
@@ -209,7 +210,7 @@ class SandboxServer:
         if memory != self._memory_bytes:
             self.cgroups.set_limits(self.limits.max_processes, memory)
             self._memory_bytes = memory
-        limits = asdict(self.limits)
+        limits = self.limits.as_dict()
         # The memory cgroup's cap where the kernel holds it; else (no memory cgroup could be made for this server,
         # or the kernel refused the cap) the address-space limit, so that a program never runs uncapped.
         limits["memory_cgroup"] = self.cgroups.memory_in_force
@@ -435,6 +436,17 @@ def _input_bytes(program_input: Any, io: str) -> bytes:
     if io == "stdin":
         return program_input.encode("utf-8")
     return json.dumps(program_input).encode()
+
+
+def _batch_payload(inputs: list) -> bytes | None:
+    """A function-mode batch's inputs as the JSON list the runner reads, when every input can be sent (each is a
+    list of arguments that JSON can hold: what `_unsendable` checks one by one); else None."""
+    if len(inputs) < 2 or not all(isinstance(item, list) for item in inputs):
+        return None
+    try:
+        return json.dumps(inputs, allow_nan=True).encode("utf-8")
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
+        return None
 
 
 def _unsendable(program_input: Any, io: str) -> str | None:
