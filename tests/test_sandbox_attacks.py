@@ -382,6 +382,41 @@ def test_200000_tiny_files_hit_the_inode_cap_and_vanish(executor):
     assert_honest_after(executor)
 
 
+REPLACE_LINKS = """
+import os
+def replace_links():
+    done = []
+    for link in ("/tmp", "/dev/shm", "/scratch"):
+        for attempt in (lambda: os.unlink(link), lambda: os.rename(link, link + ".old"),
+                        lambda: os.symlink("/proc/self/cwd", link + ".new"), lambda: os.rename("/box", "/box.old")):
+            try:
+                attempt()
+                done.append(link)
+            except OSError:
+                pass
+    for path in ("/planted", "/dev/planted", "/box/planted"):
+        try:
+            open(path, "w").close()
+            done.append(path)
+        except OSError:
+            pass
+    return done
+def look():
+    return [[os.readlink(link) for link in ("/tmp", "/dev/shm", "/scratch")], os.getcwd(),
+            sorted(os.listdir("/box")), [os.path.exists(p) for p in ("/planted", "/dev/planted", "/box/planted")]]
+"""
+
+
+def test_the_links_to_an_input_s_folders_cannot_be_replaced_and_the_root_is_read_only(executor):
+    outcomes = run(executor, REPLACE_LINKS + "print(replace_links() if input() == 'plant' else look())\n",
+                   ["plant\n", "look\n"], QUICK)
+    assert [o.status for o in outcomes] == ["ok", "ok"], outcomes[0].stderr[-300:]
+    assert lines(outcomes[0]) == ["[]"]
+    assert lines(outcomes[1]) == ["[['/box/tmp', '/box/shm', '/box/work'], '/box/work', ['shm', 'tmp', 'work'], "
+                                  "[False, False, False]]"]
+    assert_honest_after(executor)
+
+
 IPC_AND_NAMES = """
 import ctypes, os, socket
 libc = ctypes.CDLL(None, use_errno=True)
@@ -604,8 +639,9 @@ def test_filling_the_scratch_quota_is_enospc_and_never_reaches_the_host_disk(exe
     [by_call] = run(executor, FILL_SCRATCH + "def f():\n    return fill()\n", [[]], limits, "function", "f")
     grown = shutil.disk_usage(tempfile.gettempdir()).used - before
     assert by_stdin.status == "ok", by_stdin.stderr[-300:]
-    assert json.loads(by_stdin.stdout.replace("'", '"')) == [["ENOSPC", 48]] * 3
-    assert (by_call.status, by_call.value) == ("ok", [["ENOSPC", 48]] * 3)
+    expected = [["ENOSPC", 48], ["ENOSPC", 0], ["ENOSPC", 0]]  # one tmpfs per input holds the three folders
+    assert json.loads(by_stdin.stdout.replace("'", '"')) == expected
+    assert (by_call.status, by_call.value) == ("ok", expected)
     assert grown < 200 << 20  # 288 MiB were written; the host's disk saw none of it (others write too)
     assert_honest_after(executor)
 
@@ -888,7 +924,7 @@ def test_mounts_show_no_host_path_but_the_interpreter_s_and_the_packages(executo
     allowed = {str(Path(sys.base_prefix).resolve()), str(Path(os.path.realpath(sys.executable)).parent)}
     allowed |= {str(p) for p in package_folders(executor.packages)}
     allowed |= {str(p) for p in _site_folders(Path(sys.base_prefix).resolve())}  # empty tmpfs masks over them
-    system = ("/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/tmp", "/scratch")
+    system = ("/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/tmp", "/scratch", "/box")
     [outcome] = run(executor, "print(open('/proc/self/mountinfo').read())", ["\n"], QUICK)
     assert outcome.status == "ok"
     points = {line.split()[4] for line in outcome.stdout.splitlines() if line.strip()}

@@ -133,12 +133,18 @@ def _own_cgroup(controller: str) -> Path | None:
 _PROBE = """
 import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
+os.rmdir("/dev/shm")
+os.symlink("/box/shm", "/dev/shm")
+for point in (b"/dev", b"/"):
+    assert libc.mount(None, point, None, ctypes.c_ulong(0x1027), None) == 0  # remount, bind, read-only
 assert libc.unshare(0x20000000) == 0
 pid = os.fork()
 if pid == 0:
     ok = libc.unshare(0x00020000 | 0x04000000 | 0x08000000) == 0
     ok = ok and libc.mount(None, b"/", None, ctypes.c_ulong(0x44000), None) == 0
-    ok = ok and libc.mount(b"tmpfs", b"/tmp", b"tmpfs", ctypes.c_ulong(6), b"size=1m") == 0
+    ok = ok and libc.mount(b"tmpfs", b"/box", b"tmpfs", ctypes.c_ulong(6), b"size=1m") == 0
+    os.mkdir("/box/tmp")
+    os.chmod("/box/tmp", 0o1777)
     ok = ok and libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(14), None) == 0
     try:
         os.setgroups([])
@@ -147,6 +153,7 @@ if pid == 0:
     os.setresgid(65534, 65534, 65534)
     os.setresuid(65534, 65534, 65534)
     ok = ok and os.getuid() == 65534 and "CapEff:\t0000000000000000" in open("/proc/self/status").read()
+    open("/tmp/probe", "w").close()
     os._exit(0 if ok else 1)
 sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 """
@@ -468,9 +475,12 @@ def _bwrap_args(isolation: Isolation, folders: tuple[Path, ...]) -> list[str]:
         "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
         "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv", "--hostname", "sandbox",
         "--ro-bind", "/usr", "/usr",
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--tmpfs", "/scratch",
-        "--chdir", "/scratch",
+        "--proc", "/proc", "--dev", "/dev",
     ]
+    if isolation.per_input:  # one tmpfs per input at /box (the runner's `_seal_layout` links /dev/shm there too)
+        cmd += ["--dir", "/box", "--symlink", "/box/tmp", "/tmp", "--symlink", "/box/work", "/scratch", "--chdir", "/"]
+    else:
+        cmd += ["--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--tmpfs", "/scratch", "--chdir", "/scratch"]
     cmd += ["--cap-add", "ALL"]  # the runner's, inside its user namespace; program processes drop them all
     for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
         path = Path("/") / name

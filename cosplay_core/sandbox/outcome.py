@@ -36,7 +36,8 @@ class Limits:
     `batch_time_limit_s` bounds the whole job's CPU time: inputs not reached get `timeout` (CodeT's suite limit).
 
     `output_limit_bytes` caps what a program prints, `value_limit_bytes` the JSON text of a function's return value,
-    `scratch_mb` each of its writable folders (the working folder, /tmp and /dev/shm, fresh for every input).
+    `scratch_mb` its writable folders (the working folder, /tmp and /dev/shm, fresh for every input): together, in
+    the one tmpfs an input gets with per-input namespaces; each, without them.
     """
 
     time_limit_s: float = 2.0

@@ -21,9 +21,9 @@ every capability dropped, no_new_privs and a seccomp filter, its limits set, its
 pipes and, in function mode, a result pipe on fd 3. The zygote keeps the capabilities it needs, reports the CPU
 time of every process in its namespace while the input runs, and when the program process ends it kills every
 other process in the namespace, reaps them all and reports the exit status. Only then does it take the next input,
-after giving it fresh size-capped tmpfs folders for the working folder, /tmp and /dev/shm (the old ones are
-detached and dropped whole), a fresh IPC namespace and the hostname back: nothing a program starts or writes
-survives its input. A program cannot see or signal this runner (another PID namespace); it sees its zygote, which
+after giving it one fresh size-capped tmpfs holding the working folder, /tmp and /dev/shm (links into it in a
+read-only root; the old one is detached and dropped whole), a fresh IPC namespace and the hostname back: nothing a
+program starts or writes survives its input. A program cannot see or signal this runner (another PID namespace); it sees its zygote, which
 runs as another user, is not dumpable and ignores signals it has no handler for; it never holds a control
 descriptor. The runner kills a program process through a pidfd its zygote hands over. A server's batches (a
 function-mode program's inputs in one process) all fork from one *batch zygote* of the same kind that never holds a
@@ -74,12 +74,15 @@ EXIT_NO_RESULT = 212
 EXIT_SETUP_FAILED = 213
 MAX_HEADER = 1 << 16
 SCRATCH = "/scratch"
+BOX = "/box"  # with namespaces: each input's one tmpfs; /scratch, /tmp and /dev/shm are links to folders in it
+BOX_FOLDERS = ((BOX + "/work", 0o755, SCRATCH), (BOX + "/tmp", 0o1777, "/tmp"), (BOX + "/shm", 0o1777, "/dev/shm"))
 SANDBOX_UID = 65534
 CPU_SAMPLE_S = 0.01  # how often a program zygote reports the tree's CPU time while a program runs
 DRAIN_S = 0.1  # after a program ends, how long a leftover process may keep its pipes open
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (1, 2, 4, 8, 0x20, 0x1000,
+                                                                             0x4000, 0x40000)
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 23, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
@@ -624,20 +627,39 @@ def _enter_program_namespaces() -> None:
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
 
 
+def _seal_layout() -> None:
+    """With namespaces, once, in the runner before it forks any zygote: the sandbox's fixed root layout, which every
+    zygote's mount namespace copies. /scratch, /tmp and /dev/shm are links into BOX, where each input gets one fresh
+    tmpfs (`_mount_input_folders`); bubblewrap made the first two links, and /dev/shm (a folder bubblewrap makes
+    with /dev) becomes one here. Then / and /dev are remounted read-only, so that no program can replace a link or
+    leave anything there for the next input, whoever owns them."""
+    if not os.path.islink("/dev/shm"):
+        os.rmdir("/dev/shm")
+        os.symlink(BOX + "/shm", "/dev/shm")
+    for folder, _, link in BOX_FOLDERS:
+        if os.readlink(link) != folder:
+            raise SetupError(f"{link} does not link to {folder}")
+    for point in ("/dev", "/"):
+        _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+
+
 def _mount_input_folders(scratch_mb: int, replace: bool) -> None:
-    """Fresh tmpfs folders capped at `scratch_mb` for the working folder, /tmp and /dev/shm; with `replace`, the
-    previous input's are detached first and dropped whole, however deep, chmod-ed or full they were."""
-    calls = _INPUT_MOUNTS.get(scratch_mb)
-    if calls is None:  # the arguments built once (a zygote writes as few pages as it can between two forks)
-        calls = _INPUT_MOUNTS[scratch_mb] = [
-            (folder, folder.encode(), ctypes.c_ulong(MS_NOSUID | MS_NODEV),
-             f"size={scratch_mb}m,nr_inodes=65536,mode={mode},uid={SANDBOX_UID},gid={SANDBOX_UID}".encode())
-            for folder, mode in ((SCRATCH, "0755"), ("/tmp", "1777"), ("/dev/shm", "1777"))]
-    for folder, target, flags, data in calls:
-        if replace and _libc.umount2(target, MNT_DETACH) != 0:
-            _check(-1, f"umount {folder}")
-        if _libc.mount(b"tmpfs", target, b"tmpfs", flags, data) != 0:
-            _check(-1, f"mount {folder}")
+    """A fresh tmpfs at BOX, capped at `scratch_mb` and 65536 inodes for the three folders in it together: the
+    working folder (owned by the sandbox's user), tmp and shm (1777, like /tmp), which /scratch, /tmp and /dev/shm
+    link to (`_seal_layout`). With `replace`, the previous input's tmpfs is detached first and dropped whole, however
+    deep, chmod-ed or full it was: one unmount and one mount per input (three of each, with a tmpfs per folder, cost
+    more kernel time, most of it in the RCU wait of each unmount)."""
+    data = _INPUT_MOUNTS.get(scratch_mb)
+    if data is None:  # built once (a zygote writes as few pages as it can between two forks)
+        data = _INPUT_MOUNTS[scratch_mb] = f"size={scratch_mb}m,nr_inodes=65536,mode=0755".encode()
+    if replace and _libc.umount2(BOX_TARGET, MNT_DETACH) != 0:
+        _check(-1, f"umount {BOX}")
+    if _libc.mount(b"tmpfs", BOX_TARGET, b"tmpfs", BOX_FLAGS, data) != 0:
+        _check(-1, f"mount {BOX}")
+    for folder, mode, _ in BOX_FOLDERS:
+        os.mkdir(folder)
+        os.chmod(folder, mode)  # the zygote's umask would take the sticky and write bits away
+    os.chown(BOX_FOLDERS[0][0], SANDBOX_UID, SANDBOX_UID)
 
 
 def _fresh_input_state(scratch_mb: int) -> None:
@@ -1597,6 +1619,8 @@ def main() -> None:
         os.dup2(100 + target, target)
         os.close(100 + target)
     try:
+        if NAMESPACES:
+            _seal_layout()
         _serve(Channel(CONTROL_IN, CONTROL_OUT))
     except Exception as exc:  # a frame it cannot read, or an isolation it cannot build: the harness replaces it
         os.write(2, f"runner: {type(exc).__name__}: {exc}\n".encode())
@@ -1612,7 +1636,8 @@ KEEP_PIDS: set[int] = set()  # the runner and its zygotes: what sweeping leftove
 ROOT_ZYGOTE_LINK: list[socket.socket | None] = [None]  # the runner's end of the root zygote's socket
 BATCH_ZYGOTE: list[Any] = [None, -1]  # the batch zygote's link and pid, once started
 DEFERRED: list[Supervision] = []  # the supervision of a batch's last process, finished once the harness has its results
-_INPUT_MOUNTS: dict[int, list[tuple[str, bytes, ctypes.c_ulong, bytes]]] = {}  # tmpfs mount arguments
+_INPUT_MOUNTS: dict[int, bytes] = {}  # tmpfs mount options by size
+BOX_TARGET, BOX_FLAGS = BOX.encode(), ctypes.c_ulong(MS_NOSUID | MS_NODEV)
 ZYGOTE_LOCKED = False  # the root zygote set no_new_privs, the filter, empty ambient and inheritable sets
 BOUNDING_EMPTY = False  # the root zygote emptied the capability bounding set (inherited by forks)
 ORDER = sys.byteorder
