@@ -44,6 +44,7 @@ cannot be read.
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import ctypes
 import gc
@@ -488,9 +489,7 @@ def _program_one(code: types.CodeType | None, setup: dict[str, Any]) -> NoReturn
 
 def _exit_like_python(exit_code: int) -> NoReturn:
     """Runs atexit handlers and flushes the streams, as the interpreter does at exit, then ends the process."""
-    try:
-        import atexit
-
+    try:  # atexit comes with the runner: imported here, each program process went through importlib for it
         atexit._run_exitfuncs()
     except BaseException:
         pass
