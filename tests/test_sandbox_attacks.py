@@ -402,7 +402,7 @@ def replace_links():
             pass
     return done
 def look():
-    return [[os.readlink(link) for link in ("/tmp", "/dev/shm", "/scratch")], os.getcwd(),
+    return [[os.readlink(link) for link in ("/tmp", "/dev/shm", "/scratch")], os.getcwd(), os.environ["PWD"],
             sorted(os.listdir("/box")), [os.path.exists(p) for p in ("/planted", "/dev/planted", "/box/planted")]]
 """
 
@@ -412,8 +412,8 @@ def test_the_links_to_an_input_s_folders_cannot_be_replaced_and_the_root_is_read
                    ["plant\n", "look\n"], QUICK)
     assert [o.status for o in outcomes] == ["ok", "ok"], outcomes[0].stderr[-300:]
     assert lines(outcomes[0]) == ["[]"]
-    assert lines(outcomes[1]) == ["[['/box/tmp', '/box/shm', '/box/work'], '/box/work', ['shm', 'tmp', 'work'], "
-                                  "[False, False, False]]"]
+    assert lines(outcomes[1]) == ["[['/box/tmp', '/box/shm', '/box/work'], '/box/work', '/scratch', "
+                                  "['shm', 'tmp', 'work'], [False, False, False]]"]
     assert_honest_after(executor)
 
 

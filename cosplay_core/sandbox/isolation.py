@@ -510,6 +510,7 @@ def _bwrap_args(isolation: Isolation, folders: tuple[Path, ...]) -> list[str]:
                 cmd += ["--perms", "0755", "--dir", str(parent)]
         cmd += ["--ro-bind", str(folder), str(folder)]
     cmd += [arg for key, value in program_env("/scratch").items() for arg in ("--setenv", key, value)]
+    cmd += ["--setenv", *RUNNER_ONLY_ENV]
     return cmd
 
 
@@ -536,6 +537,11 @@ def switches_user(isolation: Isolation) -> bool:
         return all(folder.stat().st_mode & stat.S_IXOTH for folder in [path, *path.parents])
     except OSError:
         return False
+
+
+# The runner's only variable beyond a program's, which the runner removes before it forks anything: the dynamic
+# loader binds every symbol when it loads a library, once, rather than on first call in each program process.
+RUNNER_ONLY_ENV = ("LD_BIND_NOW", "1")
 
 
 def program_env(home: str) -> dict[str, str]:
@@ -579,7 +585,7 @@ def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_by
         env = {"PATH": "/usr/bin:/bin"}
     else:
         inner = (["unshare", "--net"] if isolation.method == "unshare" else []) + python
-        env = program_env(str(scratch))
+        env = program_env(str(scratch)) | dict([RUNNER_ONLY_ENV])
     try:
         proc = subprocess.Popen(["/bin/sh", "-c", prologue, "sh"] + inner, stdin=subprocess.PIPE, stdout=stdout,
                                 stderr=stderr, env=env, cwd=scratch, start_new_session=True, close_fds=True,

@@ -640,6 +640,7 @@ def _seal_layout() -> None:
             raise SetupError(f"{link} does not link to {folder}")
     for point in ("/dev", "/"):
         _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+    os.environ["PWD"] = SCRATCH  # where programs start (bubblewrap set it to /, where the runner starts)
 
 
 def _mount_input_folders(scratch_mb: int, replace: bool) -> None:
@@ -1591,6 +1592,7 @@ def main() -> None:
     NAMESPACES = mode == "namespaces"
     SWITCH_USER = mode != "plain-as-caller"
     WORKDIR = os.getcwd()
+    os.environ.pop("LD_BIND_NOW", None)  # read by the loader (isolation.RUNNER_ONLY_ENV); programs never see it
     if packages:
         sys.path.append(packages)
     _install_site_builtins()
