@@ -53,6 +53,8 @@ class ExecutionMatrix:
         self._codes: dict[int, Program] = {}
         self._tests: dict[int, tuple[Any, Any]] = {}
         self._outcomes: dict[str, Outcome] = {}  # by (program, input) content key
+        self._keys: dict[int, dict[int, str]] = {}  # code id -> test id -> that cell's content key, as computed
+        self._keyed_limits = limits
 
     def probe(self) -> "ExecutionMatrix":
         """An empty matrix that executes as this one does (same executor, I/O, limits, comparison and pool-relative
@@ -65,16 +67,24 @@ class ExecutionMatrix:
     def set_code(self, code_id: int, source: str) -> None:
         """Adds or replaces a code (its row is executed at the next `refresh`)."""
         self._codes[code_id] = Program(source, self.io, self.entry_point)
+        self._keys.pop(code_id, None)
 
     def remove_code(self, code_id: int) -> None:
         del self._codes[code_id]
+        self._keys.pop(code_id, None)
 
     def set_test(self, test_id: int, test_input: Any, expected: Any) -> None:
         """Adds or replaces a unit test; a new input means its column is executed at the next `refresh`."""
         self._tests[test_id] = (test_input, expected)
+        self._forget_column(test_id)
 
     def remove_test(self, test_id: int) -> None:
         del self._tests[test_id]
+        self._forget_column(test_id)
+
+    def _forget_column(self, test_id: int) -> None:
+        for row in self._keys.values():
+            row.pop(test_id, None)
 
     @property
     def code_ids(self) -> tuple[int, ...]:
@@ -92,16 +102,26 @@ class ExecutionMatrix:
 
     # -- execution ---------------------------------------------------------------------------------------------
 
-    def _key(self, program: Program, test_input: Any) -> str:
-        return pair_key(program, test_input, self.limits)
+    def _key(self, code_id: int, test_id: int) -> str:
+        """The content key of a cell (`pair_key` of its program, input and the limits), computed once per cell
+        until its code or test is replaced: snapshots read every cell, and hashing a program's source each time
+        took a third of the benchmark harness's CPU."""
+        if self._keyed_limits is not self.limits:  # the limits are part of every key
+            self._keys.clear()
+            self._keyed_limits = self.limits
+        row = self._keys.setdefault(code_id, {})
+        key = row.get(test_id)
+        if key is None:
+            key = row[test_id] = pair_key(self._codes[code_id], self._tests[test_id][0], self.limits)
+        return key
 
     def refresh(self) -> int:
         """Executes every cell without an outcome, in one parallel batch; returns the number of pairs run."""
         jobs, wanted = [], []
-        for program in self._codes.values():
+        for code_id, program in self._codes.items():
             inputs, keys = [], []
-            for test_input, _ in self._tests.values():
-                key = self._key(program, test_input)
+            for test_id, (test_input, _) in self._tests.items():
+                key = self._key(code_id, test_id)
                 if key not in self._outcomes and key not in keys:
                     inputs.append(test_input)
                     keys.append(key)
@@ -113,7 +133,7 @@ class ExecutionMatrix:
         return sum(len(keys) for keys in wanted)
 
     def outcome(self, code_id: int, test_id: int) -> Outcome | None:
-        return self._outcomes.get(self._key(self._codes[code_id], self._tests[test_id][0]))
+        return self._outcomes.get(self._key(code_id, test_id))
 
     def passed(self, code_id: int, test_id: int) -> bool:
         outcome = self.outcome(code_id, test_id)
