@@ -460,7 +460,7 @@ def _program_one(code: types.CodeType | None, setup: dict[str, Any]) -> NoReturn
     function_mode = setup["io"] == "function"
     try:
         arguments = _read_request() if function_mode else []
-        namespace = _program_namespace(function_mode)
+        namespace = PROGRAM_MODULE[0] if PROGRAM_MODULE else _program_namespace(function_mode)
         assert code is not None, "a program zygote that runs single inputs holds a compiled program"
         exec(code, namespace)
         if function_mode:
@@ -1432,6 +1432,8 @@ def _program_zygote(sock: socket.socket) -> NoReturn:
             os.close(fds[0])
             code, compile_error = _load(source.decode("utf-8", "surrogateescape"))
             del source
+            if code is not None:  # its module, made once: each program process gets a fresh copy of it
+                PROGRAM_MODULE.append(_program_namespace(setup["io"] == "function"))
         gc.freeze()  # a program process's collections leave the zygote's objects (and their pages) alone
         sock.send(json.dumps({"compile_error": compile_error, "pid": os.getpid()}).encode())
         mounted = False
@@ -1637,6 +1639,7 @@ KEEP_PIDS: set[int] = set()  # the runner and its zygotes: what sweeping leftove
 ROOT_ZYGOTE_LINK: list[socket.socket | None] = [None]  # the runner's end of the root zygote's socket
 BATCH_ZYGOTE: list[Any] = [None, -1]  # the batch zygote's link and pid, once started
 DEFERRED: list[Supervision] = []  # the supervision of a batch's last process, finished once the harness has its results
+PROGRAM_MODULE: list[dict[str, Any]] = []  # in a program zygote: the globals its program processes run in
 _INPUT_MOUNTS: dict[int, bytes] = {}  # tmpfs mount options by size
 BOX_TARGET, BOX_FLAGS = BOX.encode(), ctypes.c_ulong(MS_NOSUID | MS_NODEV)
 ZYGOTE_LOCKED = False  # the root zygote set no_new_privs, the filter, empty ambient and inheritable sets
