@@ -208,9 +208,17 @@ class Executor:
 CACHE_MAX_BYTES = 1 << 20  # an outcome larger than this is not kept (a pool of 60 MiB values would fill memory)
 
 
+_SCALARS = (int, float, bool, type(None))
+
+
 def _small(outcome: Outcome) -> bool:
     """Whether an outcome is small enough to cache: its texts and value under CACHE_MAX_BYTES (roughly)."""
     budget = CACHE_MAX_BYTES - len(outcome.stdout) - len(outcome.stderr)
+    kind = type(outcome.value)
+    if kind is str:  # the common cases at once: a string, a number, a bool or no value
+        return budget - len(outcome.value) > 0
+    if kind in _SCALARS:
+        return budget - 8 > 0
     stack = [outcome.value]
     while stack and budget > 0:
         item = stack.pop()

@@ -23,12 +23,10 @@ import itertools
 import json
 import marshal
 import os
-import shutil
 import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +49,16 @@ def _read(size):
     return data
 exec(marshal.loads(_read(int(_read(8)))))
 """
+
+
+def _which(name: str) -> str | None:
+    """The first executable file `name` on PATH, as `shutil.which` finds it (without importing shutil, and with it
+    tempfile's and three compression modules, on the command's start)."""
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        path = os.path.join(folder, name)
+        if os.access(path, os.F_OK | os.X_OK) and not os.path.isdir(path):
+            return path
+    return None
 
 
 def _cache_folder() -> Path:
@@ -164,14 +172,14 @@ def detect(allow_bwrap: bool = True, allow_cgroups: bool = True) -> Isolation:
     """Probes the machine once (per argument set) and says which layers are available."""
     warnings = []
     method, per_input = "none", False
-    if allow_bwrap and shutil.which("bwrap"):
+    if allow_bwrap and _which("bwrap"):
         for with_namespaces in (True, False):
             isolation = Isolation("bwrap", True, True, True, False, "rlimit", per_input=with_namespaces)
             source = _PROBE if with_namespaces else "pass"
             if _probe_remembered(isolation, source):
                 method, per_input = "bwrap", with_namespaces
                 break
-    if method == "none" and shutil.which("unshare") and _runs(["unshare", "--net", "true"]):
+    if method == "none" and _which("unshare") and _runs(["unshare", "--net", "true"]):
         method = "unshare"
     if method != "bwrap":
         warnings.append("filesystem not isolated: programs can read files this user can read (install bubblewrap)")
@@ -211,7 +219,7 @@ def _probe_remembered(isolation: Isolation, source: str) -> bool:
     """`_probe`, its success remembered for a day in the user's cache folder for this bubblewrap, interpreter,
     kernel and user (a command started many times then does not pay the probe's ~100 ms each time); a failure is
     never remembered."""
-    bwrap = shutil.which("bwrap") or ""
+    bwrap = _which("bwrap") or ""
     try:
         info = os.stat(bwrap)
         key = json.dumps([bwrap, info.st_mtime_ns, info.st_size, _interpreter(), os.uname().release, os.geteuid(),
@@ -245,6 +253,8 @@ def _probe_remembered(isolation: Isolation, source: str) -> bool:
 def _probe(isolation: Isolation, source: str) -> bool:
     """Whether `source` runs and exits 0 inside `isolation`'s sandbox."""
     try:
+        import tempfile  # only when probing: not on a command's start, whose probe is remembered
+
         with tempfile.TemporaryDirectory(prefix=f"cosplay-scratch-{os.getpid()}-") as scratch:
             proc = start_runner(isolation, Path(scratch), Cgroups([]), 64 << 20, (), source=source, argv=[],
                                 stdout=subprocess.DEVNULL)
@@ -445,6 +455,8 @@ def sweep_stale(scratch_root: str | None = None) -> int:
                 _kill_cgroups([folder])
                 _remove_cgroup(folder)
                 removed += 1
+    import tempfile
+
     for folder in Path(scratch_root or tempfile.gettempdir()).glob("cosplay-scratch-*"):
         parts = folder.name.split("-")
         if len(parts) >= 4 and parts[2].isdigit() and not _alive(int(parts[2])):
@@ -471,7 +483,7 @@ def remove_tree(path: Path) -> None:
 def _bwrap_args(isolation: Isolation, folders: tuple[Path, ...]) -> list[str]:
     interpreter_home = Path(sys.base_prefix).resolve()
     cmd = [
-        shutil.which("bwrap") or "bwrap",
+        _which("bwrap") or "bwrap",
         "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
         "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv", "--hostname", "sandbox",
         "--ro-bind", "/usr", "/usr",

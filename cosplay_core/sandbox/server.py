@@ -17,7 +17,6 @@ import re
 import select
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -179,8 +178,9 @@ class SandboxServer:
 
     def _start(self) -> None:
         self._stall_at_request = cpu_stall_s()
-        sweep_stale(self.scratch_root)
         if self.isolation.method != "bwrap":
+            import tempfile
+
             self.scratch = Path(tempfile.mkdtemp(prefix=f"cosplay-scratch-{os.getpid()}-", dir=self.scratch_root))
             if switches_user(self.isolation):  # programs run as nobody: the working folder is theirs
                 os.chown(self.scratch, SANDBOX_UID, SANDBOX_UID)
@@ -189,12 +189,14 @@ class SandboxServer:
         self.cgroups = Cgroups.create(self.isolation, self.limits.max_processes, memory)
         self._stack_mb = self.limits.stack_mb
         self._memory_bytes = memory
-        self._stderr_file = tempfile.TemporaryFile()
+        # The runner's own error log: a file in memory (nothing on disk to leave behind).
+        self._stderr_file = open(os.memfd_create("cosplay-runner-stderr"), "w+b")
         try:
             self.proc = start_runner(self.isolation, self.scratch or Path("/"), self.cgroups,
                                      self.limits.stack_mb << 20, self.packages, stderr=self._stderr_file)
         except OSError as exc:
             raise ServerDied("error", f"the sandbox could not start ({exc})") from None
+        sweep_stale(self.scratch_root)  # once per process, while the runner starts
         self._buffer = bytearray()
         self._loaded = False
 
