@@ -989,6 +989,8 @@ class Supervision:
 
     def take(self, fd: int) -> bytes:
         """What was read from `fd` so far, emptied (its cap then counts from zero: batch inputs are capped each)."""
+        if not self.data[fd]:  # nothing read (its count is then 0 too: a first chunk always keeps a byte)
+            return b""
         data = bytes(self.data[fd])
         self.data[fd].clear()
         self.sizes[fd] = 0
@@ -1231,6 +1233,8 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 def _unreadable_value(data: bytes) -> str | None:
     """Why a result's bytes cannot be handed to the harness (nested deeper than MAX_VALUE_DEPTH), or None: the
     harness then parses nothing deeper, whatever its own recursion limit."""
+    if len(data) <= MAX_VALUE_DEPTH:  # too short to hold more than MAX_VALUE_DEPTH opening brackets
+        return None
     brackets = _JSON_STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
     depth = 0
     for byte in brackets:
