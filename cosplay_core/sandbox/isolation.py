@@ -16,6 +16,7 @@ Layers, each used when the machine allows it and reported when it does not (neve
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import importlib.util
@@ -617,8 +618,13 @@ def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_by
             os.close(block_w)
     if source is None:
         assert proc.stdin is not None, "the runner's stdin is a pipe (Popen above)"
+        code = _runner_code()
+        try:  # room for all of the code: the write does not wait for the runner's interpreter to start and read it
+            fcntl.fcntl(proc.stdin.fileno(), fcntl.F_SETPIPE_SZ, len(code) + (1 << 16))
+        except OSError:
+            pass
         try:  # a runner that could not start shows as a closed channel on the first request
-            proc.stdin.write(_runner_code())
+            proc.stdin.write(code)
             proc.stdin.flush()
         except OSError:
             pass
