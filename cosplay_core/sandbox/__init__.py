@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -37,6 +36,11 @@ class Job:
     limits: Limits = field(default_factory=Limits)
 
 
+# One encoder each, built once: json.dumps with arguments builds an encoder per call.
+_KEY_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_INPUT_JSON = json.JSONEncoder(sort_keys=True).encode
+
+
 def pair_key(program: Program, program_input: Any, limits: Limits) -> str:
     """A content hash of everything that decides an execution's outcome: the SHA-256 of the compact, key-sorted
     JSON of `[source, io, entry_point, input, limits]`."""
@@ -45,7 +49,7 @@ def pair_key(program: Program, program_input: Any, limits: Limits) -> str:
 
 def pair_keys(program: Program, inputs: Iterable[Any], limits: Limits) -> list[str]:
     """`pair_key` of each input, with the program and limits encoded and hashed once."""
-    encode = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"))
+    encode = _KEY_JSON
     head = hashlib.sha256(f"[{encode(program.source)},{encode(program.io)},{encode(program.entry_point)},".encode())
     tail = f",{encode(limits.as_dict())}]"
     keys = []
@@ -133,18 +137,19 @@ class Executor:
         Jobs of the same program under the same limits run as one (pools hold many identical programs), so an
         identical pair is never executed twice, not even by two jobs running at the same time.
         """
+        texts = [[_input_text(item) for item in job.inputs] for job in jobs]  # each input encoded once
         merged: dict[tuple, dict[str, object]] = {}
-        for job in jobs:
+        for job, job_texts in zip(jobs, texts):
             unique = merged.setdefault((job.program, job.limits), {})
-            for item in job.inputs:
-                unique.setdefault(_input_text(item), item)
-        groups = [(program, limits, list(unique.values())) for (program, limits), unique in merged.items()]
+            for item, text in zip(job.inputs, job_texts):
+                unique.setdefault(text, item)
+        groups = [(program, limits, unique) for (program, limits), unique in merged.items()]
         answers = {}
-        rows = self.iter_jobs([Job(program, tuple(inputs), limits) for program, limits, inputs in groups])
-        for (program, limits, inputs), row in zip(groups, rows):
-            for item, outcome in zip(inputs, row):
-                answers[(program, limits, _input_text(item))] = outcome
-        return [[answers[(job.program, job.limits, _input_text(item))] for item in job.inputs] for job in jobs]
+        rows = self.iter_jobs([Job(program, tuple(unique.values()), limits) for program, limits, unique in groups])
+        for (program, limits, unique), row in zip(groups, rows):
+            for text, outcome in zip(unique, row):
+                answers[(program, limits, text)] = outcome
+        return [[answers[(job.program, job.limits, text)] for text in job_texts] for job, job_texts in zip(jobs, texts)]
 
     def iter_jobs(self, jobs: list[Job]) -> Iterator[list[Outcome]]:
         """Like `run_jobs`, but yields each job's outcomes as soon as it and every job before it are done.
@@ -237,7 +242,7 @@ def _small(outcome: Outcome) -> bool:
 
 
 def _input_text(item: Any) -> str:
-    return item if isinstance(item, str) else json.dumps(item, sort_keys=True)
+    return item if isinstance(item, str) else _INPUT_JSON(item)
 
 
 def _batched(job: Job) -> bool:
