@@ -16,7 +16,7 @@ from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.players.sim import SimPlayer
 from cosplay_core.problem import load_problem
 from cosplay_core.run import Run
-from cosplay_core.sandbox import Executor, Job, Limits, pair_key
+from cosplay_core.sandbox import Executor, Job, Limits, Program, pair_key
 from cosplay_core.trace import read_raw_events, read_trace
 
 # weighted_jobs has a too-slow wrong solution and a `large` stage-3 input (from 8 inputs on), so pool-relative
@@ -194,3 +194,25 @@ def test_concurrent_sim_predictions_execute_each_pair_once():
             counts.append((executor.executions, executor.cache_hits))
         assert all(p is not None for p in predictions)
     assert counts[0] == counts[1] and counts[0][1] == 0  # no pair asked of the executor twice
+
+
+def test_programs_hash_strings_the_same_way_on_every_server_and_batch():
+    """A program's set and dict orders are part of its output: every server (a fresh interpreter each) hashes
+    strings with the same key, in isolated and batch mode, so that the same program gives the same output in the
+    next run. (With `python -I` the runner ignored PYTHONHASHSEED and each server drew a key of its own.)"""
+    words = "list({'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'})"
+    stdin_program = f"import sys\nprint(sys.flags.hash_randomization, hash('cosplay'), {words})\n"
+    function = f"def f(x):\n    return [hash('cosplay'), {words}, x]\n"
+    seen = []
+    for _ in range(3):
+        with Executor(workers=1) as executor:
+            printed = executor.run(Program(stdin_program), [""])[0]
+            isolated = executor.run(Program(function, io="function", entry_point="f"), [[1]])[0]
+            batch = executor.run(Program(function, io="function", entry_point="f"), [[1], [2]],
+                                 Limits(isolate_inputs=False))
+        assert printed.status == "ok" and printed.stdout.startswith("0 ")
+        assert [isolated.status] + [o.status for o in batch] == ["ok"] * 3
+        assert isolated.value[:2] == batch[0].value[:2] == batch[1].value[:2]
+        seen.append((printed.stdout, isolated.value[:2]))
+    assert seen[0] == seen[1] == seen[2]
+    assert seen[0][1][0] == int(seen[0][0].split()[1])  # the same key in a stdin program as in a function

@@ -39,7 +39,8 @@ _counter = itertools.count()
 _RUNNER_SOURCE = (Path(__file__).resolve().parent / "runner.py").read_text()
 # The runner's interpreter reads its code, compiled and marshalled once per harness process, as the first bytes on
 # its stdin (eight decimal digits of size, then the code): compiling the runner costs each server ~8 ms of CPU.
-_BOOTSTRAP = """import marshal, os
+_BOOTSTRAP = """import marshal, os, sys
+sys.path[:] = [folder for folder in sys.path if folder]  # no working folder on the path (on 3.11+ -P keeps it off)
 def _read(size):
     data = b""
     while len(data) < size:
@@ -557,6 +558,13 @@ def switches_user(isolation: Isolation) -> bool:
 RUNNER_ONLY_ENV = ("LD_BIND_NOW", "1")
 
 
+# How the runner's interpreter starts: `-I` but for `-E` (no user site, no site, no working folder on the path), so
+# that it reads the environment `program_env` sets, which is all it has (bubblewrap clears the rest, and so does
+# the fallback). `-I` would ignore PYTHONHASHSEED, and every server would hash strings with a random key of its own:
+# a program's set and dict orders, and so its output, would change from run to run.
+INTERPRETER_FLAGS = ("-s", "-S", "-P") if sys.version_info >= (3, 11) else ("-s", "-S")
+
+
 def program_env(home: str) -> dict[str, str]:
     """The whole environment a program sees: no keys, no tokens, nothing of the caller's."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
@@ -580,7 +588,7 @@ def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_by
         mode = "namespaces" if isolation.per_input else "private"
     else:
         mode = "plain" if switches_user(isolation) else "plain-as-caller"
-    python = [_interpreter(), "-I", "-S", "-c", source or _BOOTSTRAP] + ([mode, site] if argv is None else argv)
+    python = [_interpreter(), *INTERPRETER_FLAGS, "-c", source or _BOOTSTRAP] + ([mode, site] if argv is None else argv)
     prologue = "".join(f'echo $$ > "{folder}/cgroup.procs" && ' for folder in cgroups.folders)
     # Out of memory, the kernel takes a program (which raises its own score to the top), never the runner.
     prologue += "echo -1000 > /proc/self/oom_score_adj 2>/dev/null; "

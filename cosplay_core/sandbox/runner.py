@@ -1,6 +1,6 @@
 """The fork server that runs inside the sandbox: one per program server.
 
-Started by the harness (server.py) as `python -I -S -c <this file's text> <mode> <packages dir>` inside the isolation
+Started by the harness (server.py) as `python -s -S -P -c <this file's text> <mode> <packages dir>` inside the isolation
 that isolation.py builds. It speaks on two file descriptors that no program ever holds (the control channel, fds 3
 and 4), in frames of one header line (JSON; a result's is a line of its own, below), optionally followed by a raw
 payload whose size the header states:
