@@ -54,3 +54,16 @@ def test_network_is_still_cut_with_unshare(bare):
         [outcome] = bare.run(Program(f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), 0.5)\n"
                                      "    print('connected')\nexcept OSError as e:\n    print('refused')\n"), [""])
     assert outcome.stdout.strip() == "refused"
+
+
+
+def test_the_working_folder_is_not_on_the_path_and_string_hashing_is_fixed(bare):
+    """The runner's interpreter starts without -E, so that PYTHONHASHSEED=0 holds, but with no working folder on
+    sys.path (-P, or the bootstrap removing it), as with -I before: a module a program writes where it runs is
+    not imported in its place, here where nothing but that folder's emptying stands between two inputs."""
+    source = ("open('zz_planted.py', 'w').write('x = 1')\nimport sys\n"
+              "print('' in sys.path, '.' in sys.path, sys.flags.hash_randomization)\n"
+              "try:\n    import zz_planted\nexcept ImportError:\n    print('not imported')")
+    outcomes = bare.run(Program(source), ["", ""])
+    assert [o.status for o in outcomes] == ["ok", "ok"]
+    assert [o.stdout.split() for o in outcomes] == [["False", "False", "0", "not", "imported"]] * 2
