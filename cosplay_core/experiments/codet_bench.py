@@ -574,9 +574,6 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
 
     # Steps (a) and (b) of many problems at a time (they mostly wait for the sandbox), in problem order, so that
     # the executor's servers never idle between one problem's phases; `jobs` problems are evaluated at a time.
-    interval = sys.getswitchinterval()  # restored when the benchmark ends
-    if SWITCH_INTERVAL_S is not None:
-        sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
     executing = ThreadPoolExecutor(max_workers=max(jobs, EXECUTING_PER_WORKER * getattr(executor, "workers", 1)))
     prefetched = {problem.slug: executing.submit(execute_pools, problem, pools[problem.slug], executor,
                                                  CodetBenchSettings(**asdict(base)), Path(cache) if cache else None)
@@ -607,6 +604,8 @@ def run_codet_benchmark(problems_path: str | Path, pools_folder: str | Path, *, 
                 progress(done[0], len(problems), records[seeds[0]])
         return records
 
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))  # restored below, however the benchmark ends
     try:
         with ThreadPoolExecutor(max_workers=jobs) as workers:
             by_problem = list(workers.map(one, problems))

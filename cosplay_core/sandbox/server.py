@@ -142,7 +142,7 @@ class SandboxServer:
             # The request goes right behind the load (the runner answers a program that does not compile with
             # an error per input): one round trip less per program.
             if batch:
-                self._send({"kind": "batch"}, payload if payload is not None else json.dumps(inputs).encode())
+                self._send({"kind": "batch"}, payload if payload is not None else _arguments_json(inputs))
             elif len(inputs) == 1:
                 self._send({"kind": "run"}, _input_bytes(inputs[0], self.program.io))
             else:
@@ -437,7 +437,7 @@ def _append(text: str, note: str) -> str:
 def _input_bytes(program_input: Any, io: str) -> bytes:
     if io == "stdin":
         return program_input.encode("utf-8")
-    return json.dumps(program_input).encode()
+    return _arguments_json(program_input)
 
 
 def _batch_payload(inputs: list) -> bytes | None:
@@ -446,8 +446,8 @@ def _batch_payload(inputs: list) -> bytes | None:
     if len(inputs) < 2 or not all(isinstance(item, list) for item in inputs):
         return None
     try:
-        return json.dumps(inputs, allow_nan=True).encode("utf-8")
-    except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
+        return _arguments_json(inputs)
+    except UNSENDABLE_ERRORS:
         return None
 
 
@@ -465,10 +465,20 @@ def _unsendable(program_input: Any, io: str) -> str | None:
     if not isinstance(program_input, list):
         return "sandbox: not run: a function-mode input must be the list of arguments"
     try:
-        json.dumps(program_input, allow_nan=True).encode("utf-8")
-    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
+        _arguments_json(program_input)
+    except UNSENDABLE_ERRORS as exc:
         return f"sandbox: not run: the arguments cannot be sent as JSON ({exc})"
     return None
+
+
+# What `_arguments_json` raises for a value it cannot send.
+UNSENDABLE_ERRORS = (TypeError, ValueError, RecursionError, UnicodeEncodeError)
+
+
+def _arguments_json(value: Any) -> bytes:
+    """Function-mode arguments (or a batch's list of them) as the JSON the runner reads; NaN and infinities are
+    kept (Python's json reads them back)."""
+    return json.dumps(value, allow_nan=True).encode("utf-8")
 
 
 def run_program(program: Program, inputs: list, limits: Limits, isolation: Isolation,
