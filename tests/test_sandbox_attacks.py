@@ -697,6 +697,78 @@ def test_cpu_spent_in_eight_processes_counts_for_the_whole_tree(executor):
     assert_honest_after(executor)
 
 
+def test_children_reaped_by_the_kernel_cannot_hide_their_cpu_time(executor):
+    # A parent that ignores SIGCHLD (or sets SA_NOCLDWAIT) has the kernel reap its children at once: their CPU
+    # time is then added to no process, so short-lived workers would compute unseen until the wall-clock backstop.
+    limits = Limits(time_limit_s=0.3, memory_mb=256, wall_time_factor=30.0)
+    [outcome] = run(executor, """
+        import ctypes, os, signal, time
+        libc = ctypes.CDLL(None, use_errno=True)
+        class SigAction(ctypes.Structure):
+            _fields_ = [("handler", ctypes.c_void_p), ("flags", ctypes.c_ulong), ("restorer", ctypes.c_void_p),
+                        ("mask", ctypes.c_ulong)]
+        ignored = []
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+            ignored.append("SIG_IGN")
+        except OSError as exc:
+            print("SIG_IGN:", exc.strerror)
+        action = SigAction(0, 2)  # SIG_DFL with SA_NOCLDWAIT, straight to the system call
+        if libc.syscall(13, 17, ctypes.byref(action), None, 8) == 0:
+            ignored.append("SA_NOCLDWAIT")
+        else:
+            print("SA_NOCLDWAIT:", os.strerror(ctypes.get_errno()))
+        print("reaped by the kernel:", ignored, flush=True)
+        while True:  # workers of 5 ms of CPU each, never waited for when the kernel reaps them
+            pid = os.fork()
+            if pid == 0:
+                end = time.process_time() + 0.005
+                while time.process_time() < end:
+                    pass
+                os._exit(0)
+            if not ignored:
+                os.waitpid(pid, 0)
+    """, ["\n"], limits)
+    assert outcome.stdout.splitlines() == ["SIG_IGN: Operation not permitted", "SA_NOCLDWAIT: Operation not permitted",
+                                          "reaped by the kernel: []"]
+    assert outcome.status == "timeout"
+    assert "wall-clock" not in outcome.stderr  # the CPU limit ended it, not the backstop
+    assert outcome.cpu_s >= limits.time_limit_s
+    assert_honest_after(executor)
+
+
+def _i386_system_call_source(calls: str) -> str:
+    """A program that makes the 32-bit ABI's system calls `calls` (a Python list of (number, argument)) by
+    `int 0x80` and prints what each returned, then its effective capabilities."""
+    return f"""
+        import ctypes, mmap
+        def call32(number, argument):
+            code = (b"\\x53\\xb8" + number.to_bytes(4, "little") + b"\\xbb" + argument.to_bytes(4, "little")
+                    + b"\\xcd\\x80\\x5b\\xc3")  # push rbx; mov eax, n; mov ebx, a; int 0x80; pop rbx; ret
+            page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+            page.write(code)
+            return ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(page)))()
+        for number, argument in {calls}:
+            print(call32(number, argument))
+        print([line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")][0])
+    """
+
+
+@pytest.mark.skipif(not X86_64, reason="the 32-bit ABI by int 0x80 is x86-64's")
+def test_system_calls_by_the_32_bit_abi_are_refused(executor):
+    # `int 0x80` reaches the kernel's i386 system calls (another arch in seccomp's eyes, other numbers): through
+    # them a program could make a user namespace with every capability, or a keyring note for the next input.
+    host = subprocess.run([sys.executable, "-I", "-c", textwrap.dedent(_i386_system_call_source("[(20, 0)]"))],
+                          capture_output=True, text=True, timeout=60)
+    if host.returncode != 0:
+        pytest.skip("this kernel has no 32-bit ABI (int 0x80 faults): nothing to refuse")
+    assert int(host.stdout.split()[0]) > 0  # getpid works there: the attack below is a real one
+    calls = "[(20, 0), (310, 0x10000000), (286, 0)]"  # getpid, unshare(CLONE_NEWUSER), add_key
+    [outcome] = run(executor, _i386_system_call_source(calls), ["\n"], QUICK)
+    assert (outcome.status, lines(outcome)) == ("ok", ["-38", "-38", "-38", "0000000000000000"])  # ENOSYS
+    assert_honest_after(executor)
+
+
 def test_sleeping_or_stopping_itself_is_stopped_by_the_wall_clock_backstop(executor):
     outcomes = run(executor, """
         import os, signal, time

@@ -294,8 +294,13 @@ def _drop_privileges() -> None:
 
 def _install_no_new_privs_and_filter() -> None:
     _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
-    if _SECCOMP is not None:
-        _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(_SECCOMP[0]), ctypes.c_ulong(0),
+    _install_filter(_SECCOMP)
+
+
+def _install_filter(program: tuple[_FilterProgram, ctypes.Array[_Filter]] | None) -> None:
+    """Adds a seccomp filter to this process (every filter added stays, and each must allow a system call)."""
+    if program is not None:
+        _check(_libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(program[0]), ctypes.c_ulong(0),
                            ctypes.c_ulong(0)), "seccomp")
 
 
@@ -323,13 +328,39 @@ def _lock_zygote() -> None:
 # Syscalls a program may not make (Docker's default profile refuses them too): the kernel's keyrings are shared by
 # every process of a user namespace, so a key one input adds would be there for the next; a new user namespace
 # would give the program capabilities of its own, over more of the kernel. x86_64's x32 numbering could reach them
-# all by other numbers; clone3 passes its flags in memory a filter cannot read, so it is "not implemented" and the
-# C library falls back to clone.
-_SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3
-    "x86_64": (0xC000003E, (248, 249, 250), 272, 56, 435),
-    "aarch64": (0xC00000B7, (217, 218, 219), 97, 220, 435),
+# all by other numbers, and so could the 32-bit ABI (`int 0x80`, which the kernel reports with another arch): any
+# system call but a native one is "not implemented". clone3 passes its flags in memory a filter cannot read, so it
+# is "not implemented" too and the C library falls back to clone.
+_SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3, rt_sigaction
+    "x86_64": (0xC000003E, (248, 249, 250), 272, 56, 435, 13),
+    "aarch64": (0xC00000B7, (217, 218, 219), 97, 220, 435, 134),
 }
 CLONE_NEWUSER = 0x10000000
+_BPF_LOAD, _BPF_JEQ, _BPF_JGE, _BPF_JSET, _BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_ALLOW, _REFUSE, _MISSING = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38  # allow, EPERM, ENOSYS
+# A filter's code: (operation, label if true, label if false, k) instructions, and strings that name the place
+# where they stand; the labels "allow", "refuse" (EPERM) and "missing" (ENOSYS) are the three returns at the end.
+# seccomp_data holds nr at 0, arch at 4, argument i at 16 + 8 i (its low half first on these little-endian machines).
+_Code = list["tuple[int, str | None, str | None, int] | str"]
+
+
+def _assemble(code: _Code) -> tuple[_FilterProgram, ctypes.Array[_Filter]]:
+    """The filter program of `code`, its labels resolved to relative jumps."""
+    instructions: list[tuple[int, str | None, str | None, int]] = []
+    labels: dict[str, int] = {}
+    for item in code + ["allow", (_BPF_RET, None, None, _ALLOW), "refuse", (_BPF_RET, None, None, _REFUSE),
+                        "missing", (_BPF_RET, None, None, _MISSING)]:
+        if isinstance(item, str):
+            labels[item] = len(instructions)
+        else:
+            instructions.append(item)
+
+    def offset(at: int, label: str | None) -> int:
+        return 0 if label is None else labels[label] - at - 1
+
+    filters = (_Filter * len(instructions))(*[_Filter(op, offset(i, t), offset(i, f), k)
+                                              for i, (op, t, f, k) in enumerate(instructions)])
+    return _FilterProgram(len(instructions), filters), filters  # the array must live as long as the program
 
 
 def _seccomp_program() -> tuple[_FilterProgram, ctypes.Array[_Filter]] | None:
@@ -338,29 +369,35 @@ def _seccomp_program() -> tuple[_FilterProgram, ctypes.Array[_Filter]] | None:
     machine = os.uname().machine
     if machine not in _SYSCALLS:
         return None
-    arch, keyrings, unshare, clone, clone3 = _SYSCALLS[machine]
-    load, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
-    # (code, true label, false label, k); labels are resolved to relative jumps below
-    code: list[tuple[int, str | None, str | None, int]] = [(load, None, None, 4), (jeq, None, "allow", arch),
-                                                           (load, None, None, 0)]
+    arch, keyrings, unshare, clone, clone3, _ = _SYSCALLS[machine]
+    code: _Code = [(_BPF_LOAD, None, None, 4), (_BPF_JEQ, None, "missing", arch), (_BPF_LOAD, None, None, 0)]
     if machine == "x86_64":
-        code.append((jge, "refuse", None, 0x40000000))
-    code += [(jeq, "refuse", None, number) for number in keyrings]
-    code += [(jeq, "missing", None, clone3), (jeq, "flags", None, unshare), (jeq, "flags", None, clone),
-             (ret, None, None, 0x7FFF0000)]
-    labels = {"flags": len(code), "allow": len(code) + 2, "refuse": len(code) + 3, "missing": len(code) + 4}
-    code += [(load, None, None, 16), (jset, "refuse", "allow", CLONE_NEWUSER), (ret, None, None, 0x7FFF0000),
-             (ret, None, None, 0x00050000 | 1), (ret, None, None, 0x00050000 | 38)]
+        code.append((_BPF_JGE, "refuse", None, 0x40000000))
+    code += [(_BPF_JEQ, "refuse", None, number) for number in keyrings]
+    code += [(_BPF_JEQ, "missing", None, clone3), (_BPF_JEQ, "flags", None, unshare),
+             (_BPF_JEQ, "flags", "allow", clone),
+             "flags", (_BPF_LOAD, None, None, 16), (_BPF_JSET, "refuse", "allow", CLONE_NEWUSER)]
+    return _assemble(code)
 
-    def offset(at: int, label: str | None) -> int:
-        return 0 if label is None else labels[label] - at - 1
 
-    filters = (_Filter * len(code))(*[_Filter(op, offset(i, t), offset(i, f), k)
-                                      for i, (op, t, f, k) in enumerate(code)])
-    return _FilterProgram(len(code), filters), filters  # the array must live as long as the program
+def _sigchld_program() -> tuple[_FilterProgram, ctypes.Array[_Filter]] | None:
+    """A second filter, which each program zygote adds once it has set SIGCHLD to its default: SIGCHLD's
+    disposition can no longer be changed (reading it still can; EPERM otherwise). A parent that ignores SIGCHLD,
+    or sets SA_NOCLDWAIT, has the kernel reap its children at once, and their CPU time would then count for no
+    process that the zygote can see. None on an architecture the filters do not know."""
+    machine = os.uname().machine
+    if machine not in _SYSCALLS:
+        return None
+    arch, sigaction = _SYSCALLS[machine][0], _SYSCALLS[machine][5]
+    return _assemble([(_BPF_LOAD, None, None, 4), (_BPF_JEQ, None, "allow", arch),  # others: the first filter's
+                      (_BPF_LOAD, None, None, 0), (_BPF_JEQ, None, "allow", sigaction),
+                      (_BPF_LOAD, None, None, 16), (_BPF_JEQ, None, "allow", signal.SIGCHLD),  # rt_sigaction(SIGCHLD,
+                      (_BPF_LOAD, None, None, 24), (_BPF_JEQ, None, "refuse", 0),  # act) with act not NULL
+                      (_BPF_LOAD, None, None, 28), (_BPF_JEQ, "allow", "refuse", 0)])
 
 
 _SECCOMP = _seccomp_program()
+_SECCOMP_SIGCHLD = _sigchld_program()
 _NO_CAPABILITIES = (ctypes.byref(_CapHeader(0x20080522, 0)), ctypes.byref((_CapData * 2)()))  # built once
 
 
@@ -1425,6 +1462,8 @@ def _program_zygote(sock: socket.socket) -> NoReturn:
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
                        signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD):
             _signal.signal(number, 0)  # SIG_DFL; PID 1 ignores what it has no handler for
+        _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")  # (a zygote never executes anything)
+        _install_filter(_SECCOMP_SIGCHLD)  # its program processes keep SIGCHLD as it is now
         _prctl(PR_SET_DUMPABLE, 0)
         os.chdir("/")
         if NAMESPACES:
