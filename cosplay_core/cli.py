@@ -255,6 +255,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
 
 
 MAX_WORKERS = 256
+MAX_SEEDS = 1000  # seeds of one bench
 
 
 def _executor(workers: int | None = None) -> Executor:
@@ -528,8 +529,12 @@ def _bench_pool(args: argparse.Namespace, config: RunConfig) -> int:
 
 def _bench_seeds(args: argparse.Namespace) -> list[int]:
     """`--seed S --seeds N`: the seeds S, S+1, ..., S+N-1."""
-    if args.seeds < 1:
-        raise UsageError("--seeds must be at least 1")
+    from cosplay_core.config import MAX_SEED
+
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise UsageError(f"--seeds must be a whole number from 1 to {MAX_SEEDS:,}, not {args.seeds}")
+    if args.seed + args.seeds - 1 > MAX_SEED:
+        raise UsageError(f"--seed {args.seed} with --seeds {args.seeds} goes past the largest seed, {MAX_SEED}")
     return list(range(args.seed, args.seed + args.seeds))
 
 

@@ -148,8 +148,11 @@ def test_bench_with_seeds_and_split_prints_mean_and_spread_for_every_selector(tm
     assert codet.mean is not None and codet.problems == len(names) and codet.seeds == 2
 
 
-@pytest.mark.parametrize("flags, message", [(["--seeds", "0"], "--seeds must be at least 1"),
-                                            (["--split", "train"], "invalid choice")])
+@pytest.mark.parametrize("flags, message", [
+    (["--seeds", "0"], "--seeds must be a whole number from 1 to 1,000, not 0"),
+    (["--seeds", "1000000000000"], "--seeds must be a whole number from 1 to 1,000"),  # was a MemoryError
+    (["--seed", str(2 ** 63 - 1), "--seeds", "2"], "goes past the largest seed"),
+    (["--split", "train"], "invalid choice")])
 def test_bad_seeds_or_split_is_one_line_and_exit_2(flags, message):
     result = cosplay("bench", str(SAMPLES), "--model", "sim", *flags)
     assert result.returncode == 2 and message in result.stderr
