@@ -31,7 +31,7 @@ from cosplay_core.equal_budget import run_equal_budget
 from cosplay_core.ground_truth import GroundTruth
 from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot, RecordingExecutor
 from cosplay_core.players.contract import BudgetExceeded, ModelUnavailable, Player
-from cosplay_core.problem import Problem
+from cosplay_core.problem import Problem, ProblemError
 from cosplay_core.records import GroundTruthScores, RunSummary
 from cosplay_core.sandbox import Outcome
 from cosplay_core.sandbox.protocol import ExecutorLike
@@ -180,7 +180,8 @@ class Run:
 
     async def astep(self) -> Snapshot:
         """Advances exactly one step and returns its snapshot. The step gets the state and gives a new one; when the
-        model cannot answer, the state before the step stays (RunInterrupted)."""
+        model cannot answer, or the problem's own files fail (the sim's gen.py), the state before the step stays
+        (RunInterrupted)."""
         if self.done:
             raise RunError("the run is finished")
         self._write_started()
@@ -207,6 +208,12 @@ class Run:
             where = f"after step {self.step_index - 1}" if self.step_index else "before its first step"
             raise RunInterrupted(f"the model cannot answer ({exc}); the run is paused {where}, with every finished "
                                  "step kept: go on once the model answers") from None
+        except ProblemError as exc:  # the problem's own files fail (the sim's gen.py): mend them, then go on
+            if before.tests or self.matrix.code_ids:
+                await self._refresh(before)
+            where = f"after step {self.step_index - 1}" if self.step_index else "before its first step"
+            raise RunInterrupted(f"{exc}; the run is paused {where}, with every finished step kept: go on once the "
+                                 "problem is mended") from None
         except BudgetExceeded as exc:
             state = replace(before, counter=ctx.indices.last, stopped=f"budget exhausted: {exc}")
             if self._trace:

@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 # Function-mode programs (entry point `f`); each also runs as a stdin program through STDIN_WRAPPER.
@@ -134,3 +136,35 @@ def test_hostile_candidates_never_make_a_run_print_a_traceback(tmp_path):
     check = cosplay("check", str(folder))
     assert_no_traceback(check, "check")
     assert check.returncode == 0, check.stdout  # every hostile program fails the ground truth; the reference passes
+
+
+BROKEN_GENERATORS = {
+    "returns_a_number": "def generate(rng, kind):\n    return 5\n",
+    "raises": "def generate(rng, kind):\n    raise ValueError('no inputs today')\n",
+    "returns_no_json_array": "def generate(rng, kind):\n    return '{\"x\": 1}'\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_GENERATORS))
+def test_a_broken_gen_py_pauses_a_sim_run_in_one_line_and_the_mended_one_resumes(tmp_path, name):
+    # The sim takes its inputs from the problem's gen.py: a broken one used to give a run without inputs, silently.
+    folder = tmp_path / "plus_one"
+    (folder / "wrong").mkdir(parents=True)
+    (folder / "problem.md").write_text("# Plus one\n\nReturn `x + 1` for an integer `x`.\n")
+    (folder / "problem.toml").write_text('title = "Plus one"\nio = "function"\nentry_point = "f"\n'
+                                         'time_limit_s = 0.5\n')
+    (folder / "reference.py").write_text("def f(x):\n    return x + 1\n")
+    (folder / "wrong" / "minus.py").write_text("# bug: the sign\ndef f(x):\n    return x - 1\n")
+    (folder / "tests.jsonl").write_text("".join(json.dumps({"input": [n], "output": n + 1}) + "\n" for n in range(4)))
+    (folder / "gen.py").write_text(BROKEN_GENERATORS[name])
+    out = tmp_path / "run"
+    command = ("run", str(folder), "--model", "sim", "--codes", "4", "--tests", "4", "--rounds", "1", "--inputs",
+               "4", "--out", str(out), "--quiet")
+    broken = cosplay(*command)
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr  # (the line before says sim is no model)
+    [line] = broken.stderr.strip().splitlines()[-1:]
+    assert "gen.py failed on generate(rng, " in line and "the run is paused after step 3" in line, broken.stderr
+    (folder / "gen.py").write_text("import json\n\ndef generate(rng, kind):\n    return json.dumps([rng.randint(0, 99)])\n")
+    mended = cosplay(*command, "--json")
+    assert mended.returncode == 0, mended.stderr
+    assert strict_json(mended.stdout)["gt"]["codes_total"] == 4

@@ -12,7 +12,8 @@ player's requests by sampling from that problem's program space with tunable ski
   yields the reference, toward a wrong test a program that matches the wrong test (one of the wrong solutions).
 
 Hints and attack ideas come from the problem's `ideas.toml`, inputs from its `gen.py` (run in the sandbox: `random`
-inputs for random UTs, `edge` ones for UTs that target an attack idea, stage 3's mix with one `large`), outputs
+inputs for random UTs, `edge` ones for UTs that target an attack idea, stage 3's mix with one `large`; a call that
+fails or returns no valid input raises ProblemError, which pauses the run with every finished step kept), outputs
 from running the programs in the sandbox. Every answer is drawn from a random stream keyed by (seed, request,
 arguments), so a run is deterministic for a seed whatever the order in which concurrent requests complete.
 """
@@ -29,7 +30,7 @@ from typing import Any
 from cosplay_core.compare import outcome_matches
 from cosplay_core.models.base import BudgetExceeded, ModelConfigError
 from cosplay_core.players.contract import PlayerInfo, PlayerUsage, stage3_input_kinds
-from cosplay_core.problem import Problem, decode_generated_input, generator_program
+from cosplay_core.problem import Problem, ProblemError, decode_generated_input, generator_program
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, pair_key
 
 IMAGINE_TIME_LIMIT_S = 0.5
@@ -137,14 +138,15 @@ class SimPlayer:
         outcomes = await asyncio.to_thread(self.executor.run, generator_program(self.problem), seeds,
                                            Limits(time_limit_s=10, output_limit_bytes=64 << 20))
         inputs = []
-        for outcome in outcomes:
-            if outcome.ok:
-                try:
-                    inputs.append(decode_generated_input(self.problem, outcome.value))
-                except ValueError:
-                    self.usage.failed_requests += 1
-            else:
-                self.usage.failed_requests += 1
+        for (seed, _), outcome in zip(seeds, outcomes):
+            try:
+                if not outcome.ok:
+                    lines = outcome.stderr.strip().splitlines()
+                    raise ValueError(f"{outcome.status}{': ' + lines[-1] if lines else ''}")
+                inputs.append(decode_generated_input(self.problem, outcome.value))
+            except ValueError as exc:  # the problem's own tool is broken: no input would come from it
+                raise ProblemError(f"{self.problem.path or self.problem.slug}: gen.py failed on generate(rng, "
+                                   f"{kind!r}) with seed {seed}: {exc}") from None
         return inputs
 
     # -- requests ----------------------------------------------------------------------------------------------
