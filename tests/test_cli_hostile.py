@@ -110,16 +110,25 @@ def test_hostile_programs_never_make_the_command_print_a_traceback(tmp_path):
     assert [c["status"] for c in isolated["not_python"]] == ["error"] * 3
 
 
-def test_hostile_candidates_never_make_a_run_print_a_traceback(tmp_path):
+PLUS_ONE_GEN = ("import json\n\ndef generate(rng, kind):\n"
+                "    return json.dumps([rng.randint(0, 10 ** (6 if kind == 'large' else 2))])\n")
+
+
+def plus_one_problem(tmp_path, generator=PLUS_ONE_GEN):
+    """A function-mode problem folder ("return x + 1") with the generator `generator`, and no wrong solution yet."""
     folder = tmp_path / "plus_one"
     (folder / "wrong").mkdir(parents=True)
     (folder / "problem.md").write_text("# Plus one\n\nReturn `x + 1` for an integer `x`.\n")
     (folder / "problem.toml").write_text('title = "Plus one"\nio = "function"\nentry_point = "f"\n'
                                          'time_limit_s = 0.5\n')
     (folder / "reference.py").write_text("def f(x):\n    return x + 1\n")
-    (folder / "gen.py").write_text("import json\n\ndef generate(rng, kind):\n"
-                                   "    return json.dumps([rng.randint(0, 10 ** (6 if kind == 'large' else 2))])\n")
+    (folder / "gen.py").write_text(generator)
     (folder / "tests.jsonl").write_text("".join(json.dumps({"input": [n], "output": n + 1}) + "\n" for n in range(4)))
+    return folder
+
+
+def test_hostile_candidates_never_make_a_run_print_a_traceback(tmp_path):
+    folder = plus_one_problem(tmp_path)
     for name, source in HOSTILE.items():
         (folder / "wrong" / f"{name}.py").write_text(f"# bug: {name.replace('_', ' ')}\n{source}")
     out = tmp_path / "run"
@@ -148,15 +157,8 @@ BROKEN_GENERATORS = {
 @pytest.mark.parametrize("name", sorted(BROKEN_GENERATORS))
 def test_a_broken_gen_py_pauses_a_sim_run_in_one_line_and_the_mended_one_resumes(tmp_path, name):
     # The sim takes its inputs from the problem's gen.py: a broken one used to give a run without inputs, silently.
-    folder = tmp_path / "plus_one"
-    (folder / "wrong").mkdir(parents=True)
-    (folder / "problem.md").write_text("# Plus one\n\nReturn `x + 1` for an integer `x`.\n")
-    (folder / "problem.toml").write_text('title = "Plus one"\nio = "function"\nentry_point = "f"\n'
-                                         'time_limit_s = 0.5\n')
-    (folder / "reference.py").write_text("def f(x):\n    return x + 1\n")
+    folder = plus_one_problem(tmp_path, BROKEN_GENERATORS[name])
     (folder / "wrong" / "minus.py").write_text("# bug: the sign\ndef f(x):\n    return x - 1\n")
-    (folder / "tests.jsonl").write_text("".join(json.dumps({"input": [n], "output": n + 1}) + "\n" for n in range(4)))
-    (folder / "gen.py").write_text(BROKEN_GENERATORS[name])
     out = tmp_path / "run"
     command = ("run", str(folder), "--model", "sim", "--codes", "4", "--tests", "4", "--rounds", "1", "--inputs",
                "4", "--out", str(out), "--quiet")
@@ -164,7 +166,7 @@ def test_a_broken_gen_py_pauses_a_sim_run_in_one_line_and_the_mended_one_resumes
     assert broken.returncode == 2 and "Traceback" not in broken.stderr  # (the line before says sim is no model)
     [line] = broken.stderr.strip().splitlines()[-1:]
     assert "gen.py failed on generate(rng, " in line and "the run is paused after step 3" in line, broken.stderr
-    (folder / "gen.py").write_text("import json\n\ndef generate(rng, kind):\n    return json.dumps([rng.randint(0, 99)])\n")
+    (folder / "gen.py").write_text(PLUS_ONE_GEN)
     mended = cosplay(*command, "--json")
     assert mended.returncode == 0, mended.stderr
     assert strict_json(mended.stdout)["gt"]["codes_total"] == 4
