@@ -95,6 +95,7 @@ class Trace:
     events: list[dict]
     warnings: list[str] = field(default_factory=list)
     missing_blobs: set[str] = field(default_factory=set)  # blob hashes referred to but not in the file
+    unreadable_inside: str | None = None  # an unreadable line with events after it: where, else None
 
     def of_type(self, event_type: str) -> list[dict]:
         return [e for e in self.events if e.get("type") == event_type]
@@ -129,6 +130,8 @@ class Trace:
             return f"step events are missing or out of order (step {gap} is {steps[gap]})"
         if self.missing_blobs:
             return f"it refers to {len(self.missing_blobs)} blob(s) it does not hold"
+        if self.unreadable_inside:
+            return self.unreadable_inside
         return None
 
 
@@ -143,7 +146,7 @@ def _whole_events_length(path: Path) -> int:
                 event = json.loads(line)
             except ValueError:
                 break
-            if not isinstance(event, dict):
+            if not isinstance(event, dict) or "type" not in event:  # as read_raw_events reads it
                 break
             length += len(line)
     return length
@@ -151,18 +154,25 @@ def _whole_events_length(path: Path) -> int:
 
 def read_trace(path: str | Path) -> Trace:
     """Reads a trace up to its last whole event; a bad line ends the reading with a warning naming it."""
-    events, warnings = read_raw_events(path)
+    events, warnings, inside = _read_events(path)
     blobs = {e["hash"]: e["value"] for e in events if e.get("type") == "blob"}
     missing: set[str] = set()
-    return Trace([_resolve(e, blobs, missing) for e in events if e.get("type") != "blob"], warnings, missing)
+    return Trace([_resolve(e, blobs, missing) for e in events if e.get("type") != "blob"], warnings, missing, inside)
 
 
 def read_raw_events(path: str | Path) -> tuple[list[dict], list[str]]:
     """Every whole event of a trace file, blobs included and unresolved, and the warnings."""
+    events, warnings, _ = _read_events(path)
+    return events, warnings
+
+
+def _read_events(path: str | Path) -> tuple[list[dict], list[str], str | None]:
+    """`read_raw_events`, and when the line that ends the reading has more lines after it (a trace damaged in
+    the middle, not one whose last write was cut short) where that is."""
     path = Path(path)
     if path.is_dir():
         path = path / TRACE_NAME
-    events, warnings = [], []
+    events, warnings, inside = [], [], None
     with open(path, encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -174,12 +184,15 @@ def read_raw_events(path: str | Path) -> tuple[list[dict], list[str]]:
             except ValueError:
                 warnings.append(f"{path}:{number}: unreadable event (truncated or corrupted); "
                                 f"read up to line {number - 1}")
+                after = sum(1 for rest in handle if rest.strip())
+                if after:
+                    inside = f"line {number} is unreadable and {after} more line(s) follow it"
                 break
             if event.get("v", SCHEMA_VERSION) > SCHEMA_VERSION:
                 warnings.append(f"{path}:{number}: written by a newer version (schema {event['v']}); "
                                 "reading what this version understands")
             events.append(event)
-    return events, warnings
+    return events, warnings, inside
 
 
 def _resolve(obj: Any, blobs: dict, missing: set[str]) -> Any:
