@@ -28,7 +28,7 @@ import pytest
 
 from conftest import ROOT, SAMPLES, processes_with
 from cosplay_core.sandbox import STATUSES, Job, Limits, Program, SandboxServer, package_folders
-from cosplay_core.sandbox.isolation import _site_folders
+from cosplay_core.sandbox.isolation import _site_folders, sandbox_path
 from test_sandbox_adversarial import assert_clean, run
 
 QUICK = Limits(time_limit_s=0.5, memory_mb=256, wall_time_factor=2.0)
@@ -993,9 +993,10 @@ def test_programs_are_the_host_s_nobody_without_capabilities(executor):
 
 
 def test_mounts_show_no_host_path_but_the_interpreter_s_and_the_packages(executor):
-    allowed = {str(Path(sys.base_prefix).resolve()), str(Path(os.path.realpath(sys.executable)).parent)}
-    allowed |= {str(p) for p in package_folders(executor.packages)}
-    allowed |= {str(p) for p in _site_folders(Path(sys.base_prefix).resolve())}  # empty tmpfs masks over them
+    allowed = {Path(sys.base_prefix).resolve(), Path(os.path.realpath(sys.executable)).parent}
+    allowed |= set(package_folders(executor.packages))
+    allowed |= set(_site_folders(Path(sys.base_prefix).resolve()))  # empty tmpfs masks over them
+    allowed = {str(sandbox_path(p)) for p in allowed}
     system = ("/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/tmp", "/scratch", "/box")
     [outcome] = run(executor, "print(open('/proc/self/mountinfo').read())", ["\n"], QUICK)
     assert outcome.status == "ok"
@@ -1045,6 +1046,26 @@ def test_exit_quit_help_and_allowed_imports_behave_as_in_python(executor):
         """, [["sorted"], ["exit"]], limits, "function", "f")
         assert [(o.status, o.value) for o in outcomes] == [("ok", [1, 2, 3]), ("error", None)]
     assert_honest_after(executor)
+
+
+def test_allowed_packages_installed_below_tmp_are_importable(tmp_path):
+    # A venv made in /tmp (CI's, pytest's) holds the allowed packages below /tmp, which in the sandbox is a link
+    # into each input's tmpfs: bubblewrap could not make their folders there, and every program failed to start.
+    import sortedcontainers
+
+    site = tmp_path / "venv" / "site-packages"
+    shutil.copytree(Path(sortedcontainers.__file__).parent, site / "sortedcontainers")
+    program = tmp_path / "sorted.py"
+    program.write_text("import sortedcontainers\nprint(sortedcontainers.__file__)\n"
+                       "print(list(sortedcontainers.SortedList(map(int, input().split()))))\n")
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("3 1 2\n")
+    result = subprocess.run([sys.executable, "-m", "cosplay_core", "exec", "--json", "--input-file", str(numbers),
+                             str(program)], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"})
+    [[outcome]] = json.loads(result.stdout)
+    assert outcome["status"] == "ok", outcome["stderr"]
+    assert outcome["stdout"].splitlines() == [f"/host{site}/sortedcontainers/__init__.py", "[1, 2, 3]"]
 
 
 @pytest.mark.parametrize("read", ["len(input().split())", "len(sys.stdin.buffer.read().split())",

@@ -295,13 +295,27 @@ def package_folders(names: tuple[str, ...]) -> tuple[Path, ...]:
     return tuple(found)
 
 
+# Folders the sandbox lays out itself (/tmp is a link into each input's tmpfs): a host folder below one of them (a
+# venv made in /tmp, say) is bound below HOST_FOLDERS instead, at the same path otherwise.
+SANDBOX_LAYOUT = (Path("/tmp"), Path("/box"), Path("/scratch"), Path("/dev"), Path("/proc"))
+HOST_FOLDERS = Path("/host")
+
+
+def sandbox_path(path: Path) -> Path:
+    """Where bubblewrap binds the host's `path` inside the sandbox: at its own path, or below HOST_FOLDERS when that
+    path is one the sandbox makes itself."""
+    if any(path == top or top in path.parents for top in SANDBOX_LAYOUT):
+        return HOST_FOLDERS / path.relative_to("/")
+    return path
+
+
 def _package_site(folders: tuple[Path, ...], scratch: Path, isolation: Isolation) -> str:
     """The folder to put on the program's sys.path: inside bubblewrap the packages' own site folder (which shows
     only the allowed packages there); without it, a folder of links to them next to the scratch folder."""
     if not folders:
         return ""
     if isolation.method == "bwrap":
-        sites = {str(folder.parent) for folder in folders}
+        sites = {str(sandbox_path(folder.parent)) for folder in folders}
         return sorted(sites)[0] if len(sites) == 1 else ":".join(sorted(sites))
     site = scratch.parent / f"{scratch.name}-site"
     site.mkdir(exist_ok=True)
@@ -510,19 +524,21 @@ def _bwrap_args(isolation: Isolation, folders: tuple[Path, ...]) -> list[str]:
         binds.append(interpreter_dir)
     made: set[Path] = set()
     for target in binds + list(folders):  # the folders above each bind, readable by programs (bubblewrap: 0700)
-        for parent in reversed(target.parents[:-1]):
+        for parent in reversed(sandbox_path(target).parents[:-1]):
             if parent not in made and not str(parent).startswith("/usr"):
                 cmd += ["--perms", "0755", "--dir", str(parent)]
                 made.add(parent)
     for target in binds:
-        cmd += ["--ro-bind", str(target), str(target)]
-    for site in _site_folders(interpreter_home):  # only the allowed packages, not what the interpreter has installed
+        cmd += ["--ro-bind", str(target), str(sandbox_path(target))]
+    sites = [sandbox_path(site) for site in _site_folders(interpreter_home)]
+    for site in sites:  # only the allowed packages, not what the interpreter has installed
         cmd += ["--perms", "0755", "--tmpfs", str(site)]
     for folder in folders:
-        for parent in reversed(folder.parents[:-1]):
-            if any(parent == site or site in parent.parents for site in _site_folders(interpreter_home)):
+        inside = sandbox_path(folder)
+        for parent in reversed(inside.parents[:-1]):
+            if any(parent == site or site in parent.parents for site in sites):
                 cmd += ["--perms", "0755", "--dir", str(parent)]
-        cmd += ["--ro-bind", str(folder), str(folder)]
+        cmd += ["--ro-bind", str(folder), str(inside)]
     cmd += [arg for key, value in program_env("/scratch").items() for arg in ("--setenv", key, value)]
     cmd += ["--setenv", *RUNNER_ONLY_ENV]
     return cmd
@@ -588,7 +604,8 @@ def start_runner(isolation: Isolation, scratch: Path, cgroups: Cgroups, stack_by
         mode = "namespaces" if isolation.per_input else "private"
     else:
         mode = "plain" if switches_user(isolation) else "plain-as-caller"
-    python = [_interpreter(), *INTERPRETER_FLAGS, "-c", source or _BOOTSTRAP] + ([mode, site] if argv is None else argv)
+    interpreter = str(sandbox_path(Path(_interpreter()))) if isolation.method == "bwrap" else _interpreter()
+    python = [interpreter, *INTERPRETER_FLAGS, "-c", source or _BOOTSTRAP] + ([mode, site] if argv is None else argv)
     prologue = "".join(f'echo $$ > "{folder}/cgroup.procs" && ' for folder in cgroups.folders)
     # Out of memory, the kernel takes a program (which raises its own score to the top), never the runner.
     prologue += "echo -1000 > /proc/self/oom_score_adj 2>/dev/null; "
