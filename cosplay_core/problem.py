@@ -6,6 +6,8 @@ that names the file and what is wrong with it.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import os
 import stat
@@ -73,10 +75,25 @@ class Problem:
         return Program(source, self.io, self.entry_point)
 
     def limits(self, **overrides: Any) -> Limits:
-        """Execution limits for this problem (its time limit, defaults otherwise)."""
-        return Limits(**{"time_limit_s": self.time_limit_s, **overrides})
+        """Execution limits for this problem: its time limit, and what a program may print or return per input
+        (`output_cap_bytes`); the sandbox's defaults otherwise."""
+        cap = self.output_cap_bytes
+        return Limits(**{"time_limit_s": self.time_limit_s, "output_limit_bytes": cap, "value_limit_bytes": cap,
+                         **overrides})
+
+    @functools.cached_property
+    def output_cap_bytes(self) -> int:
+        """What a program may print or return on one input: OUTPUT_CAP_BYTES, or twice the largest expected output
+        of the problem's ground-truth tests when that is more (at most MAX_OUTPUT_CAP_BYTES). A run keeps every
+        outcome in memory and in its trace, so a program returning tens of MiB on each input (the sandbox allows
+        64 MiB) would fill both; no unit test a model writes expects that much."""
+        largest = max((len(t.output) if isinstance(t.output, str) else len(json.dumps(t.output))
+                       for t in self.tests), default=0)
+        return min(max(OUTPUT_CAP_BYTES, 2 * largest), MAX_OUTPUT_CAP_BYTES)
 
 
+OUTPUT_CAP_BYTES = 1 << 20  # what a problem's program may print or return on one input (the stdout default)
+MAX_OUTPUT_CAP_BYTES = 64 << 20  # ... however large the problem's own expected outputs
 MAX_FILE_BYTES = 256 << 20  # a problem file larger than this is refused, not read into memory
 
 

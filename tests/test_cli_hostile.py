@@ -170,3 +170,20 @@ def test_a_broken_gen_py_pauses_a_sim_run_in_one_line_and_the_mended_one_resumes
     mended = cosplay(*command, "--json")
     assert mended.returncode == 0, mended.stderr
     assert strict_json(mended.stdout)["gt"]["codes_total"] == 4
+
+
+def test_a_candidate_returning_tens_of_mib_on_every_input_cannot_fill_the_harness_or_the_trace(tmp_path):
+    # The sandbox lets a function return up to 64 MiB; a run keeps every outcome in memory and in its trace: one
+    # such candidate made a 1.5 GB trace and a 5.3 GB harness from 9 executions. A problem's programs now get its
+    # output cap (1 MiB unless its own tests expect more), so the candidate's answers are output_limit.
+    folder = plus_one_problem(tmp_path)
+    (folder / "wrong" / "huge.py").write_text("# bug: a huge string\ndef f(x):\n    return 'y' * (60 << 20) + str(x)\n")
+    out = tmp_path / "run"
+    result = cosplay("run", str(folder), "--model", "sim", "--code-skill", "0", "--codes", "4", "--tests", "4",
+                     "--rounds", "1", "--inputs", "4", "--out", str(out), "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert (out / "trace.jsonl").stat().st_size < 4 << 20
+    statuses = [o["status"] for line in (out / "trace.jsonl").read_text().splitlines()
+                for o in (json.loads(line).get("outcomes") or {}).values()]
+    assert statuses and set(statuses) == {"output_limit"}  # every code drawn is the huge one (code skill 0)
+    assert strict_json(result.stdout)["gt"]["codes_total"] == 4

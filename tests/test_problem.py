@@ -166,3 +166,17 @@ def test_a_file_that_is_not_utf8_is_one_line_naming_it(tmp_path):
     (folder / "problem.md").write_bytes(b"# Title\n\xff\xfe not text\n")
     with pytest.raises(ProblemError, match=r"cannot read problem.md: not UTF-8 text"):
         load_problem(folder)
+
+
+def test_programs_may_print_or_return_1_mib_unless_the_problem_s_own_tests_expect_more(tmp_path):
+    from cosplay_core.problem import MAX_OUTPUT_CAP_BYTES, OUTPUT_CAP_BYTES, TestCase
+    import dataclasses
+
+    problem = load_problem(SAMPLES / "max_subarray")
+    limits = problem.limits()
+    assert limits.output_limit_bytes == limits.value_limit_bytes == OUTPUT_CAP_BYTES == 1 << 20
+    assert problem.limits(time_limit_s=0.5).value_limit_bytes == OUTPUT_CAP_BYTES  # overrides keep the cap
+    big = dataclasses.replace(problem, tests=problem.tests + (TestCase("1\n5\n", "7" * (3 << 20)),))
+    assert big.limits().output_limit_bytes == big.limits().value_limit_bytes == 6 << 20
+    huge = dataclasses.replace(problem, tests=(TestCase("1\n5\n", "7" * (40 << 20)),))
+    assert huge.output_cap_bytes == MAX_OUTPUT_CAP_BYTES
