@@ -114,6 +114,14 @@ def _without_seed(config: RunConfig) -> dict:
     return settings
 
 
+def gt_limits(problem: HumanEvalProblem, settings: CodetBenchSettings) -> Limits:
+    """The ground truth's limits: HumanEval's time limit and the sandbox's own output caps, not a run's
+    (`Problem.output_cap_bytes`), as HumanEval's harness sets none (the execution cache is keyed by them too)."""
+    sandbox = Limits()
+    return problem.limits(time_limit_s=settings.gt_time_limit_s, output_limit_bytes=sandbox.output_limit_bytes,
+                          value_limit_bytes=sandbox.value_limit_bytes)
+
+
 def matrix_limits(time_limit_s: float, n_inputs: int) -> Limits:
     """Limits for one program's batch of `n_inputs` inputs: run in one child with a whole-batch budget of
     `time_limit_s` per input (CodeT's suite limit) when the sandbox has a batch mode, else each in its own child."""
@@ -318,16 +326,17 @@ def execute_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Executor
     what decides them and read back instead of executed: the same verdicts and outcomes, so the same results."""
     codes = list(pool.codes)
     distinct = list(dict.fromkeys(codes))
-    gt_limits = problem.limits(time_limit_s=settings.gt_time_limit_s)  # (a)'s limit does not change its cost:
-    # CheckJudge first gives a candidate a short budget, the whole limit only when check needs it
-    judge = CheckJudge(problem, gt_limits)
+    # (a)'s limit does not change its cost: CheckJudge first gives a candidate a short budget, the whole limit only
+    # when check needs it
+    judge_limits = gt_limits(problem, settings)
+    judge = CheckJudge(problem, judge_limits)
     inputs: dict[str, Any] = {}
     for test in pool.tests:
         inputs.setdefault(input_key(test.input), test.input)
     keys = list(inputs)
     limits = matrix_limits(settings.time_limit_s, len(keys))
     path = None if cache is None else \
-        Path(cache) / f"{_executed_key(problem, distinct, keys, settings, gt_limits, limits)}.json.gz"
+        Path(cache) / f"{_executed_key(problem, distinct, keys, settings, judge_limits, limits)}.json.gz"
     found = _read_executed(path, distinct, keys) if path is not None and path.exists() else None
     table: dict[tuple[str, str], Outcome]
     if found is not None:
@@ -453,7 +462,7 @@ def cosplay_over_pools(problem: HumanEvalProblem, pool: CodetPool, executor: Exe
     player = PoolPlayer(problem, pool, seed=settings.seed, draw_codes=config.codes, draw_tests=config.tests,
                         source=pools_name or None)
     replay = _ReplayExecutor(dict(table), executor)
-    judge = judge or CheckJudge(problem, problem.limits(time_limit_s=settings.gt_time_limit_s))
+    judge = judge or CheckJudge(problem, gt_limits(problem, settings))
     truth = _KnownGroundTruth(problem, executor, verdict_of, judge)
     run_executor: ExecutorLike = replay  # checked: the replay is an executor as far as the run can tell
     run = Run(problem, player, config, run_executor, ground_truth=truth)  # type: ignore[arg-type]  # PoolUsage
