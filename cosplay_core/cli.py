@@ -16,7 +16,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
-from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program
+from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program, SandboxUnavailable
 
 if TYPE_CHECKING:  # imported where they are used: `cosplay exec` loads the sandbox and nothing of the run's
     from cosplay_core.bench import ProblemRef
@@ -832,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         return args.handler(args)
-    except (UsageError,) + _data_errors() as exc:
+    except (UsageError, SandboxUnavailable) + _data_errors() as exc:
         print(f"cosplay: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

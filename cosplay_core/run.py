@@ -33,7 +33,7 @@ from cosplay_core.matrix import ExecutionMatrix, MatrixSnapshot, RecordingExecut
 from cosplay_core.players.contract import BudgetExceeded, ModelUnavailable, Player
 from cosplay_core.problem import Problem, ProblemError
 from cosplay_core.records import GroundTruthScores, RunSummary
-from cosplay_core.sandbox import Outcome
+from cosplay_core.sandbox import Outcome, SandboxUnavailable
 from cosplay_core.sandbox.protocol import ExecutorLike
 from cosplay_core.stages import consensus
 from cosplay_core.stages.context import Indices, StepContext
@@ -208,12 +208,13 @@ class Run:
             where = f"after step {self.step_index - 1}" if self.step_index else "before its first step"
             raise RunInterrupted(f"the model cannot answer ({exc}); the run is paused {where}, with every finished "
                                  "step kept: go on once the model answers") from None
-        except ProblemError as exc:  # the problem's own files fail (the sim's gen.py): mend them, then go on
+        except (ProblemError, SandboxUnavailable) as exc:  # the problem's own files fail (the sim's gen.py), or the
+            # sandbox cannot start here: mend them, then go on
             if before.tests or self.matrix.code_ids:
                 await self._refresh(before)
             where = f"after step {self.step_index - 1}" if self.step_index else "before its first step"
-            raise RunInterrupted(f"{exc}; the run is paused {where}, with every finished step kept: go on once the "
-                                 "problem is mended") from None
+            raise RunInterrupted(f"{exc}; the run is paused {where}, with every finished step kept: go on once it is "
+                                 "mended") from None
         except BudgetExceeded as exc:
             state = replace(before, counter=ctx.indices.last, stopped=f"budget exhausted: {exc}")
             if self._trace:

@@ -18,9 +18,9 @@ from typing import Any, Iterable, Iterator
 
 from cosplay_core.sandbox.isolation import DEFAULT_PACKAGES, Isolation, detect, package_folders
 from cosplay_core.sandbox.outcome import STATUSES, Limits, Outcome, Program
-from cosplay_core.sandbox.server import SandboxServer, run_program
+from cosplay_core.sandbox.server import SandboxServer, SandboxUnavailable, run_program
 
-__all__ = ["DEFAULT_PACKAGES", "Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "SandboxServer", "STATUSES", "detect",
+__all__ = ["DEFAULT_PACKAGES", "Executor", "Isolation", "Job", "Limits", "Outcome", "Program", "SandboxServer", "SandboxUnavailable", "STATUSES", "detect",
            "pair_key", "pair_keys", "run_program"]
 
 

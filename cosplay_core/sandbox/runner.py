@@ -6,6 +6,7 @@ and 4), in frames of one header line (JSON; a result's is a line of its own, bel
 payload whose size the header states:
 
     harness -> runner   {"kind": "load", "setup": {"io", "entry_point", "limits"}, "size": n} + program source
+    runner  -> harness  {"kind": "hello"}, once, before it reads anything
     runner  -> harness  {"kind": "ready", "compile_error": str | null}
     harness -> runner   {"kind": "run", "size": n} + the input (stdin bytes, or the JSON array of arguments)
     runner  -> harness  R <status> <time_s> <cpu_s> <out size> <err size> <value size or -1> (a line) + the three
@@ -1667,7 +1668,9 @@ def main() -> None:
     try:
         if NAMESPACES:
             _seal_layout()
-        _serve(Channel(CONTROL_IN, CONTROL_OUT))
+        channel = Channel(CONTROL_IN, CONTROL_OUT)
+        channel.send({"kind": "hello"})  # the sandbox is up: whatever fails from here on is a program's doing
+        _serve(channel)
     except Exception as exc:  # a frame it cannot read, or an isolation it cannot build: the harness replaces it
         os.write(2, f"runner: {type(exc).__name__}: {exc}\n".encode())
         sys.exit(3)

@@ -41,6 +41,11 @@ class ServerDied(Exception):
         self.status, self.note = status, note
 
 
+class SandboxUnavailable(Exception):
+    """The sandbox itself cannot start here (a runner died or hung before its first word, twice running): never
+    what a program did, since no program has reached the runner by then."""
+
+
 class SandboxServer:
     """A sandboxed runner that runs programs' inputs, each input in fresh processes forked from the runner.
 
@@ -90,7 +95,7 @@ class SandboxServer:
                 self.limits = limits or Limits()
             try:
                 self._start()
-            except ServerDied:
+            except (ServerDied, SandboxUnavailable):
                 self._stop()
 
     def run(self, program_input: Any) -> Outcome:
@@ -177,6 +182,19 @@ class SandboxServer:
             return outcomes[:len(inputs)]
 
     def _start(self) -> None:
+        """Starts a runner and waits for its hello; a runner that fails before it is started again once, then
+        SandboxUnavailable (so a sandbox that cannot start is one clear error, not an `error` on every input)."""
+        try:
+            self._start_runner()
+        except ServerDied:
+            self._stop()
+            try:
+                self._start_runner()
+            except ServerDied as again:
+                self._stop()
+                raise SandboxUnavailable(f"the sandbox cannot start: {again.note}") from None
+
+    def _start_runner(self) -> None:
         self._stall_at_request = cpu_stall_s()
         if self.isolation.method != "bwrap":
             import tempfile
@@ -199,6 +217,7 @@ class SandboxServer:
         sweep_stale(self.scratch_root)  # once per process, while the runner starts
         self._buffer = bytearray()
         self._loaded = False
+        self._read_header(STARTUP_TIMEOUT_S, "hello")  # sent before the runner reads anything
 
     @staticmethod
     def _memory_for(limits: Limits) -> int:
