@@ -490,8 +490,13 @@ def test_daemons_in_new_sessions_and_namespaces_do_not_outlive_the_input(executo
                 os.execv("/bin/sleep", ["sleep", "{token}"])
             os._exit(0)
         os.wait()
+        def name(pid):
+            try:
+                return open(f"/proc/{{pid}}/comm").read()
+            except OSError:  # its zygote's (PID 1's) entry is covered
+                return ""
         for _ in range(100):  # until both sleepers run (the PID namespace's own shows in ours too)
-            names = [open(f"/proc/{{p}}/comm").read() for p in os.listdir("/proc") if p.isdigit()]
+            names = [name(p) for p in os.listdir("/proc") if p.isdigit()]
             sleepers = [name for name in names if name == "sleep\\n"]
             if len(sleepers) == 2:
                 break
@@ -573,6 +578,104 @@ def test_kernel_keyring_notes_do_not_survive_an_input(executor):
                    ["first\n", "second\n"], QUICK)
     assert [o.status for o in outcomes] == ["ok", "ok"]
     assert lines(outcomes[1]) == ["None"]
+    assert_honest_after(executor)
+
+
+NETWORK_STATE = r"""
+import ctypes, os, socket
+def counters():
+    lo = [line.split(":", 1)[1].split()[:2] for line in open("/proc/net/dev") if line.strip().startswith("lo:")]
+    snmp = [line.split() for line in open("/proc/net/snmp") if line.startswith(("Udp:", "Tcp:", "Ip:"))]
+    return lo, snmp[1::2]
+def plant():
+    made = []
+    for family, kind in ((socket.AF_INET, socket.SOCK_DGRAM), (socket.AF_INET6, socket.SOCK_DGRAM),
+                         (socket.AF_INET, socket.SOCK_STREAM), (socket.AF_NETLINK, socket.SOCK_RAW),
+                         (socket.AF_PACKET, socket.SOCK_DGRAM)):
+        try:
+            sock = socket.socket(family, kind)
+        except OSError:
+            continue
+        made.append(family.name + " " + kind.name)
+        try:
+            if kind == socket.SOCK_DGRAM and family != socket.AF_PACKET:
+                for _ in range(9):
+                    sock.sendto(b"x" * 1000, ("::1" if family == socket.AF_INET6 else "127.0.0.1", 9))
+            elif kind == socket.SOCK_STREAM:  # a connection closed first by this side leaves a TIME_WAIT socket
+                server = socket.socket()
+                server.bind(("127.0.0.1", 0))
+                server.listen()
+                sock.connect(server.getsockname())
+                server.accept()[0].close()
+                sock.close()
+        except OSError:
+            pass
+    try:
+        a, b = socket.socketpair()
+        a.send(b"unix")
+        made.append("socketpair " + b.recv(4).decode())
+    except OSError as exc:
+        made.append("socketpair refused: " + str(exc))
+    libc = ctypes.CDLL(None, use_errno=True)  # io_uring can make sockets and send without the socket() call
+    if libc.syscall(425, 8, ctypes.create_string_buffer(120)) >= 0:
+        made.append("io_uring")
+    return made
+"""
+
+
+def test_the_network_namespace_keeps_nothing_from_one_input_or_program_for_the_next(executor):
+    """The loopback device's and the protocols' counters (and TIME_WAIT sockets) belong to the server's network
+    namespace, which outlives an input: a program that could send packets would leave a number there that the next
+    input, or the next program on that server, reads. Only Unix sockets can be made (io_uring, which makes sockets
+    by another door, is missing)."""
+    outcomes = run(executor, NETWORK_STATE + "print(plant() if input() == 'plant' else counters())\n",
+                   ["look\n", "plant\n", "look again\n"], QUICK)
+    assert [o.status for o in outcomes] == ["ok"] * 3, outcomes[1].stderr[-300:]
+    assert lines(outcomes[1]) == ["['socketpair unix']"]
+    assert lines(outcomes[2]) == lines(outcomes[0])
+    [after] = run(executor, NETWORK_STATE + "print(counters())\n", ["another program\n"], QUICK)
+    assert lines(after) == lines(outcomes[0])
+    assert_honest_after(executor)
+
+
+ZYGOTE_ACCOUNTS = r"""
+import os, time
+def burn():
+    started = time.process_time()
+    while time.process_time() - started < 0.15:
+        pass
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)
+    return "burnt"
+def look():
+    seen = []
+    for pid in sorted(int(name) for name in os.listdir("/proc") if name.isdigit()):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                seen.append((pid, handle.read().rsplit(")", 1)[1].split()[7:15]))
+        except OSError:
+            pass
+    child = os.fork()  # its own processes stay in sight
+    if child == 0:
+        time.sleep(5)
+        os._exit(0)
+    mine = os.path.exists(f"/proc/{child}/stat")
+    os.kill(child, 9)
+    os.waitpid(child, 0)
+    return [pid for pid, _ in seen], [fields for pid, fields in seen if pid == 1], mine
+"""
+
+
+def test_the_zygote_s_accounts_of_earlier_inputs_are_out_of_sight(executor):
+    """PID 1 of a program's namespace (its zygote) reaps each input's processes: its /proc/1/stat counts their page
+    faults and CPU time (cminflt, cutime), which told an input how much an earlier one had run. Programs see only
+    their own processes."""
+    outcomes = run(executor, ZYGOTE_ACCOUNTS + "print(burn() if input() == 'burn' else look())\n",
+                   ["look\n", "burn\n", "look again\n"], QUICK)
+    assert [o.status for o in outcomes] == ["ok"] * 3, outcomes[2].stderr[-300:]
+    assert lines(outcomes[0]) == lines(outcomes[2]) == ["([2], [], True)"]
     assert_honest_after(executor)
 
 

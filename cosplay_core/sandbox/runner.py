@@ -328,15 +328,21 @@ def _lock_zygote() -> None:
 
 # Syscalls a program may not make (Docker's default profile refuses them too): the kernel's keyrings are shared by
 # every process of a user namespace, so a key one input adds would be there for the next; a new user namespace
-# would give the program capabilities of its own, over more of the kernel. x86_64's x32 numbering could reach them
-# all by other numbers, and so could the 32-bit ABI (`int 0x80`, which the kernel reports with another arch): any
-# system call but a native one is "not implemented". clone3 passes its flags in memory a filter cannot read, so it
-# is "not implemented" too and the C library falls back to clone.
-_SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3, rt_sigaction
-    "x86_64": (0xC000003E, (248, 249, 250), 272, 56, 435, 13),
-    "aarch64": (0xC00000B7, (217, 218, 219), 97, 220, 435, 134),
+# would give the program capabilities of its own, over more of the kernel. Sockets of any family but AF_UNIX: the
+# network namespace is the server's, and what a packet leaves there (the loopback's and the protocols' counters,
+# TIME_WAIT sockets) would be read by the next input or program; Unix sockets leave nothing once their processes
+# are gone. io_uring, which makes sockets and sends by a door no filter sees, is "not implemented" (as on kernels
+# built without it). x86_64's x32 numbering could reach them all by other numbers, and so could the 32-bit ABI
+# (`int 0x80`, which the kernel reports with another arch): any system call but a native one is "not implemented".
+# clone3 passes its flags in memory a filter cannot read, so it is "not implemented" too and the C library falls
+# back to clone.
+_SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3, rt_sigaction, (socket, socketpair),
+    #            (io_uring_setup, io_uring_enter, io_uring_register)
+    "x86_64": (0xC000003E, (248, 249, 250), 272, 56, 435, 13, (41, 53), (425, 426, 427)),
+    "aarch64": (0xC00000B7, (217, 218, 219), 97, 220, 435, 134, (198, 199), (425, 426, 427)),
 }
 CLONE_NEWUSER = 0x10000000
+AF_UNIX = 1
 _BPF_LOAD, _BPF_JEQ, _BPF_JGE, _BPF_JSET, _BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
 _ALLOW, _REFUSE, _MISSING = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38  # allow, EPERM, ENOSYS
 # A filter's code: (operation, label if true, label if false, k) instructions, and strings that name the place
@@ -370,14 +376,16 @@ def _seccomp_program() -> tuple[_FilterProgram, ctypes.Array[_Filter]] | None:
     machine = os.uname().machine
     if machine not in _SYSCALLS:
         return None
-    arch, keyrings, unshare, clone, clone3, _ = _SYSCALLS[machine]
+    arch, keyrings, unshare, clone, clone3, _, sockets, io_uring = _SYSCALLS[machine]
     code: _Code = [(_BPF_LOAD, None, None, 4), (_BPF_JEQ, None, "missing", arch), (_BPF_LOAD, None, None, 0)]
     if machine == "x86_64":
         code.append((_BPF_JGE, "refuse", None, 0x40000000))
     code += [(_BPF_JEQ, "refuse", None, number) for number in keyrings]
-    code += [(_BPF_JEQ, "missing", None, clone3), (_BPF_JEQ, "flags", None, unshare),
-             (_BPF_JEQ, "flags", "allow", clone),
-             "flags", (_BPF_LOAD, None, None, 16), (_BPF_JSET, "refuse", "allow", CLONE_NEWUSER)]
+    code += [(_BPF_JEQ, "missing", None, number) for number in (clone3, *io_uring)]
+    code += [(_BPF_JEQ, "family", None, number) for number in sockets]
+    code += [(_BPF_JEQ, "flags", None, unshare), (_BPF_JEQ, "flags", "allow", clone),
+             "flags", (_BPF_LOAD, None, None, 16), (_BPF_JSET, "refuse", "allow", CLONE_NEWUSER),
+             "family", (_BPF_LOAD, None, None, 16), (_BPF_JEQ, "allow", "refuse", AF_UNIX)]
     return _assemble(code)
 
 
@@ -662,6 +670,10 @@ def _enter_program_namespaces() -> None:
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    # This zygote's own /proc/1 (its stat, status, sched...) counts the page faults, CPU time and context switches
+    # of every input it has run and reaped: an empty read-only folder covers it, so no input learns how much an
+    # earlier one did (hidepid would hide it too, but also a program's own children: programs are not dumpable).
+    _mount("tmpfs", "/proc/1", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,nr_inodes=1,mode=0555")
 
 
 def _seal_layout() -> None:
