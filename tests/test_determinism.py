@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -216,3 +217,32 @@ def test_programs_hash_strings_the_same_way_on_every_server_and_batch():
         seen.append((printed.stdout, isolated.value[:2]))
     assert seen[0] == seen[1] == seen[2]
     assert seen[0][1][0] == int(seen[0][0].split()[1])  # the same key in a stdin program as in a function
+
+
+def test_programs_draw_the_same_random_numbers_on_every_server_input_and_batch():
+    """`random` is seeded alike for every program (as `random.seed(0)`): a program that draws from it without a
+    seed of its own (a random pivot, a shuffled order, a sampled answer) gives the same output in the next run, on
+    every input. os.urandom and SystemRandom stay random."""
+    draw = "[random.random(), random.randrange(10 ** 9), random.sample(range(100), 3)]"
+    stdin_program = f"import random\nprint({draw}, input())\n"
+    function = f"import random\ndef f(x):\n    return [{draw}, x]\n"
+    expected = random.Random(0)
+    first = [expected.random(), expected.randrange(10 ** 9), expected.sample(range(100), 3)]
+    seen = []
+    for _ in range(2):
+        with Executor(workers=1) as executor:
+            printed = executor.run(Program(stdin_program), ["a\n", "b\n"])
+            isolated = executor.run(Program(function, io="function", entry_point="f"), [[1], [2]])
+            batch = executor.run(Program(function, io="function", entry_point="f"), [[1], [3]],
+                                 Limits(isolate_inputs=False))
+            [forked] = executor.run(Program("import os, random, sys\nif os.fork() == 0:\n    print(random.random())\n"
+                                            "    sys.stdout.flush()\n    os._exit(0)\nos.wait()\n"
+                                            "print(random.random())\n"), [""])
+        assert [o.status for o in printed + isolated + batch + [forked]] == ["ok"] * 7
+        assert [o.stdout for o in printed] == [f"{first} a\n", f"{first} b\n"]
+        assert [o.value for o in isolated] == [[first, 1], [first, 2]]
+        assert batch[0].value == [first, 1]  # a batch's later calls go on drawing from where the earlier ones left
+        seen.append((batch[1].value, forked.stdout))
+        child, parent = forked.stdout.split()  # the parent prints once its child has ended
+        assert float(parent) == first[0] and float(child) != first[0]  # a child reseeds, as in Python
+    assert seen[0] == seen[1]

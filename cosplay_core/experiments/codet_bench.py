@@ -81,7 +81,8 @@ LABELS = selectors.LABELS
 CODET_REFERENCE = {"codet_paper": 36.7, "codet_released_rerun": 36.76, "random_rerun": 22.12}
 POOL_SIZES = ((16, 16), (16, None), (32, None), (64, None), (100, 16), (100, None))  # (codes, UT samples); None: all
 POOL_SIZE_SEEDS = 5
-EXECUTED_CACHE_FORMAT = 2  # bump when what `execute_pools` keeps changes (2: programs hash strings with seed 0)
+EXECUTED_CACHE_FORMAT = 3  # bump when what `execute_pools` keeps changes (2: programs hash strings with seed 0;
+# 3: `random` seeded alike in every program process)
 EXECUTING_PER_WORKER = 4  # problems whose steps (a) and (b) are under way at once, per sandbox server
 # The interpreter's thread switch interval during the benchmark (Python's default: 5 ms). Its sandbox servers are
 # driven by threads that wait on pipes; when one wakes with a result while another thread computes (a CoSPlay run,

@@ -458,8 +458,34 @@ def _become_program(setup: dict[str, Any], pipes: tuple[int, ...], cpu_seconds: 
         _set_limits(setup["limits"], cpu_seconds)
         sys.setrecursionlimit(setup["limits"]["recursion_limit"])
         sys.argv[:] = ["solution.py"]
+        if "random" in sys.modules:  # its children reseed at fork, as in Python, but by their pid (_seed_random)
+            os.register_at_fork(after_in_child=_reseed_random)
     except BaseException:
         os._exit(EXIT_SETUP_FAILED)
+
+
+def _seed_random() -> None:
+    """Imports `random` once, seeded as by random.seed(0): every zygote and program process inherits that state
+    (no zygote draws from it), so a program that draws without a seed of its own gives the same output in every run
+    and on every server; os.urandom and SystemRandom stay random. random.py registers a reseed from os.urandom for
+    every fork's child, which would cost each program process 0.05 ms and undo the seed: it is imported while
+    `os.fork` is hidden, so that it registers none, and each program process registers one of its own for its
+    children, which reseed by their pid (`_become_program`: as random as Python's, and the same in every run)."""
+    fork = os.fork
+    del os.fork
+    try:
+        import random
+    except ImportError:
+        return
+    finally:
+        os.fork = fork
+    random.seed(0)
+
+
+def _reseed_random() -> None:
+    module = sys.modules.get("random")
+    if module is not None:
+        module.seed(os.getpid())
 
 
 def _flush_streams() -> None:
@@ -1659,6 +1685,7 @@ def main() -> None:
             __import__(name)
         except ImportError:
             pass
+    _seed_random()
     # compile() first checks whether its argument is an AST object, which makes the interpreter create its ~120 AST
     # types: done once here, inherited by every zygote, rather than in each batch process (~1 ms of CPU each).
     compile("", "<runner>", "exec")
