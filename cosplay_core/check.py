@@ -7,6 +7,7 @@ from typing import Any
 from cosplay_core.compare import outcome_matches
 from cosplay_core.problem import INPUT_KINDS, Problem, decode_generated_input, generator_program
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome
+from cosplay_core.terminal_text import one_line
 
 GENERATOR_SEEDS = (0, 1, 2)
 WRONG_CHUNK = 3  # ground-truth tests a wrong solution runs on at a time, until a chunk shows it failing
@@ -15,7 +16,7 @@ WRONG_CHUNK = 3  # ground-truth tests a wrong solution runs on at a time, until 
 def _describe(outcome: Outcome, expected: Any, io: str) -> str:
     if outcome.status != "ok":
         detail = outcome.stderr.strip().splitlines()[-1:] if outcome.stderr.strip() else []
-        return outcome.status + (f" ({detail[0][:120]})" if detail else "")
+        return outcome.status + (f" ({one_line(detail[0], 120)})" if detail else "")
     got = outcome.value if io == "function" else outcome.stdout
     return f"wrong answer (expected {str(expected)[:60]!r}, got {str(got)[:60]!r})"
 

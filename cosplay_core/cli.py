@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
 from cosplay_core.sandbox import Executor, Job, Limits, Outcome, Program, SandboxUnavailable
+from cosplay_core.terminal_text import one_line
 
 if TYPE_CHECKING:  # imported where they are used: `cosplay exec` loads the sandbox and nothing of the run's
     from cosplay_core.bench import ProblemRef
@@ -215,7 +216,7 @@ def _print_human(programs: list[str], rows: list[list[Outcome]]) -> None:
         print(name)
         for number, outcome in enumerate(row, 1):
             data = _outcome_json(outcome)
-            shown = json.dumps(data["value"])[:60] if data["value"] is not None else data["stdout"].strip()[:60]
+            shown = json.dumps(data["value"])[:60] if data["value"] is not None else one_line(data["stdout"].strip(), 60)
             print(f"  input {number}: {data['status']:<12} {outcome.time_s * 1000:8.1f} ms  {shown}")
 
 
@@ -343,8 +344,12 @@ def _output_folder(path: Path, make: bool = True) -> Path:
     return path
 
 
+MESSAGE_CHARS = 4000  # a one-line message on stderr, at most (it may quote what a program or a model wrote)
+
+
 def _say(message: str) -> None:
-    print(f"cosplay: {message}", file=sys.stderr)
+    """One line on stderr: what a program or a model wrote in `message` cannot break it or drive the terminal."""
+    print(f"cosplay: {one_line(message, MESSAGE_CHARS)}", file=sys.stderr)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -833,7 +838,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return args.handler(args)
     except (UsageError, SandboxUnavailable) + _data_errors() as exc:
-        print(f"cosplay: {exc}", file=sys.stderr)
+        _say(str(exc))
         return 2
     except KeyboardInterrupt:
         print("cosplay: interrupted", file=sys.stderr)
@@ -842,5 +847,5 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:  # a disk that fills up, a folder that vanishes: one line, and what is written stays
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"cosplay: {where}{exc.strerror or exc}", file=sys.stderr)
+        _say(f"{where}{exc.strerror or exc}")
         return 1

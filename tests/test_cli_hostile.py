@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from cosplay_core.terminal_text import one_line
 
 # Function-mode programs (entry point `f`); each also runs as a stdin program through STDIN_WRAPPER.
 HOSTILE = {
@@ -151,6 +152,7 @@ BROKEN_GENERATORS = {
     "returns_a_number": "def generate(rng, kind):\n    return 5\n",
     "raises": "def generate(rng, kind):\n    raise ValueError('no inputs today')\n",
     "returns_no_json_array": "def generate(rng, kind):\n    return '{\"x\": 1}'\n",
+    "raises_terminal_escapes": "def generate(rng, kind):\n    raise ValueError('\\r\\x1b[2J\\x1b]0;title\\x07 gone')\n",
 }
 
 
@@ -166,6 +168,7 @@ def test_a_broken_gen_py_pauses_a_sim_run_in_one_line_and_the_mended_one_resumes
     assert broken.returncode == 2 and "Traceback" not in broken.stderr  # (the line before says sim is no model)
     [line] = broken.stderr.strip().splitlines()[-1:]
     assert "gen.py failed on generate(rng, " in line and "the run is paused after step 3" in line, broken.stderr
+    assert not any(ch in broken.stderr for ch in "\x1b\x07\r"), repr(broken.stderr)  # shown, not obeyed
     (folder / "gen.py").write_text(PLUS_ONE_GEN)
     mended = cosplay(*command, "--json")
     assert mended.returncode == 0, mended.stderr
@@ -187,3 +190,30 @@ def test_a_candidate_returning_tens_of_mib_on_every_input_cannot_fill_the_harnes
                 for o in (json.loads(line).get("outcomes") or {}).values()]
     assert statuses and set(statuses) == {"output_limit"}  # every code drawn is the huge one (code skill 0)
     assert strict_json(result.stdout)["gt"]["codes_total"] == 4
+
+
+def test_a_program_s_output_cannot_drive_the_terminal_or_fake_a_line_of_the_report(tmp_path):
+    """`cosplay exec`'s report (not --json) shows what a program printed: escape sequences (clear the screen,
+    retitle the window, recolour, move up and rewrite a line), carriage returns, line breaks and bidirectional marks
+    are shown as their escapes, so the report has one line per input and each verdict is the sandbox's."""
+    program = tmp_path / "forger.py"
+    program.write_text("import sys\nsys.stdout.write('\\x1b]0;title\\x07\\x1b[2J\\x1b[1A\\x1b[2K\\r  input 1: ok'\n"
+                       "                 '\\n  input 2: ok \\u202egnorw\\x9b31m' + input())\n")
+    inputs = []
+    for number in (1, 2):
+        path = tmp_path / f"in{number}.txt"
+        path.write_text(f"{number}\n")
+        inputs += ["--input-file", str(path)]
+    result = cosplay("exec", str(program), "--time-limit", "1", *inputs)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and lines[0] == str(program), result.stdout
+    assert [line.split()[:3] for line in lines[1:]] == [["input", "1:", "ok"], ["input", "2:", "ok"]]
+    assert not any(ch in result.stdout for ch in "\x1b\x07\r\u202e\x9b"), repr(result.stdout)
+    assert "\\x1b]0;title\\x07\\x1b[2J" in lines[1]
+
+
+def test_one_line_escapes_what_a_terminal_would_obey_and_keeps_the_rest():
+    assert one_line("plain text, é, 中文, 🙂", 60) == "plain text, é, 中文, 🙂"
+    assert one_line("a\tb\u200bc\u2028d\x1b[0m\U000e0001", 60) == "a\\x09b\\u200bc\\u2028d\\x1b[0m\\U000e0001"
+    assert one_line("x" * 100, 10) == "x" * 10 and len(one_line("\x1b" * 100, 10)) == 10
