@@ -127,7 +127,12 @@ def _read_text(path: Path, root: Path) -> str:
 def _file_kind(path: Path, folder: Path) -> str:
     """What `path` is when it is not a regular file inside `folder` ("a FIFO", "a device", "a symlink out of the
     folder", ...); "" when it is one. FileNotFoundError when it does not exist (a dangling symlink included)."""
-    target = path.resolve()  # through every symlink on the way, a symlinked wrong/ folder included
+    try:
+        target = path.resolve()  # through every symlink on the way, a symlinked wrong/ folder included
+    except (RuntimeError, OSError) as exc:  # Python 3.11 raises RuntimeError for a loop, later versions OSError
+        if isinstance(exc, FileNotFoundError):
+            raise
+        return "a symlink loop"
     if not target.is_relative_to(folder.resolve()):
         return f"a symlink out of the problem folder (to {target})"
     mode = os.stat(path).st_mode

@@ -90,6 +90,11 @@ def _symlink_out(path: Path, target: str = "/etc/passwd") -> None:
     path.symlink_to(target)
 
 
+def _symlink_loop(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.symlink_to(path.name)  # to itself
+
+
 def _load_within(folder: Path, seconds: float = 20.0):
     """load_problem(folder) in a thread: a loader that blocks (a FIFO opened for reading) fails the test, not hangs."""
     result: dict = {}
@@ -111,7 +116,8 @@ def _load_within(folder: Path, seconds: float = 20.0):
                                   "ideas.toml", "wrong/quadratic.py"])
 @pytest.mark.parametrize("make, kind", [(_make_fifo, "is a FIFO"), (_make_device, "is a device"),
                                         (_symlink_out, "is a symlink out of the problem folder"),
-                                        (lambda p: _symlink_out(p, "/dev/zero"), "symlink out of the problem")])
+                                        (lambda p: _symlink_out(p, "/dev/zero"), "symlink out of the problem"),
+                                        (_symlink_loop, "is a symlink loop")])
 def test_a_file_that_is_not_a_regular_file_of_the_folder_is_refused_without_reading_it(tmp_path, name, make, kind):
     folder = copy_sample(tmp_path)
     make(folder / name)
