@@ -872,6 +872,37 @@ def test_system_calls_by_the_32_bit_abi_are_refused(executor):
     assert_honest_after(executor)
 
 
+SURFACE_CALLS = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+attr = ctypes.create_string_buffer(128)  # perf_event_attr: a software CPU-clock event on this process
+ctypes.memmove(attr, (1).to_bytes(4, "little") + (128).to_bytes(4, "little"), 8)
+attempts = {
+    "userfaultfd": (323, 1),  # UFFD_USER_MODE_ONLY: what an unprivileged process may open here
+    "perf_event_open": (298, attr, 0, -1, -1, 0),
+    "bpf": (321, 0, ctypes.create_string_buffer(128), 128),
+}
+found = []
+for name, (number, *args) in attempts.items():
+    result = libc.syscall(number, *args)
+    found.append(f"{name} {ctypes.get_errno() if result < 0 else 'opened'}")
+    if result >= 0:
+        os.close(result)
+print(found)
+"""
+
+
+@pytest.mark.skipif(not X86_64, reason="raw syscall numbers are x86-64's")
+def test_kernel_interfaces_no_judged_program_needs_are_missing(executor):
+    """userfaultfd and perf_event_open (doors that kernel exploits use to win races and read state) and bpf are
+    "not implemented" in the sandbox, as in Docker's default profile, whatever this host's sysctls allow."""
+    [outcome] = run(executor, SURFACE_CALLS, ["\n"], QUICK)
+    assert (outcome.status, lines(outcome)) == ("ok", ["['userfaultfd 38', 'perf_event_open 38', 'bpf 38']"]), \
+        outcome.stderr[-300:]
+    assert_honest_after(executor)
+
+
 def test_sleeping_or_stopping_itself_is_stopped_by_the_wall_clock_backstop(executor):
     outcomes = run(executor, """
         import os, signal, time
