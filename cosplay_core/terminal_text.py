@@ -10,10 +10,10 @@ def one_line(text: str, limit: int) -> str:
     (controls and escape sequences, carriage returns and line breaks, bidirectional and zero-width marks) is written
     as its escape (`\\x1b`, `\\n`, `\\u202e`), so that the text cannot move the cursor, clear, recolour or retitle the
     terminal, or fake a line of the report it appears in."""
-    if text.isprintable():
-        return text[:limit]
-    shown = "".join(ch if ch.isprintable() else _escape(ch) for ch in text[:limit])
-    return shown[:limit]
+    head = text[:limit]  # (a program may have printed a MiB: only what is shown is looked at)
+    if head.isprintable():
+        return head
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in head)[:limit]
 
 
 def _escape(ch: str) -> str:

@@ -334,10 +334,10 @@ def _lock_zygote() -> None:
 # are gone. io_uring, which makes sockets and sends by a door no filter sees, is "not implemented" (as on kernels
 # built without it), and so are userfaultfd, perf_event_open, bpf and syslog: doors that kernel exploits use (to
 # win races, to read kernel state), the kernel log a channel from one input to the next, none of which a judged
-# program needs, whatever the host's sysctls allow. x86_64's x32 numbering could reach them all by other numbers, and so could the 32-bit ABI
-# (`int 0x80`, which the kernel reports with another arch): any system call but a native one is "not implemented".
-# clone3 passes its flags in memory a filter cannot read, so it is "not implemented" too and the C library falls
-# back to clone.
+# program needs, whatever the host's sysctls allow. x86_64's x32 numbering could reach them all by other numbers,
+# and so could the 32-bit ABI (`int 0x80`, which the kernel reports with another arch): any system call but a
+# native one is "not implemented". clone3 passes its flags in memory a filter cannot read, so it is "not
+# implemented" too and the C library falls back to clone.
 _SYSCALLS = {  # arch, (add_key, request_key, keyctl), unshare, clone, clone3, rt_sigaction, (socket, socketpair),
     #            (io_uring_setup, io_uring_enter, io_uring_register, userfaultfd, perf_event_open, bpf, syslog)
     "x86_64": (0xC000003E, (248, 249, 250), 272, 56, 435, 13, (41, 53), (425, 426, 427, 323, 298, 321, 103)),
